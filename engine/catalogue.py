@@ -1,0 +1,266 @@
+"""The typed field catalogue: every field a rule may test, with its type and limits.
+
+This module is the single source of truth for fields. The rule compiler type-checks
+conditions against it, the record validator checks incoming passengers against it, and
+``docs/fields.md`` is generated from it (``targeting fields --markdown``).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+class FieldType(enum.Enum):
+    STRING = "string"
+    CODE = "code"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    CODE_LIST = "list of codes"
+
+
+ORDERED_TYPES = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME})
+TEXT_TYPES = frozenset({FieldType.STRING, FieldType.CODE})
+
+# Which operators make sense for which type. Anything else is a compile error, which is
+# how loose engine typing (``"abc" > 18``, ``"9" > "18"``) is kept out of reach.
+OPERATORS_BY_TYPE: dict[FieldType, frozenset[str]] = {
+    FieldType.STRING: frozenset({"eq", "ne", "in", "not_in", "matches", "exists"}),
+    FieldType.CODE: frozenset({"eq", "ne", "in", "not_in", "matches", "exists"}),
+    FieldType.INTEGER: frozenset({"eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", "exists"}),
+    FieldType.DECIMAL: frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between", "exists"}),
+    FieldType.BOOLEAN: frozenset({"eq", "ne", "exists"}),
+    FieldType.DATE: frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between", "exists"}),
+    FieldType.DATETIME: frozenset({"lt", "lte", "gt", "gte", "between", "exists"}),
+    FieldType.CODE_LIST: frozenset({"contains", "contains_any", "exists"}),
+}
+
+ALL_OPERATORS = frozenset().union(*OPERATORS_BY_TYPE.values())
+
+# Decimals reach the engine as integers in units of 1/DECIMAL_SCALE: durable-rules cannot
+# read floats in exponent notation and compares numbers loosely, integers it handles exactly.
+DECIMAL_PLACES = 2
+DECIMAL_SCALE = 10**DECIMAL_PLACES
+
+MAX_STRING_LENGTH = 200
+MAX_LIST_LENGTH = 50
+
+_COUNTRY = r"[A-Z]{3}"
+_AIRPORT = r"[A-Z]{3}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a passenger record that rules may test."""
+
+    name: str
+    type: FieldType
+    description: str
+    pattern: str | None = None  # codes: the whole value must match
+    choices: tuple[str, ...] = ()  # codes: closed list of values
+    minimum: int | None = None  # integers and decimals
+    maximum: int | None = None
+    max_length: int = MAX_STRING_LENGTH
+    derived: bool = False  # computed by the engine; a record may not supply it
+    personal: bool = False  # never logged, never cached in clear
+    indexable: bool = False  # a selective key the compiler may route rules by
+
+    @property
+    def operators(self) -> frozenset[str]:
+        return OPERATORS_BY_TYPE[self.type]
+
+    def code_problem(self, value: str) -> str | None:
+        """Why ``value`` is not a valid code for this field, or None when it is."""
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}"
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"must match {self.pattern}"
+        return None
+
+
+def _fields() -> Iterator[Field]:
+    F, T = Field, FieldType
+    yield F("passenger_id", T.STRING, "The submitting system's identifier for this passenger record.", max_length=64)
+
+    yield F("flight.carrier", T.CODE, "Operating carrier, IATA code.", pattern=r"[A-Z0-9]{2,3}", indexable=True)
+    yield F("flight.number", T.CODE, "Flight number without the carrier.", pattern=r"[0-9]{1,4}[A-Z]?")
+    yield F("flight.departure_airport", T.CODE, "Last airport before arrival, IATA.", pattern=_AIRPORT, indexable=True)
+    yield F("flight.arrival_airport", T.CODE, "Arrival airport in New Zealand, IATA.", pattern=_AIRPORT, indexable=True)
+    yield F("flight.scheduled_departure", T.DATETIME, "Scheduled departure of the arriving flight.")
+    yield F("flight.scheduled_arrival", T.DATETIME, "Scheduled arrival of the arriving flight.")
+
+    yield F("traveller.family_name", T.STRING, "Family name as on the document.", max_length=100, personal=True)
+    yield F("traveller.given_names", T.STRING, "Given names as on the document.", max_length=100, personal=True)
+    yield F("traveller.date_of_birth", T.DATE, "Date of birth.", personal=True)
+    yield F("traveller.sex", T.CODE, "Sex as on the document (ICAO 9303).", choices=("F", "M", "X"))
+    yield F("traveller.nationality", T.CODE, "Nationality, ISO 3166-1 alpha-3.", pattern=_COUNTRY, indexable=True)
+    yield F(
+        "traveller.country_of_residence",
+        T.CODE,
+        "Country of residence, ISO 3166-1 alpha-3.",
+        pattern=_COUNTRY,
+        indexable=True,
+    )
+    yield F(
+        "traveller.age", T.INTEGER, "Age in whole years at scheduled arrival.", minimum=0, maximum=150, derived=True
+    )
+
+    yield F(
+        "document.type",
+        T.CODE,
+        "Travel document type (ICAO 9303: P passport, I identity card, ...).",
+        pattern=r"[A-Z]{1,2}",
+        indexable=True,
+    )
+    yield F("document.number", T.CODE, "Travel document number.", pattern=r"[A-Z0-9]{1,20}", personal=True)
+    yield F("document.issuing_country", T.CODE, "Issuing state, ISO 3166-1 alpha-3.", pattern=_COUNTRY, indexable=True)
+    yield F("document.expiry_date", T.DATE, "Document expiry date.")
+    yield F(
+        "document.days_to_expiry",
+        T.INTEGER,
+        "Days from scheduled arrival to document expiry (negative: expired).",
+        minimum=-4_000_000,
+        maximum=4_000_000,
+        derived=True,
+    )
+
+    yield F(
+        "visa.type",
+        T.CODE,
+        "Visa held for this journey.",
+        choices=("NONE", "VISITOR", "STUDENT", "WORK", "RESIDENT", "TRANSIT", "WAIVER"),
+        indexable=True,
+    )
+    yield F("visa.expiry_date", T.DATE, "Visa expiry date.")
+    yield F(
+        "visa.days_to_expiry",
+        T.INTEGER,
+        "Days from scheduled arrival to visa expiry (negative: expired).",
+        minimum=-4_000_000,
+        maximum=4_000_000,
+        derived=True,
+    )
+    yield F("visa.previous_refusals", T.INTEGER, "Earlier visa or entry refusals on record.", minimum=0, maximum=1000)
+
+    yield F("booking.reference", T.CODE, "Booking reference (PNR record locator).", pattern=r"[A-Z0-9]{5,8}")
+    yield F("booking.booked_at", T.DATETIME, "When the booking was made.")
+    yield F(
+        "booking.payment_method",
+        T.CODE,
+        "How the ticket was paid.",
+        choices=("cash", "card", "invoice", "voucher", "miles", "other"),
+        indexable=True,
+    )
+    yield F("booking.travel_agency", T.STRING, "Issuing travel agency (IATA number or name).", max_length=100)
+    yield F("booking.checked_bags", T.INTEGER, "Checked bags.", minimum=0, maximum=50)
+    yield F("booking.one_way", T.BOOLEAN, "Ticket has no return or onward segment.")
+    yield F("booking.total_fare", T.DECIMAL, "Total fare paid, NZD.", minimum=0, maximum=1_000_000)
+    yield F("booking.passengers_in_booking", T.INTEGER, "Passengers on the same booking.", minimum=1, maximum=999)
+    yield F(
+        "booking.days_before_departure",
+        T.INTEGER,
+        "Whole days from booking to scheduled departure.",
+        minimum=-4_000_000,
+        maximum=4_000_000,
+        derived=True,
+    )
+
+    yield F(
+        "itinerary.countries",
+        T.CODE_LIST,
+        "Countries of every itinerary leg, in order, without repeats.",
+        pattern=_COUNTRY,
+        derived=True,
+        indexable=True,
+    )
+    yield F(
+        "itinerary.airports",
+        T.CODE_LIST,
+        "Airports of every itinerary leg, in order, without repeats.",
+        pattern=_AIRPORT,
+        derived=True,
+        indexable=True,
+    )
+    yield F("itinerary.legs", T.INTEGER, "Number of itinerary legs.", minimum=0, maximum=MAX_LIST_LENGTH, derived=True)
+
+    for name, text in DECLARATIONS.items():
+        yield F(f"declarations.{name}", T.BOOLEAN, text)
+
+    yield F(
+        "history.prior_biosecurity_infringements",
+        T.INTEGER,
+        "Earlier MPI infringement notices.",
+        minimum=0,
+        maximum=1000,
+    )
+    yield F("history.prior_customs_offences", T.INTEGER, "Earlier Customs offences on record.", minimum=0, maximum=1000)
+
+
+DECLARATIONS: dict[str, str] = {
+    "food": "Declared food of any kind.",
+    "plants_or_seeds": "Declared plants, seeds, bulbs, wood or plant products.",
+    "animal_products": "Declared animals or animal products (meat, dairy, feathers, shells).",
+    "outdoor_equipment": "Declared used outdoor, sports or camping equipment, or soil.",
+    "visited_farm": "Visited a farm or forest in the last 30 days.",
+    "cash_over_threshold": "Carrying NZD 10,000 or more in cash or equivalent.",
+    "goods_over_allowance": "Goods over the duty-free allowance.",
+    "restricted_goods": "Weapons, drugs, or other prohibited or restricted goods.",
+    "medicines": "Prescription or other medicines.",
+}
+
+CATALOGUE: dict[str, Field] = {field.name: field for field in _fields()}
+
+# The record's top-level objects and the leg fields of ``itinerary``. Records are nested
+# JSON; rules address fields by their dotted names above.
+SECTIONS = ("flight", "traveller", "document", "visa", "booking", "declarations", "history")
+LEG_FIELDS: dict[str, FieldType] = {
+    "airport": FieldType.CODE,
+    "country": FieldType.CODE,
+    "arrival": FieldType.DATETIME,
+    "departure": FieldType.DATETIME,
+}
+
+
+def field_names() -> list[str]:
+    return sorted(CATALOGUE)
+
+
+def suggest(name: str) -> str | None:
+    """The closest catalogue field name, for "did you mean" messages."""
+    import difflib
+
+    found = difflib.get_close_matches(name, CATALOGUE, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def markdown() -> str:
+    """The catalogue as the Markdown table in ``docs/fields.md``."""
+    lines = [
+        "# Field catalogue",
+        "",
+        "Generated by `targeting fields --markdown` from `engine/catalogue.py`; do not edit by hand.",
+        "",
+        "| field | type | operators | values | notes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for field in CATALOGUE.values():
+        values = ""
+        if field.choices:
+            values = ", ".join(f"`{c}`" for c in field.choices)
+        elif field.pattern:
+            values = f"`{field.pattern}`"
+        elif field.minimum is not None:
+            values = f"{field.minimum} to {field.maximum}"
+        notes = [field.description]
+        if field.derived:
+            notes.append("Derived by the engine.")
+        if field.personal:
+            notes.append("Personal data: never logged.")
+        ops = " ".join(sorted(field.operators))
+        lines.append(f"| `{field.name}` | {field.type.value} | {ops} | {values} | {' '.join(notes)} |")
+    return "\n".join(lines) + "\n"

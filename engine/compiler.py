@@ -1,0 +1,247 @@
+"""The compiler: rule packs in, an immutable compiled ruleset out.
+
+Named stages run in order and collect every problem (with source, rule id and path)
+instead of stopping at the first:
+
+``parse``      structure, fields, operators, value types, dates, regexes
+``unique_ids`` rule ids unique across every pack
+``normalise``  conditions to engine conjunctions, within complexity limits
+``shard``      index and split rules into engine rulesets small enough to be safe
+
+The result is pure data (picklable, no engine handles); ``engine.evaluation.Evaluator``
+loads it into durable-rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.catalogue import CATALOGUE, FieldType
+from engine.errors import Problem, RuleCompilationError
+from engine.language import All, Leaf, Rule, parse_pack
+from engine.normalise import Conjunction, RegexTable, TooComplex, normalise
+from engine.regex import SafePattern
+
+# Bumped whenever compilation output changes meaning, so ruleset versions change with it.
+COMPILER_REVISION = "1"
+
+# Upper bound of engine network nodes per durable ruleset, besides the one shared marker
+# node. durable-rules keeps the nodes still to visit for one fact on a fixed stack of 64
+# (error 303 past it); a network of plain ``$and`` chains is a tree, so no fact can push
+# more nodes than the tree holds. The same bound keeps every node far under the
+# 512-children hang, the 256-identical-rules crash and the 128 ``$nex`` limit.
+SHARD_NODE_BUDGET = 60
+
+# Indexable fields in order of preference when a rule offers several keys.
+_KEY_PREFERENCE = (
+    "flight.departure_airport",
+    "itinerary.airports",
+    "document.issuing_country",
+    "traveller.nationality",
+    "itinerary.countries",
+    "traveller.country_of_residence",
+    "flight.carrier",
+    "visa.type",
+    "booking.payment_method",
+    "document.type",
+    "flight.arrival_airport",
+)
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """A pack as decoded data plus where it came from (a file path, or a label)."""
+
+    source: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    conjunctions: tuple[Conjunction, ...]
+    route: tuple[str, tuple[str, ...]] | None  # (field, values) the rule is indexed by
+
+    @property
+    def nodes(self) -> int:
+        return sum(test.nodes for conj in self.conjunctions for test in conj)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One engine ruleset: a handful of rules, small enough for every durable-rules limit."""
+
+    rules: tuple[int, ...]  # positions in CompiledRuleset.rules
+    fields: tuple[str, ...]  # record properties the shard tests (records are projected to them)
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    version: str
+    rules: tuple[CompiledRule, ...]
+    regexes: tuple[tuple[str, SafePattern], ...]
+    shards: tuple[Shard, ...]
+    always: tuple[int, ...]  # shards every record visits
+    routes: Mapping[str, Mapping[str, tuple[int, ...]]] = field(repr=False)  # field -> value -> shards
+
+    def rule(self, rule_id: str) -> Rule:
+        for compiled in self.rules:
+            if compiled.rule.id == rule_id:
+                return compiled.rule
+        raise KeyError(rule_id)
+
+    @property
+    def rule_count(self) -> int:
+        return len(self.rules)
+
+
+STAGES = ("parse", "unique_ids", "normalise", "shard")
+
+
+def validate(packs: Sequence[PackSource]) -> list[Problem]:
+    """Every problem in ``packs``; empty when they compile."""
+    try:
+        compile_packs(packs)
+    except RuleCompilationError as exc:
+        return exc.problems
+    return []
+
+
+def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
+    """Compile packs into one ruleset, or raise ``RuleCompilationError`` with every problem."""
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    for pack in packs:
+        parsed, found = parse_pack(pack.data, pack.source)
+        rules.extend(parsed)
+        problems.extend(found)
+    problems.extend(_unique_ids(rules))
+    regexes = RegexTable()
+    compiled: list[CompiledRule] = []
+    for rule in rules:
+        try:
+            conjunctions = tuple(normalise(rule.when, regexes))
+        except TooComplex as exc:
+            problems.append(Problem("too_complex", str(exc), "when", rule.id, rule.source))
+            continue
+        candidate = CompiledRule(rule, conjunctions, _route(rule))
+        if candidate.nodes > SHARD_NODE_BUDGET:
+            problems.append(
+                Problem(
+                    "too_complex",
+                    f"rule needs {candidate.nodes} engine nodes, more than one engine ruleset holds "
+                    f"({SHARD_NODE_BUDGET}); split it into several rules",
+                    "when",
+                    rule.id,
+                    rule.source,
+                )
+            )
+            continue
+        compiled.append(candidate)
+    if problems:
+        raise RuleCompilationError(problems)
+    compiled.sort(key=lambda c: c.rule.id)
+    shards, always, routes = _shard(compiled)
+    return CompiledRuleset(
+        version=ruleset_version(rule.rule for rule in compiled),
+        rules=tuple(compiled),
+        regexes=tuple(regexes.patterns),
+        shards=tuple(shards),
+        always=tuple(always),
+        routes={f: dict(values) for f, values in routes.items()},
+    )
+
+
+def ruleset_version(rules: Iterable[Rule]) -> str:
+    """A hash of the rules' content: same rules, same version, in any order or file layout."""
+    canonical = json.dumps(
+        {
+            "compiler": COMPILER_REVISION,
+            "rules": sorted(({"agency": r.agency, **r.definition} for r in rules), key=lambda d: str(d.get("id"))),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return "rs-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+
+
+def _unique_ids(rules: list[Rule]) -> list[Problem]:
+    seen: dict[str, Rule] = {}
+    problems = []
+    for rule in rules:
+        first = seen.setdefault(rule.id, rule)
+        if first is not rule:
+            problems.append(
+                Problem(
+                    "duplicate_id", f"rule id {rule.id} is already used in {first.source}", "id", rule.id, rule.source
+                )
+            )
+    return problems
+
+
+def _route(rule: Rule) -> tuple[str, tuple[str, ...]] | None:
+    """The most selective equality or membership key the rule requires, if it has one."""
+    items = rule.when.items if isinstance(rule.when, All) else (rule.when,)
+    candidates = []
+    for item in items:
+        if not isinstance(item, Leaf) or item.field not in _KEY_PREFERENCE:
+            continue
+        kind = CATALOGUE[item.field].type
+        if kind is FieldType.CODE and item.op in ("eq", "in"):
+            values = item.value if item.op == "in" else (item.value,)
+        elif kind is FieldType.CODE_LIST and item.op in ("contains", "contains_any"):
+            values = item.value if item.op == "contains_any" else (item.value,)
+        else:
+            continue
+        candidates.append((len(values), _KEY_PREFERENCE.index(item.field), item.field, tuple(values)))
+    if not candidates:
+        return None
+    _, _, name, values = min(candidates)
+    return name, values
+
+
+def _shard(
+    rules: list[CompiledRule],
+) -> tuple[list[Shard], list[int], dict[str, dict[str, tuple[int, ...]]]]:
+    groups: dict[tuple[str, str] | None, list[int]] = defaultdict(list)
+    for position, compiled in enumerate(rules):
+        if compiled.route is None:
+            groups[None].append(position)
+        else:
+            name, values = compiled.route
+            for value in values:
+                groups[(name, value)].append(position)
+    shards: list[Shard] = []
+    always: list[int] = []
+    routes: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
+    for key in sorted(groups, key=lambda k: ("", "") if k is None else k):
+        created = []
+        batch: list[int] = []
+        used = 0
+        for position in groups[key]:
+            nodes = rules[position].nodes
+            if batch and used + nodes > SHARD_NODE_BUDGET:
+                created.append(_make_shard(rules, batch, shards))
+                batch, used = [], 0
+            batch.append(position)
+            used += nodes
+        if batch:
+            created.append(_make_shard(rules, batch, shards))
+        if key is None:
+            always.extend(created)
+        else:
+            routes[key[0]][key[1]] = tuple(created)
+    return shards, always, routes
+
+
+def _make_shard(rules: list[CompiledRule], batch: list[int], shards: list[Shard]) -> int:
+    fields = sorted({test.field for position in batch for conj in rules[position].conjunctions for test in conj})
+    shards.append(Shard(tuple(batch), tuple(fields)))
+    return len(shards) - 1

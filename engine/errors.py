@@ -1,0 +1,58 @@
+"""The engine's one error hierarchy.
+
+Every error carries fields a program can use (a stable ``code``, the rule id, the path
+inside the rule or record) so callers never parse messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EngineError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+    code = "engine_error"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a rule pack: where it is and what is wrong."""
+
+    code: str
+    message: str
+    path: str = ""
+    rule_id: str = ""
+    source: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.source or "<input>", self.rule_id or "-", self.path or "-", self.message]
+        return ": ".join(parts)
+
+
+class RuleCompilationError(EngineError):
+    """A rule pack failed validation; ``problems`` holds every problem found, not just the first."""
+
+    code = "invalid_rules"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        head = str(self.problems[0]) if self.problems else "no problems recorded"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(head + more)
+
+
+class RecordError(EngineError):
+    """A passenger record does not fit the field catalogue."""
+
+    code = "invalid_record"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))
+
+
+class EngineFailure(EngineError):
+    """The rules engine itself misbehaved; the ruleset shard involved has been rebuilt."""
+
+    code = "engine_failure"

@@ -1,0 +1,226 @@
+"""Evaluation: a passenger record against a compiled ruleset, with explanations and a score.
+
+The combined risk score is a "noisy OR" of the matching rules' weights read as
+percentages: ``score = 100 * (1 - prod(1 - weight / 100))``, rounded to one decimal. It
+is 0 with no match, never exceeds 100, grows with every extra match, and one rule of
+weight w alone scores exactly w.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine import durable_adapter
+from engine.compiler import CompiledRuleset
+from engine.errors import RecordError
+from engine.language import All, AnyOf, Leaf, Not, Rule
+from engine.normalise import Test
+from engine.records import PassengerRecord, check_record
+from engine.regex import SafePattern
+from engine.values import EngineValue, encode, to_json
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One leaf condition that held (or, under ``not``, whose negation held)."""
+
+    path: str
+    field: str
+    operator: str
+    expected: Any
+    actual: Any
+    negated: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "field": self.field,
+            "operator": ("not " if self.negated else "") + self.operator,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule
+    why: tuple[Reason, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule.id,
+            "agency": self.rule.agency,
+            "title": self.rule.title,
+            "weight": self.rule.weight,
+            "action": self.rule.action,
+            "why": [reason.as_dict() for reason in self.why],
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    passenger_id: str | None
+    ruleset_version: str
+    matches: tuple[Match, ...]
+
+    @property
+    def score(self) -> float:
+        return combined_score(match.rule.weight for match in self.matches)
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [match.rule.id for match in self.matches]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passenger_id": self.passenger_id,
+            "ruleset_version": self.ruleset_version,
+            "score": self.score,
+            "matches": [match.as_dict() for match in self.matches],
+        }
+
+
+def combined_score(weights: Iterable[int]) -> float:
+    remaining = math.prod(1 - weight / 100 for weight in weights)
+    return round(100 * (1 - remaining), 1)
+
+
+class Evaluator:
+    """A compiled ruleset loaded into the engine. Safe to share between threads."""
+
+    def __init__(self, ruleset: CompiledRuleset) -> None:
+        self.ruleset = ruleset
+        definitions = []
+        for shard in ruleset.shards:
+            engine_rules = {
+                f"c{position}_{branch}": conjunction
+                for position in shard.rules
+                for branch, conjunction in enumerate(ruleset.rules[position].conjunctions)
+            }
+            definitions.append(durable_adapter.ruleset_definition(engine_rules))
+        self._engine = durable_adapter.load(definitions)
+        # durable-rules never releases the GIL, so one lock costs no parallelism and
+        # keeps each assert/drain/retract sequence whole.
+        self._lock = threading.Lock()
+        self._leaves = [_leaves_by_path(compiled.rule) for compiled in ruleset.rules]
+        self._patterns: dict[str, tuple[str, SafePattern]] = {
+            f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)
+        }
+
+    @property
+    def version(self) -> str:
+        return self.ruleset.version
+
+    def close(self) -> None:
+        """Free the engine rulesets; evaluating afterwards raises ``EngineFailure``."""
+        with self._lock:
+            for engine_ruleset in self._engine:
+                engine_ruleset.close()
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def evaluate(self, record: PassengerRecord | Mapping[str, Any], at: dt.datetime | None = None) -> Evaluation:
+        """Every rule the record matches at ``at`` (default: now), with why; raises ``RecordError``."""
+        checked = record if isinstance(record, PassengerRecord) else check_record(record)
+        day = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+        fired = self._fire(checked)
+        matches = []
+        for position in sorted(fired):
+            rule = self.ruleset.rules[position].rule
+            if rule.valid_on(day):
+                matches.append(Match(rule, self._explain(position, fired[position], checked)))
+        return Evaluation(checked.passenger_id, self.ruleset.version, tuple(matches))
+
+    def evaluate_many(
+        self, records: Iterable[Mapping[str, Any]], at: dt.datetime | None = None
+    ) -> list[Evaluation | RecordError]:
+        """One result per record, in order; a bad record gives its error and the rest still run."""
+        results: list[Evaluation | RecordError] = []
+        for record in records:
+            try:
+                results.append(self.evaluate(record, at))
+            except RecordError as exc:
+                results.append(exc)
+        return results
+
+    def _shards_for(self, record: PassengerRecord) -> list[int]:
+        visited = dict.fromkeys(self.ruleset.always)
+        for name, table in self.ruleset.routes.items():
+            value = record.get(name)
+            if value is None:
+                continue
+            for key in value if isinstance(value, tuple) else (value,):
+                visited.update(dict.fromkeys(table.get(key, ())))
+        return list(visited)
+
+    def _fire(self, record: PassengerRecord) -> dict[int, set[int]]:
+        encoded: dict[str, EngineValue] = {}
+        fired: dict[int, set[int]] = {}
+        shards = self._shards_for(record)
+        payloads = []
+        for index in shards:
+            values = []
+            for name in self.ruleset.shards[index].fields:
+                if name not in encoded:
+                    value = self._engine_value(name, record)
+                    if value is None:
+                        continue
+                    encoded[name] = value
+                values.append((name, encoded[name]))
+            payloads.append((index, durable_adapter.encode_payload(values)))
+        with self._lock:
+            names = [(index, self._engine[index].fire(payload)) for index, payload in payloads]
+        for _, fired_names in names:
+            for name in fired_names:
+                position, branch = name[1:].split("_")
+                fired.setdefault(int(position), set()).add(int(branch))
+        return fired
+
+    def _engine_value(self, name: str, record: PassengerRecord) -> EngineValue | None:
+        if name in self._patterns:
+            field, pattern = self._patterns[name]
+            value = record.get(field)
+            return 1 if isinstance(value, str) and pattern.fullmatch(value) else 0
+        value = record.get(name)
+        return None if value is None else encode(value)
+
+    def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
+        compiled = self.ruleset.rules[position]
+        leaves = self._leaves[position]
+        reasons: dict[str, Reason] = {}
+        for branch in sorted(branches):
+            for test in compiled.conjunctions[branch]:
+                if test.leaf_path not in reasons:
+                    reasons[test.leaf_path] = _reason(leaves[test.leaf_path], test, record)
+        return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
+
+
+def _reason(leaf: Leaf, test: Test, record: PassengerRecord) -> Reason:
+    value = leaf.value
+    expected = value.source if isinstance(value, SafePattern) else to_json(value)
+    # Paths are shown relative to the rule ("when.all[1]"), not to the pack it came from.
+    path = leaf.path[leaf.path.index("when") :]
+    return Reason(path, leaf.field, leaf.op, expected, to_json(record.get(leaf.field)), test.negated)
+
+
+def _leaves_by_path(rule: Rule) -> dict[str, Leaf]:
+    found: dict[str, Leaf] = {}
+    stack = [rule.when]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Leaf):
+            found[node.path] = node
+        elif isinstance(node, Not):
+            stack.append(node.item)
+        elif isinstance(node, All | AnyOf):
+            stack.extend(node.items)
+    return found

@@ -1,0 +1,188 @@
+"""Normalisation: a condition tree becomes a disjunction of conjunctions of engine tests.
+
+durable-rules has no ``not``, and its ``$or`` fires a rule once per true branch and links
+branches through shared nodes, so nested ``any`` multiplies work. Conditions are therefore
+rewritten here into disjunctive normal form over the engine's primitive tests, each
+conjunction becoming one plain ``$and`` chain in the engine. Negation is pushed to the
+leaves with the reference semantics: a comparison on a missing field is false, so
+``not (x = 1)`` is "x is missing, or x differs from 1".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine.catalogue import CATALOGUE, FieldType
+from engine.language import All, Condition, Leaf, Not
+from engine.values import EngineValue, encode
+
+# Engine test operators (durable-rules spelling in the adapter).
+EQ, NEQ, LT, LTE, GT, GTE, EX, NEX, ANY_EQ, ALL_NEQ = (
+    "eq",
+    "neq",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "ex",
+    "nex",
+    "any_eq",
+    "all_neq",
+)
+_COMPLEMENT = {LT: GTE, LTE: GT, GT: LTE, GTE: LT}
+
+MAX_CONJUNCTIONS = 32  # per rule, after normalisation
+MAX_TESTS_PER_CONJUNCTION = 24
+
+
+class TooComplex(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Test:
+    """One primitive engine test on one property of the record sent to the engine."""
+
+    field: str  # catalogue field, or a regex flag name ``regex:<n>``
+    op: str
+    value: EngineValue | None
+    leaf_path: str  # which leaf of the rule this came from, for explanations
+    negated: bool
+
+    @property
+    def nodes(self) -> int:
+        """Upper bound of engine network nodes this test creates (array tests use two)."""
+        return 2 if self.op in (ANY_EQ, ALL_NEQ) else 1
+
+
+Conjunction = tuple[Test, ...]
+
+
+class RegexTable:
+    """Assigns each distinct (field, pattern) of a ruleset a boolean flag property."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], int] = {}
+        self.patterns: list[tuple[str, Any]] = []
+
+    def flag(self, leaf: Leaf) -> str:
+        key = (leaf.field, leaf.value.source)
+        if key not in self.entries:
+            self.entries[key] = len(self.patterns)
+            self.patterns.append((leaf.field, leaf.value))
+        return f"regex:{self.entries[key]}"
+
+
+def normalise(condition: Condition, regexes: RegexTable) -> list[Conjunction]:
+    """The condition as a list of conjunctions (any of which makes the rule match)."""
+    conjunctions = _dnf(condition, False, regexes)
+    for conjunction in conjunctions:
+        if len(conjunction) > MAX_TESTS_PER_CONJUNCTION:
+            raise TooComplex(
+                f"a branch of this rule needs {len(conjunction)} engine tests (at most {MAX_TESTS_PER_CONJUNCTION})"
+            )
+    return conjunctions
+
+
+def _dnf(condition: Condition, negated: bool, regexes: RegexTable) -> list[Conjunction]:
+    if isinstance(condition, Not):
+        return _dnf(condition.item, not negated, regexes)
+    if isinstance(condition, Leaf):
+        return _simplify(_leaf(condition, negated, regexes))
+    conjunctive = isinstance(condition, All) != negated
+    parts = [_dnf(item, negated, regexes) for item in condition.items]
+    if not conjunctive:
+        return _simplify([c for part in parts for c in part])
+    product: list[Conjunction] = [()]
+    for part in parts:
+        _check_size(len(product) * len(part), limit=MAX_CONJUNCTIONS * MAX_CONJUNCTIONS)
+        product = _simplify([left + right for left in product for right in part])
+    return product
+
+
+def _simplify(conjunctions: list[Conjunction]) -> list[Conjunction]:
+    """Drop contradictory and absorbed conjunctions and implied tests; the meaning is unchanged."""
+    kept: list[Conjunction] = []
+    for conjunction in conjunctions:
+        cleaned = _clean(conjunction)
+        if cleaned is not None:
+            kept.append(cleaned)
+    kept = list(dict.fromkeys(kept))
+    sets = [frozenset(c) for c in kept]
+    result = [conj for i, conj in enumerate(kept) if not any(j != i and sets[j] < sets[i] for j in range(len(kept)))]
+    _check_size(len(result))
+    return result
+
+
+def _clean(conjunction: Conjunction) -> Conjunction | None:
+    """The conjunction without repeated or implied tests, or None if it can never hold."""
+    tests = tuple(dict.fromkeys(conjunction))
+    by_field: dict[str, list[Test]] = {}
+    for test in tests:
+        by_field.setdefault(test.field, []).append(test)
+    drop: set[Test] = set()
+    for field_tests in by_field.values():
+        ops = {test.op for test in field_tests}
+        if NEX in ops and ops - {NEX}:
+            return None  # "missing" and a test that needs the field present
+        if EX in ops and ops - {EX}:
+            drop.update(test for test in field_tests if test.op == EX)  # implied by the other tests
+        equal = {test.value for test in field_tests if test.op == EQ}
+        unequal = {test.value for test in field_tests if test.op == NEQ}
+        if len(equal) > 1 or equal & unequal:
+            return None
+    return tuple(test for test in tests if test not in drop)
+
+
+def _check_size(count: int, limit: int = MAX_CONJUNCTIONS) -> None:
+    if count > limit:
+        raise TooComplex(
+            f"this rule expands to more than {MAX_CONJUNCTIONS} alternative branches; "
+            "split it into several rules or simplify nested any/not"
+        )
+
+
+def _leaf(leaf: Leaf, negated: bool, regexes: RegexTable) -> list[Conjunction]:
+    field = CATALOGUE[leaf.field]
+
+    def t(op: str, value: Any = None, name: str = leaf.field) -> Test:
+        engine_value = None if value is None else encode(value)
+        return Test(name, op, engine_value, leaf.path, negated)
+
+    missing = (t(NEX),)
+    op, value = leaf.op, leaf.value
+    if op == "exists":
+        present = value != negated
+        return [(t(EX),)] if present else [missing]
+    if op == "matches":
+        # The flag is 1 when the field is present and matches, 0 otherwise (also when missing).
+        return [(t(EQ, 0 if negated else 1, regexes.flag(leaf)),)]
+    if field.type is FieldType.CODE_LIST:
+        values = (value,) if op == "contains" else value
+        if not negated:
+            return [(t(ANY_EQ, v),) for v in values]
+        return [missing, tuple(t(ALL_NEQ, v) for v in values)]
+    if not negated:
+        if op == "eq":
+            return [(t(EQ, value),)]
+        if op == "ne":
+            return [(t(NEQ, value),)]
+        if op == "in":
+            return [(t(EQ, v),) for v in value]
+        if op == "not_in":
+            return [tuple(t(NEQ, v) for v in value)]
+        if op == "between":
+            return [(t(GTE, value[0]), t(LTE, value[1]))]
+        return [(t(op, value),)]
+    if op == "eq":
+        return [missing, (t(NEQ, value),)]
+    if op == "ne":
+        return [missing, (t(EQ, value),)]
+    if op == "in":
+        return [missing, tuple(t(NEQ, v) for v in value)]
+    if op == "not_in":
+        return [missing, *[(t(EQ, v),) for v in value]]
+    if op == "between":
+        return [missing, (t(LT, value[0]),), (t(GT, value[1]),)]
+    return [missing, (t(_COMPLEMENT[op], value),)]

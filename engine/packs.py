@@ -1,0 +1,80 @@
+"""Reading rule packs from files: YAML or JSON, one pack per file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.compiler import PackSource
+from engine.errors import Problem
+
+PACK_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def parse_text(text: str, source: str) -> PackSource:
+    """Decode one pack's text; raises ``ValueError`` with a located message when it cannot."""
+    if source.endswith(".json"):
+        try:
+            return PackSource(source, json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {exc.lineno}: {exc.msg}") from None
+    try:
+        return PackSource(source, yaml.load(text, Loader=_StrictLoader))  # noqa: S506 - strict SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"{where}{reason}") from None
+
+
+def pack_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Pack files under ``paths`` (files as given, directories searched recursively), sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in PACK_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    return found
+
+
+def read_packs(paths: Iterable[str | Path]) -> tuple[list[PackSource], list[Problem]]:
+    """Every pack under ``paths``, plus a problem for each file that cannot be read or decoded."""
+    packs: list[PackSource] = []
+    problems: list[Problem] = []
+    for path in pack_files(paths):
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem("unreadable", f"cannot read: {exc}", "", "", source))
+            continue
+        try:
+            packs.append(parse_text(text, source))
+        except ValueError as exc:
+            problems.append(Problem("syntax_error", str(exc), "", "", source))
+    if not packs and not problems:
+        problems.append(Problem("no_packs", "no rule packs found (*.yaml, *.yml, *.json)", "", "", ""))
+    return packs, problems

@@ -1,0 +1,143 @@
+"""Passenger records: checked against the catalogue, then derived fields added.
+
+A record is nested JSON (``{"traveller": {"nationality": "NZL"}, ...}``); rules address
+its fields by dotted name. The checked record is flat: dotted name to typed value, with
+missing and null fields simply absent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.catalogue import CATALOGUE, LEG_FIELDS, MAX_LIST_LENGTH, SECTIONS, FieldType
+from engine.errors import Problem, RecordError
+from engine.values import TypedValue, ValueProblem, parse_code, parse_value
+
+_LEG_FIELD = {
+    "airport": CATALOGUE["itinerary.airports"],
+    "country": CATALOGUE["itinerary.countries"],
+}
+
+
+@dataclass(frozen=True)
+class PassengerRecord:
+    """A checked record: catalogue field name to typed value (absent when missing)."""
+
+    values: Mapping[str, TypedValue]
+
+    @property
+    def passenger_id(self) -> str | None:
+        value = self.values.get("passenger_id")
+        return value if isinstance(value, str) else None
+
+    def get(self, name: str) -> TypedValue | None:
+        return self.values.get(name)
+
+
+def check_record(raw: Any) -> PassengerRecord:
+    """Check ``raw`` against the catalogue and derive fields; raise ``RecordError`` listing every problem."""
+    problems: list[Problem] = []
+
+    def bad(path: str, message: str, code: str = "invalid_value") -> None:
+        problems.append(Problem(code, message, path))
+
+    values: dict[str, TypedValue] = {}
+    if not isinstance(raw, Mapping):
+        raise RecordError([Problem("invalid_record", "a passenger record must be a JSON object", "")])
+    for key, section in raw.items():
+        if key == "passenger_id":
+            if section is not None:
+                _put(values, "passenger_id", section, bad)
+        elif key == "itinerary":
+            if section is not None:
+                _itinerary(section, values, bad)
+        elif key in SECTIONS:
+            if section is None:
+                continue
+            if not isinstance(section, Mapping):
+                bad(key, "must be an object", "invalid_type")
+                continue
+            for name, value in section.items():
+                dotted = f"{key}.{name}"
+                field = CATALOGUE.get(dotted)
+                if field is None:
+                    bad(dotted, "unknown field", "unknown_field")
+                elif field.derived:
+                    bad(dotted, "is derived by the engine and cannot be supplied", "derived_field")
+                elif value is not None:
+                    _put(values, dotted, value, bad)
+        else:
+            bad(str(key), "unknown field", "unknown_field")
+    if not problems:
+        _derive(values, bad)
+    if problems:
+        raise RecordError(problems)
+    return PassengerRecord(values)
+
+
+def _put(values: dict[str, TypedValue], name: str, value: Any, bad: Any) -> None:
+    try:
+        values[name] = parse_value(CATALOGUE[name], value)
+    except ValueProblem as exc:
+        bad(name, str(exc))
+
+
+def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
+    if not isinstance(raw, list):
+        bad("itinerary", "must be a list of legs", "invalid_type")
+        return
+    if len(raw) > MAX_LIST_LENGTH:
+        bad("itinerary", f"at most {MAX_LIST_LENGTH} legs", "too_long")
+        return
+    airports: list[str] = []
+    countries: list[str] = []
+    for position, leg in enumerate(raw):
+        path = f"itinerary[{position}]"
+        if not isinstance(leg, Mapping):
+            bad(path, "a leg must be an object", "invalid_type")
+            continue
+        for key, value in leg.items():
+            if key not in LEG_FIELDS:
+                bad(f"{path}.{key}", "unknown field", "unknown_field")
+                continue
+            if value is None:
+                continue
+            try:
+                if LEG_FIELDS[key] is FieldType.CODE:
+                    code = parse_code(_LEG_FIELD[key], value)
+                    (airports if key == "airport" else countries).append(code)
+                else:
+                    parse_value(_DATETIME, value)
+            except ValueProblem as exc:
+                bad(f"{path}.{key}", str(exc))
+    values["itinerary.airports"] = tuple(dict.fromkeys(airports))
+    values["itinerary.countries"] = tuple(dict.fromkeys(countries))
+    values["itinerary.legs"] = len(raw)
+
+
+_DATETIME = CATALOGUE["flight.scheduled_departure"]
+
+
+def _derive(values: dict[str, TypedValue], bad: Any) -> None:
+    arrival = values.get("flight.scheduled_arrival")
+    arrival_day = arrival.date() if isinstance(arrival, dt.datetime) else None
+    birth = values.get("traveller.date_of_birth")
+    if arrival_day and isinstance(birth, dt.date):
+        age = arrival_day.year - birth.year - ((arrival_day.month, arrival_day.day) < (birth.month, birth.day))
+        if age < 0:
+            bad("traveller.date_of_birth", "is after the scheduled arrival")
+        elif age > CATALOGUE["traveller.age"].maximum:  # type: ignore[operator]
+            bad("traveller.date_of_birth", "gives an age over 150 years")
+        else:
+            values["traveller.age"] = age
+    departure = values.get("flight.scheduled_departure")
+    booked = values.get("booking.booked_at")
+    if isinstance(departure, dt.datetime) and isinstance(booked, dt.datetime):
+        values["booking.days_before_departure"] = (departure.date() - booked.date()).days
+    for prefix in ("document", "visa"):
+        expiry = values.get(f"{prefix}.expiry_date")
+        if arrival_day and isinstance(expiry, dt.date):
+            values[f"{prefix}.days_to_expiry"] = (expiry - arrival_day).days

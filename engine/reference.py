@@ -1,0 +1,70 @@
+"""The reference evaluator: the rule language's semantics, defined once, in plain Python.
+
+It is deliberately simple and slow. The engine path (normalisation, sharding and
+durable-rules) must agree with it on every rule and record; the differential tests in
+``tests/engine/test_differential.py`` check exactly that.
+
+Semantics: a comparison on a missing (or null) field is false, whatever the operator,
+including ``ne`` and ``not_in``; ``exists: false`` is true only when the field is missing;
+``not`` inverts its whole sub-condition; values compare only with values of the field's
+own type (dates with dates); ``matches`` covers the whole value; a rule outside its
+validity dates never matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from engine.language import All, AnyOf, Condition, Leaf, Not, Rule
+from engine.records import PassengerRecord
+
+
+def holds(condition: Condition, record: PassengerRecord) -> bool:
+    if isinstance(condition, All):
+        return all(holds(item, record) for item in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(holds(item, record) for item in condition.items)
+    if isinstance(condition, Not):
+        return not holds(condition.item, record)
+    return leaf_holds(condition, record)
+
+
+def leaf_holds(leaf: Leaf, record: PassengerRecord) -> bool:
+    actual = record.get(leaf.field)
+    if leaf.op == "exists":
+        return (actual is not None) == leaf.value
+    if actual is None:
+        return False
+    op, expected = leaf.op, leaf.value
+    if op == "eq":
+        return actual == expected
+    if op == "ne":
+        return actual != expected
+    if op == "in":
+        return actual in expected
+    if op == "not_in":
+        return actual not in expected
+    if op == "lt":
+        return actual < expected
+    if op == "lte":
+        return actual <= expected
+    if op == "gt":
+        return actual > expected
+    if op == "gte":
+        return actual >= expected
+    if op == "between":
+        return expected[0] <= actual <= expected[1]
+    if op == "matches":
+        return expected.fullmatch(actual)
+    if op == "contains":
+        return expected in actual
+    if op == "contains_any":
+        return any(value in actual for value in expected)
+    raise AssertionError(op)
+
+
+def matching_rules(rules: Iterable[Rule], record: PassengerRecord, at: dt.datetime) -> list[str]:
+    """Ids of the rules that match ``record`` at time ``at``, sorted."""
+    day = at.astimezone(dt.UTC).date()
+    return sorted(rule.id for rule in rules if rule.valid_on(day) and holds(rule.when, record))

@@ -1,0 +1,202 @@
+"""Typed values: parsing rule and record values for a field, and encoding them for the engine.
+
+One module decides what a value of each catalogue type is, so the compiler (rule values),
+the record validator (passenger values) and the adapter (engine values) cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.catalogue import DECIMAL_PLACES, DECIMAL_SCALE, Field, FieldType
+
+EPOCH_DATE = dt.date(1970, 1, 1)
+UTC = dt.UTC
+
+TypedValue = str | int | bool | Decimal | dt.date | dt.datetime | tuple[str, ...]
+EngineValue = str | int | list[str]
+
+
+class ValueProblem(ValueError):
+    """A value does not fit its field; the message is for people."""
+
+
+def _text(value: Any, field: Field) -> str:
+    if isinstance(value, bool) or not isinstance(value, str):
+        hint = " (YAML read it as a boolean: quote it)" if isinstance(value, bool) else ""
+        raise ValueProblem(f"expected a string, got {_kind(value)}{hint}")
+    if len(value) > field.max_length:
+        raise ValueProblem(f"longer than {field.max_length} characters")
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise ValueProblem("contains a control character")
+        if category == "Cs":
+            raise ValueProblem("contains an unpaired surrogate")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueProblem("expected a date (YYYY-MM-DD), got a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueProblem(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueProblem(f"not a valid date: {value!r}") from None
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    """An aware UTC datetime truncated to whole seconds (the engine's resolution).
+
+    A value without an offset is taken as UTC.
+    """
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and 10 <= len(value) <= 40:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueProblem(f"not a valid ISO 8601 date and time: {value!r}") from None
+        if len(value) == 10:
+            raise ValueProblem("expected a date and time, got a date")
+    else:
+        raise ValueProblem(f"expected an ISO 8601 date and time, got {_kind(value)}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueProblem("date and time out of range") from None
+    return parsed.replace(microsecond=0)
+
+
+def _decimal(value: Any, field: Field) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueProblem(f"expected a decimal number, got {_kind(value)}")
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueProblem(f"not a decimal number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueProblem("must be a finite number")
+    _check_range(number, field)
+    quantized = number.quantize(_CENT)
+    if quantized != number:
+        raise ValueProblem(f"more than {DECIMAL_PLACES} decimal places")
+    return quantized
+
+
+_CENT = Decimal(1).scaleb(-DECIMAL_PLACES)
+
+
+def _in_range(number: Decimal | int, field: Field) -> bool:
+    return (field.minimum is None or number >= field.minimum) and (field.maximum is None or number <= field.maximum)
+
+
+def _check_range(number: Decimal | int, field: Field) -> None:
+    if not _in_range(number, field):
+        raise ValueProblem(f"out of range {field.minimum}..{field.maximum}")
+
+
+def parse_value(field: Field, value: Any) -> TypedValue:
+    """Check ``value`` against ``field`` and return it as the field's Python type."""
+    kind = field.type
+    if kind is FieldType.STRING:
+        return _text(value, field)
+    if kind is FieldType.CODE:
+        text = _text(value, field)
+        problem = field.code_problem(text)
+        if problem:
+            raise ValueProblem(f"{text!r} {problem}")
+        return text
+    if kind is FieldType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise ValueProblem(f"expected an integer, got {_kind(value)}")
+        _check_range(value, field)
+        return value
+    if kind is FieldType.DECIMAL:
+        return _decimal(value, field)
+    if kind is FieldType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueProblem(f"expected true or false, got {_kind(value)}")
+        return value
+    if kind is FieldType.DATE:
+        return parse_date(value)
+    if kind is FieldType.DATETIME:
+        return parse_datetime(value)
+    if kind is FieldType.CODE_LIST:
+        raise ValueProblem("a list of codes is derived by the engine")
+    raise AssertionError(kind)
+
+
+def parse_code(field: Field, value: Any) -> str:
+    """One element of a list-of-codes field (what ``contains`` takes)."""
+    text = _text(value, field)
+    problem = field.code_problem(text)
+    if problem:
+        raise ValueProblem(f"{text!r} {problem}")
+    return text
+
+
+# Lists always carry this first element: durable-rules' ``$iall`` is false on an empty
+# list, and with the sentinel "no element equals X" holds on an empty list too. No code
+# is empty, so the sentinel never equals a rule value.
+LIST_SENTINEL = ""
+
+
+def encode(value: TypedValue) -> EngineValue:
+    """The value as the engine sees it: strings, integers, or lists of strings only."""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int | str):
+        return value
+    if isinstance(value, Decimal):
+        return int(value * DECIMAL_SCALE)
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp())
+    if isinstance(value, dt.date):
+        return (value - EPOCH_DATE).days
+    if isinstance(value, tuple):
+        return [LIST_SENTINEL, *value]
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def to_json(value: TypedValue | None) -> Any:
+    """The value as it appears in explanations and JSON output."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value

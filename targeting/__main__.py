@@ -1,0 +1,3 @@
+from targeting.cli import main
+
+raise SystemExit(main())

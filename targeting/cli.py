@@ -1,0 +1,126 @@
+"""``targeting``: validate rule packs, evaluate passenger records, describe the catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import IO
+
+from engine import Evaluator, RecordError, RuleCompilationError, compile_packs, read_packs
+from engine.catalogue import markdown
+from engine.errors import Problem
+from engine.language import parse_pack
+from engine.values import ValueProblem, parse_datetime
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    return int(args.handler(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="targeting", description="Border targeting service.")
+    commands = parser.add_subparsers(title="commands")
+
+    rules = commands.add_parser("rules", help="rule packs").add_subparsers(title="rule commands")
+    validate = rules.add_parser("validate", help="check rule packs and report every problem")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="pack files or directories")
+    validate.set_defaults(handler=_validate)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate passenger records (JSON lines)")
+    evaluate.add_argument("--rules", required=True, action="append", metavar="PATH", help="pack file or directory")
+    evaluate.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (ISO 8601; default: now)")
+    evaluate.add_argument("records", metavar="RECORDS.jsonl", help="one JSON record per line; '-' for stdin")
+    evaluate.set_defaults(handler=_evaluate)
+
+    fields = commands.add_parser("fields", help="list the field catalogue")
+    fields.add_argument("--markdown", action="store_true", help="print docs/fields.md")
+    fields.set_defaults(handler=_fields)
+    return parser
+
+
+def _print_problems(problems: Sequence[Problem], stream: IO[str]) -> None:
+    for problem in problems:
+        print(problem, file=stream)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    packs, problems = read_packs(args.paths)
+    if problems:
+        _print_problems(problems, sys.stdout)
+        return 1
+    try:
+        compile_packs(packs)
+    except RuleCompilationError as exc:
+        _print_problems(exc.problems, sys.stdout)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    for pack in packs:
+        rules, _ = parse_pack(pack.data, pack.source)
+        agencies = Counter(rule.agency for rule in rules)
+        print(f"{pack.source}: ok, {len(rules)} rules ({', '.join(sorted(agencies))})")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    try:
+        at = parse_datetime(args.at) if args.at else None
+    except ValueProblem as exc:
+        print(f"--at: {exc}", file=sys.stderr)
+        return 2
+    packs, problems = read_packs(args.rules)
+    if problems:
+        _print_problems(problems, sys.stderr)
+        return 1
+    try:
+        evaluator = Evaluator(compile_packs(packs))
+    except RuleCompilationError as exc:
+        _print_problems(exc.problems, sys.stderr)
+        return 1
+    stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
+    failures = 0
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            output = _evaluate_line(evaluator, line, number, at)
+            failures += "error" in output
+            print(json.dumps(output, ensure_ascii=False))
+    return 1 if failures else 0
+
+
+def _evaluate_line(evaluator: Evaluator, line: str, number: int, at: object) -> dict[str, object]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"line": number, "error": {"code": "invalid_json", "message": exc.msg, "errors": {}}}
+    try:
+        return evaluator.evaluate(record, at).as_dict()  # type: ignore[arg-type]
+    except RecordError as exc:
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            errors.setdefault(problem.path or "$", []).append(problem.message)
+        passenger = record.get("passenger_id") if isinstance(record, dict) else None
+        return {
+            "line": number,
+            "passenger_id": passenger if isinstance(passenger, str) else None,
+            "error": {"code": exc.code, "message": "record does not fit the field catalogue", "errors": errors},
+        }
+
+
+def _fields(args: argparse.Namespace) -> int:
+    if args.markdown:
+        sys.stdout.write(markdown())
+        return 0
+    from engine.catalogue import CATALOGUE
+
+    for field in CATALOGUE.values():
+        print(f"{field.name}\t{field.type.value}\t{' '.join(sorted(field.operators))}")
+    return 0

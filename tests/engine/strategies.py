@@ -1,0 +1,175 @@
+"""Hypothesis strategies: random rules over the whole catalogue and operator set, and random records.
+
+Values come from small pools with boundary cases, so generated rules and records
+actually meet: equal and unequal values, edges of ranges, missing and null fields,
+unicode, quotes, numeric-looking strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from engine.catalogue import CATALOGUE, Field, FieldType
+
+STRINGS = ["", "Müller", "MULLER", "O'Brien", 'a"b', "back\\slash", "30", "30.0", "1e5", "true", "李小龙", " x ", "Ω"]
+CODES = {
+    "flight.carrier": ["NZ", "QF", "LA", "3K"],
+    "flight.number": ["1", "5", "123", "5A"],
+    "flight.departure_airport": ["AKL", "BOG", "LAX", "SYD"],
+    "flight.arrival_airport": ["AKL", "CHC", "WLG"],
+    "traveller.nationality": ["NZL", "AUS", "COL", "USA"],
+    "traveller.country_of_residence": ["NZL", "AUS", "COL"],
+    "document.type": ["P", "I", "V"],
+    "document.number": ["X1234567", "A1", "ZZ9", "123"],
+    "document.issuing_country": ["NZL", "COL", "USA"],
+    "booking.reference": ["ABC123", "XYZ999", "QWERTY"],
+    "itinerary.countries": ["NZL", "AUS", "COL", "USA", "PAN"],
+    "itinerary.airports": ["AKL", "BOG", "LAX", "SYD", "PTY"],
+}
+PATTERNS = ["[A-Z]{3}", "A.*", "X[0-9]+", "(NZ|AU)[A-Z]", ".*ü.*", "", "[0-9]+(\\.[0-9]+)?", "M(ü|ue|u)ller", "\\d+"]
+DATES = ["1990-01-01", "2008-12-02", "2008-12-03", "2008-12-04", "2026-12-03", "2027-03-02", "2027-03-03", "2030-01-01"]
+ARRIVALS = ["2026-12-03T08:00:00+13:00", "2026-12-02T19:00:00Z", "2026-12-03T12:00:00Z"]
+DEPARTURES = ["2026-12-01T22:00:00Z", "2026-12-02T23:59:59-05:00", "2026-12-02T00:00:00"]
+BOOKED = ["2026-11-29T10:00:00Z", "2026-11-30T23:30:00Z", "2026-12-01T01:00:00+13:00", "2026-10-01T00:00:00Z"]
+AT = ["2026-01-01T00:00:00Z", "2026-12-01T00:00:00Z", "2027-06-30T23:59:59Z", "2027-07-01T00:00:00Z"]
+
+
+def _integers(field: Field) -> st.SearchStrategy[int]:
+    low = field.minimum if field.minimum is not None else -(10**6)
+    high = field.maximum if field.maximum is not None else 10**6
+    edges = [low, high, *[v for v in (-1, 0, 1, 2, 3, 17, 18, 19, 90, 91) if low <= v <= high]]
+    return st.sampled_from(edges) | st.integers(max(low, -5), min(high, 40))
+
+
+def rule_value(field: Field) -> st.SearchStrategy[Any]:
+    """A value a rule may compare ``field`` with (JSON/YAML form)."""
+    kind = field.type
+    if kind is FieldType.STRING:
+        return st.sampled_from(STRINGS)
+    if kind in (FieldType.CODE, FieldType.CODE_LIST):
+        return st.sampled_from(list(field.choices) or CODES[field.name])
+    if kind is FieldType.INTEGER:
+        return _integers(field)
+    if kind is FieldType.DECIMAL:
+        return st.sampled_from(["0", "0.01", "99.99", "100", "1000000", 100, 0.5])
+    if kind is FieldType.BOOLEAN:
+        return st.booleans()
+    if kind is FieldType.DATE:
+        return st.sampled_from(DATES)
+    if kind is FieldType.DATETIME:
+        return st.sampled_from(ARRIVALS + DEPARTURES + BOOKED)
+    raise AssertionError(kind)
+
+
+@st.composite
+def leaf(draw: st.DrawFn) -> dict[str, Any]:
+    field = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
+    op = draw(st.sampled_from(sorted(field.operators)))
+    value_strategy = rule_value(field)
+    if op == "exists":
+        value: Any = draw(st.booleans())
+    elif op == "matches":
+        value = draw(st.sampled_from(PATTERNS))
+    elif op in ("in", "not_in", "contains_any"):
+        value = draw(st.lists(value_strategy, min_size=1, max_size=3))
+    elif op == "between":
+        low, high = draw(value_strategy), draw(value_strategy)
+        value = [low, high]
+        if _order(field, low) > _order(field, high):
+            value = [high, low]
+    else:
+        value = draw(value_strategy)
+    return {"field": field.name, op: value}
+
+
+def _order(field: Field, value: Any) -> Any:
+    from engine.values import parse_value
+
+    return parse_value(field, value)
+
+
+def condition(max_depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        leaf(),
+        lambda children: st.one_of(
+            st.lists(children, min_size=1, max_size=3).map(lambda items: {"all": items}),
+            st.lists(children, min_size=1, max_size=3).map(lambda items: {"any": items}),
+            children.map(lambda item: {"not": item}),
+        ),
+        max_leaves=6,
+    )
+
+
+@st.composite
+def rule_pack(draw: st.DrawFn, max_rules: int = 8) -> dict[str, Any]:
+    count = draw(st.integers(1, max_rules))
+    rules = []
+    for number in range(count):
+        rule: dict[str, Any] = {
+            "id": f"GEN-{number:04d}",
+            "title": f"generated {number}",
+            "weight": draw(st.integers(1, 100)),
+            "action": draw(st.sampled_from(["refer", "inspect", "notify"])),
+            "when": draw(condition()),
+        }
+        if draw(st.booleans()):
+            rule["valid_from"] = draw(st.sampled_from(["2026-01-01", "2026-12-01", "2027-07-01"]))
+        if draw(st.booleans()):
+            rule["valid_until"] = draw(st.sampled_from(["2026-12-01", "2027-06-30", "2030-01-01"]))
+        if "valid_from" in rule and "valid_until" in rule and rule["valid_until"] < rule["valid_from"]:
+            rule["valid_from"], rule["valid_until"] = rule["valid_until"], rule["valid_from"]
+        rules.append(rule)
+    return {"agency": draw(st.sampled_from(["customs", "mpi", "immigration"])), "rules": rules}
+
+
+def _maybe(draw: st.DrawFn, strategy: st.SearchStrategy[Any]) -> Any:
+    """Missing (sentinel), null, or a value."""
+    return draw(st.one_of(st.just(_MISSING), st.none(), strategy))
+
+
+_MISSING = object()
+
+
+@st.composite
+def record(draw: st.DrawFn) -> dict[str, Any]:
+    """A raw passenger record that passes the catalogue check (fields missing, null or set)."""
+    out: dict[str, Any] = {}
+    sources: dict[str, st.SearchStrategy[Any]] = {}
+    for name, field in CATALOGUE.items():
+        if field.derived:
+            continue
+        if name == "traveller.date_of_birth":
+            sources[name] = st.sampled_from([*DATES[:4], "1936-12-03", "1936-12-04"])
+        elif name == "flight.scheduled_arrival":
+            sources[name] = st.sampled_from(ARRIVALS)
+        elif name == "flight.scheduled_departure":
+            sources[name] = st.sampled_from(DEPARTURES)
+        elif name == "booking.booked_at":
+            sources[name] = st.sampled_from(BOOKED)
+        else:
+            sources[name] = rule_value(field)
+    for name, strategy in sources.items():
+        value = _maybe(draw, strategy)
+        if value is _MISSING:
+            continue
+        if "." not in name:
+            out[name] = value
+            continue
+        section, key = name.split(".", 1)
+        out.setdefault(section, {})[key] = value
+    legs = draw(st.one_of(st.just(_MISSING), st.none(), st.lists(_leg(), max_size=4)))
+    if legs is not _MISSING:
+        out["itinerary"] = legs
+    return out
+
+
+@st.composite
+def _leg(draw: st.DrawFn) -> dict[str, Any]:
+    leg: dict[str, Any] = {}
+    for key, pool in (("airport", CODES["itinerary.airports"]), ("country", CODES["itinerary.countries"])):
+        value = _maybe(draw, st.sampled_from(pool))
+        if value is not _MISSING:
+            leg[key] = value
+    return leg
