@@ -120,14 +120,14 @@ def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
         parsed, found = parse_pack(pack.data, pack.source)
         rules.extend(parsed)
         problems.extend(found)
-    problems.extend(_unique_ids(rules))
+    problems.extend(_unique_ids(packs))
     regexes = RegexTable()
     compiled: list[CompiledRule] = []
     for rule in rules:
         try:
             conjunctions = tuple(normalise(rule.when, regexes))
         except TooComplex as exc:
-            problems.append(Problem("too_complex", str(exc), "when", rule.id, rule.source))
+            problems.append(Problem("too_complex", str(exc), f"{rule.path}.when", rule.id, rule.source))
             continue
         candidate = CompiledRule(rule, conjunctions, _route(rule))
         if candidate.nodes > SHARD_NODE_BUDGET:
@@ -136,7 +136,7 @@ def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
                     "too_complex",
                     f"rule needs {candidate.nodes} engine nodes, more than one engine ruleset holds "
                     f"({SHARD_NODE_BUDGET}); split it into several rules",
-                    "when",
+                    f"{rule.path}.when",
                     rule.id,
                     rule.source,
                 )
@@ -172,17 +172,28 @@ def ruleset_version(rules: Iterable[Rule]) -> str:
     return "rs-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
 
 
-def _unique_ids(rules: list[Rule]) -> list[Problem]:
-    seen: dict[str, Rule] = {}
+def _unique_ids(packs: Sequence[PackSource]) -> list[Problem]:
+    """Ids used twice, across every pack; read from the raw packs so broken rules count too."""
+    seen: dict[str, str] = {}
     problems = []
-    for rule in rules:
-        first = seen.setdefault(rule.id, rule)
-        if first is not rule:
-            problems.append(
-                Problem(
-                    "duplicate_id", f"rule id {rule.id} is already used in {first.source}", "id", rule.id, rule.source
+    for pack in packs:
+        raw_rules = pack.data.get("rules") if isinstance(pack.data, Mapping) else None
+        for index, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+            rule_id = raw.get("id") if isinstance(raw, Mapping) else None
+            if not isinstance(rule_id, str):
+                continue
+            if rule_id in seen:
+                problems.append(
+                    Problem(
+                        "duplicate_id",
+                        f"rule id {rule_id} is already used in {seen[rule_id]}",
+                        f"rules[{index}].id",
+                        rule_id,
+                        pack.source,
+                    )
                 )
-            )
+            else:
+                seen[rule_id] = pack.source
     return problems
 
 

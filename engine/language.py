@@ -70,6 +70,7 @@ class Rule:
     when: Condition
     source: str
     definition: Mapping[str, Any]  # the rule as written, for hashing and display
+    path: str = ""  # where the rule sits in its pack, e.g. "rules[3]"
 
     def valid_on(self, day: dt.date) -> bool:
         if self.valid_from is not None and day < self.valid_from:
@@ -167,6 +168,7 @@ def _parse_rule(raw: Any, path: str, agency: str, out: _Collector) -> Rule | Non
         when=when,
         source=out.source,
         definition=_plain(raw),
+        path=path,
     )
 
 

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from targeting.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_validate_agency_packs(capsys):
+    assert main(["rules", "validate", str(ROOT / "rules")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(": ok, " in line for line in lines)
+
+
+def test_validate_reports_every_problem_one_per_line(capsys):
+    path = ROOT / "tests" / "data" / "ten_mistakes.yaml"
+    assert main(["rules", "validate", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10
+    for line in lines:
+        source, rule_id, where, message = line.split(": ", 3)
+        assert source == str(path) and rule_id.startswith("CUS-09") and where.startswith("rules[") and message
+
+
+def test_evaluate_jsonl_with_a_bad_line(tmp_path, capsys):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "agency: customs\nrules:\n"
+        "  - {id: CUS-0001, title: Cash, weight: 40, action: refer, valid_until: 2027-06-30,"
+        " when: {field: booking.payment_method, eq: cash}}\n"
+    )
+    records = tmp_path / "in.jsonl"
+    records.write_text(
+        "\n".join(
+            [
+                json.dumps({"passenger_id": "P1", "booking": {"payment_method": "cash"}}),
+                "{not json",
+                json.dumps({"passenger_id": "P3", "booking": {"payment_method": "gold"}}),
+                json.dumps({"passenger_id": "P4", "booking": {"payment_method": "card"}}),
+            ]
+        )
+    )
+    assert main(["evaluate", "--rules", str(pack), "--at", "2026-12-01T00:00:00Z", str(records)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o.get("passenger_id") for o in out] == ["P1", None, "P3", "P4"]
+    assert out[0]["score"] == 40.0 and out[0]["matches"][0]["rule_id"] == "CUS-0001"
+    assert out[0]["matches"][0]["why"] == [
+        {"path": "when", "field": "booking.payment_method", "operator": "eq", "expected": "cash", "actual": "cash"}
+    ]
+    assert out[1]["error"]["code"] == "invalid_json" and out[1]["line"] == 2
+    assert out[2]["error"]["code"] == "invalid_record" and list(out[2]["error"]["errors"]) == ["booking.payment_method"]
+    assert out[3]["matches"] == [] and out[3]["score"] == 0.0
+    # outside the rule's validity dates nothing matches
+    assert main(["evaluate", "--rules", str(pack), "--at", "2027-07-01T00:00:00Z", str(records)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert out[0]["matches"] == []
+
+
+def test_fields_markdown_is_what_docs_hold(capsys):
+    assert main(["fields", "--markdown"]) == 0
+    assert capsys.readouterr().out == (ROOT / "docs" / "fields.md").read_text()
