@@ -24,18 +24,16 @@ from typing import Any
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import Problem, RuleCompilationError
 from engine.language import All, Leaf, Rule, parse_pack
+from engine.network import AlphaNetwork
 from engine.normalise import Conjunction, RegexTable, TooComplex, normalise
 from engine.regex import SafePattern
 
 # Bumped whenever compilation output changes meaning, so ruleset versions change with it.
 COMPILER_REVISION = "1"
 
-# Upper bound of engine network nodes per durable ruleset, besides the one shared marker
-# node. durable-rules keeps the nodes still to visit for one fact on a fixed stack of 64
-# (error 303 past it); a network of plain ``$and`` chains is a tree, so no fact can push
-# more nodes than the tree holds. The same bound keeps every node far under the
-# 512-children hang, the 256-identical-rules crash and the 128 ``$nex`` limit.
-SHARD_NODE_BUDGET = 60
+# Engine rules per durable ruleset. Cost per record grows with rules x properties in a
+# ruleset, and a shard that is safe by the network model may still be slow if huge.
+MAX_RULES_PER_SHARD = 300
 
 # Indexable fields in order of preference when a rule offers several keys.
 _KEY_PREFERENCE = (
@@ -66,10 +64,6 @@ class CompiledRule:
     rule: Rule
     conjunctions: tuple[Conjunction, ...]
     route: tuple[str, tuple[str, ...]] | None  # (field, values) the rule is indexed by
-
-    @property
-    def nodes(self) -> int:
-        return sum(test.nodes for conj in self.conjunctions for test in conj)
 
 
 @dataclass(frozen=True)
@@ -130,12 +124,13 @@ def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
             problems.append(Problem("too_complex", str(exc), f"{rule.path}.when", rule.id, rule.source))
             continue
         candidate = CompiledRule(rule, conjunctions, _route(rule))
-        if candidate.nodes > SHARD_NODE_BUDGET:
+        alone = AlphaNetwork()
+        if not alone.fits(conjunctions):
             problems.append(
                 Problem(
                     "too_complex",
-                    f"rule needs {candidate.nodes} engine nodes, more than one engine ruleset holds "
-                    f"({SHARD_NODE_BUDGET}); split it into several rules",
+                    "rule is too large for one engine ruleset (too many alternative branches or values); "
+                    "split it into several rules",
                     f"{rule.path}.when",
                     rule.id,
                     rule.source,
@@ -235,14 +230,13 @@ def _shard(
     for key in sorted(groups, key=lambda k: ("", "") if k is None else k):
         created = []
         batch: list[int] = []
-        used = 0
+        network = AlphaNetwork(MAX_RULES_PER_SHARD)
         for position in groups[key]:
-            nodes = rules[position].nodes
-            if batch and used + nodes > SHARD_NODE_BUDGET:
+            if not network.fits(rules[position].conjunctions):
                 created.append(_make_shard(rules, batch, shards))
-                batch, used = [], 0
+                batch, network = [], AlphaNetwork(MAX_RULES_PER_SHARD)
+                network.fits(rules[position].conjunctions)
             batch.append(position)
-            used += nodes
         if batch:
             created.append(_make_shard(rules, batch, shards))
         if key is None:

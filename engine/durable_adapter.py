@@ -25,7 +25,8 @@ import durable_rules_engine as _dre
 
 from engine.catalogue import CATALOGUE
 from engine.errors import EngineFailure
-from engine.normalise import ALL_NEQ, ANY_EQ, EQ, EX, GT, GTE, LT, LTE, NEQ, NEX, Conjunction, Test
+from engine.network import engine_order
+from engine.normalise import ALL_NEQ, ANY_EQ, EQ, EX, GT, GTE, LT, LTE, NEQ, NEX, Conjunction, EngineTest
 
 MARKER = "mk"
 SESSION_ID = "s"
@@ -47,7 +48,7 @@ def property_name(field: str) -> str:
     return _FIELD_PROPERTIES[field]
 
 
-def _test_json(test: Test) -> dict[str, object]:
+def _test_json(test: EngineTest) -> dict[str, object]:
     name = property_name(test.field)
     if test.op == EQ:
         return {name: test.value}
@@ -68,7 +69,7 @@ def ruleset_definition(rules: Mapping[str, Conjunction]) -> str:
     """durable-rules' JSON for single-fact rules, each a marker-guarded ``$and`` chain."""
     definition = {}
     for name, conjunction in rules.items():
-        tests = sorted(conjunction, key=lambda t: (t.field, t.op, str(t.value)))
+        tests = engine_order(conjunction)
         definition[name] = {"all": [{"m": {"$and": [{MARKER: 1}, *map(_test_json, tests)]}}]}
     return json.dumps(definition, ensure_ascii=False, separators=(",", ":"))
 

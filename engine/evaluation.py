@@ -19,7 +19,7 @@ from engine import durable_adapter
 from engine.compiler import CompiledRuleset
 from engine.errors import RecordError
 from engine.language import All, AnyOf, Leaf, Not, Rule
-from engine.normalise import Test
+from engine.normalise import EngineTest
 from engine.records import PassengerRecord, check_record
 from engine.regex import SafePattern
 from engine.values import EngineValue, encode, to_json
@@ -204,7 +204,7 @@ class Evaluator:
         return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
 
 
-def _reason(leaf: Leaf, test: Test, record: PassengerRecord) -> Reason:
+def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
     value = leaf.value
     expected = value.source if isinstance(value, SafePattern) else to_json(value)
     # Paths are shown relative to the rule ("when.all[1]"), not to the pack it came from.

@@ -41,7 +41,7 @@ class TooComplex(ValueError):
 
 
 @dataclass(frozen=True)
-class Test:
+class EngineTest:
     """One primitive engine test on one property of the record sent to the engine."""
 
     field: str  # catalogue field, or a regex flag name ``regex:<n>``
@@ -51,12 +51,17 @@ class Test:
     negated: bool
 
     @property
+    def key(self) -> tuple[str, str, object]:
+        """What the engine tests, whichever leaf it came from."""
+        return (self.field, self.op, tuple(self.value) if isinstance(self.value, list) else self.value)
+
+    @property
     def nodes(self) -> int:
         """Upper bound of engine network nodes this test creates (array tests use two)."""
         return 2 if self.op in (ANY_EQ, ALL_NEQ) else 1
 
 
-Conjunction = tuple[Test, ...]
+Conjunction = tuple[EngineTest, ...]
 
 
 class RegexTable:
@@ -102,26 +107,29 @@ def _dnf(condition: Condition, negated: bool, regexes: RegexTable) -> list[Conju
 
 
 def _simplify(conjunctions: list[Conjunction]) -> list[Conjunction]:
-    """Drop contradictory and absorbed conjunctions and implied tests; the meaning is unchanged."""
-    kept: list[Conjunction] = []
+    """Drop contradictory and absorbed conjunctions and implied tests; the meaning is unchanged.
+
+    Tests are compared by what the engine tests (``EngineTest.key``), so the same test reached
+    from two leaves counts once.
+    """
+    kept: dict[frozenset[tuple[str, str, object]], Conjunction] = {}
     for conjunction in conjunctions:
         cleaned = _clean(conjunction)
         if cleaned is not None:
-            kept.append(cleaned)
-    kept = list(dict.fromkeys(kept))
-    sets = [frozenset(c) for c in kept]
-    result = [conj for i, conj in enumerate(kept) if not any(j != i and sets[j] < sets[i] for j in range(len(kept)))]
+            kept.setdefault(frozenset(test.key for test in cleaned), cleaned)
+    keys = list(kept)
+    result = [kept[key] for key in keys if not any(other < key for other in keys)]
     _check_size(len(result))
     return result
 
 
 def _clean(conjunction: Conjunction) -> Conjunction | None:
     """The conjunction without repeated or implied tests, or None if it can never hold."""
-    tests = tuple(dict.fromkeys(conjunction))
-    by_field: dict[str, list[Test]] = {}
+    tests = tuple({test.key: test for test in reversed(conjunction)}.values())[::-1]
+    by_field: dict[str, list[EngineTest]] = {}
     for test in tests:
         by_field.setdefault(test.field, []).append(test)
-    drop: set[Test] = set()
+    drop: set[EngineTest] = set()
     for field_tests in by_field.values():
         ops = {test.op for test in field_tests}
         if NEX in ops and ops - {NEX}:
@@ -146,9 +154,9 @@ def _check_size(count: int, limit: int = MAX_CONJUNCTIONS) -> None:
 def _leaf(leaf: Leaf, negated: bool, regexes: RegexTable) -> list[Conjunction]:
     field = CATALOGUE[leaf.field]
 
-    def t(op: str, value: Any = None, name: str = leaf.field) -> Test:
+    def t(op: str, value: Any = None, name: str = leaf.field) -> EngineTest:
         engine_value = None if value is None else encode(value)
-        return Test(name, op, engine_value, leaf.path, negated)
+        return EngineTest(name, op, engine_value, leaf.path, negated)
 
     missing = (t(NEX),)
     op, value = leaf.op, leaf.value

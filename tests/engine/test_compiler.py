@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import PackSource, RuleCompilationError, compile_packs, read_packs, validate
-from engine.compiler import SHARD_NODE_BUDGET
+from engine.network import MAX_STACK, AlphaNetwork
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,7 +139,9 @@ def test_rules_are_routed_by_a_selective_key_and_shards_stay_within_budget():
     assert set(ruleset.routes["flight.departure_airport"]) == {"BOG", "LAX", "SYD"}
     assert len(ruleset.always) == 1
     for shard in ruleset.shards:
-        assert sum(ruleset.rules[p].nodes for p in shard.rules) <= SHARD_NODE_BUDGET
+        network = AlphaNetwork()
+        assert all(network.fits(ruleset.rules[p].conjunctions) for p in shard.rules)
+        assert network.worst_stack <= MAX_STACK
 
 
 def test_yaml_reading_is_strict(tmp_path):

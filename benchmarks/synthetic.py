@@ -1,0 +1,299 @@
+"""Seeded generator of realistic synthetic rule packs and passengers, for scale tests and benchmarks.
+
+Rules look like the agencies' own: most are anchored on a route, origin or document
+country (an equality or membership the compiler can index) plus two or three behaviour
+signals; a few percent have no such anchor. Passengers follow skewed real-world-like
+distributions, so a few percent of them hit something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+AIRPORTS = [
+    "SYD",
+    "MEL",
+    "BNE",
+    "LAX",
+    "SFO",
+    "SIN",
+    "HKG",
+    "NRT",
+    "ICN",
+    "PVG",
+    "CAN",
+    "DXB",
+    "DOH",
+    "NAN",
+    "RAR",
+    "APW",
+    "TBU",
+    "HNL",
+    "YVR",
+    "SCL",
+    "EZE",
+    "GRU",
+    "BOG",
+    "LIM",
+    "MEX",
+    "PTY",
+    "BKK",
+    "KUL",
+    "CGK",
+    "DPS",
+    "MNL",
+    "DEL",
+    "BOM",
+    "CMB",
+    "KTM",
+    "IST",
+    "LHR",
+    "CDG",
+    "FRA",
+    "AMS",
+    "JNB",
+    "ADD",
+    "NBO",
+    "TPE",
+    "PER",
+    "ADL",
+    "OOL",
+    "CNS",
+    "HBA",
+    "POM",
+    "NOU",
+    "PPT",
+    "VLI",
+    "HND",
+    "KIX",
+    "SGN",
+    "HAN",
+    "PEK",
+    "CTU",
+    "DAC",
+]
+COUNTRIES = [
+    "AUS",
+    "USA",
+    "CHN",
+    "GBR",
+    "IND",
+    "FJI",
+    "WSM",
+    "TON",
+    "JPN",
+    "KOR",
+    "SGP",
+    "MYS",
+    "THA",
+    "IDN",
+    "PHL",
+    "VNM",
+    "HKG",
+    "TWN",
+    "CAN",
+    "CHL",
+    "ARG",
+    "BRA",
+    "COL",
+    "PER",
+    "BOL",
+    "MEX",
+    "PAN",
+    "ARE",
+    "QAT",
+    "TUR",
+    "DEU",
+    "FRA",
+    "NLD",
+    "ZAF",
+    "ETH",
+    "KEN",
+    "NGA",
+    "PAK",
+    "BGD",
+    "LKA",
+    "NPL",
+    "COK",
+    "NIU",
+    "PNG",
+    "NCL",
+    "PYF",
+    "VUT",
+    "SLB",
+    "KIR",
+    "TUV",
+    "IRL",
+    "ITA",
+    "ESP",
+    "CHE",
+    "SWE",
+    "NOR",
+    "DNK",
+    "POL",
+    "RUS",
+    "UKR",
+    "EGY",
+    "MAR",
+    "IRN",
+    "IRQ",
+    "AFG",
+    "SAU",
+    "ISR",
+    "JOR",
+    "LBN",
+    "SYR",
+    "KHM",
+    "LAO",
+    "MMR",
+    "MNG",
+    "KAZ",
+    "UZB",
+    "NZL",
+    "ECU",
+    "VEN",
+    "URY",
+]
+_DECLARATIONS = [
+    "food",
+    "plants_or_seeds",
+    "animal_products",
+    "outdoor_equipment",
+    "visited_farm",
+    "cash_over_threshold",
+    "goods_over_allowance",
+    "medicines",
+]
+_AGENCY_NAMES = ["Agency 12", "Agency 7", "Quick Travel NZ", "Direct", "Flight Centre"]
+_AGENCIES = {"customs": "CUS", "mpi": "MPI", "immigration": "INZ"}
+
+
+def _skewed(rnd: random.Random, items: list[str]) -> str:
+    """Pick with a long tail: the first items are far more common, like real traffic."""
+    return items[min(int(rnd.expovariate(1 / (len(items) / 6))), len(items) - 1)]
+
+
+def _signal(rnd: random.Random) -> dict[str, Any]:
+    kind = rnd.randrange(12)
+    if kind == 0:
+        return {"field": "booking.payment_method", "in": rnd.sample(["cash", "voucher", "other"], 2)}
+    if kind == 1:
+        return {"field": "booking.days_before_departure", "lte": rnd.randint(0, 3)}
+    if kind == 2:
+        return {"field": "booking.checked_bags", "gte": rnd.randint(2, 5)}
+    if kind == 3:
+        return {"field": "booking.one_way", "eq": True}
+    if kind == 4:
+        return {"field": f"declarations.{rnd.choice(_DECLARATIONS)}", "eq": True}
+    if kind == 5:
+        low = rnd.randint(16, 60)
+        return {"field": "traveller.age", "between": [low, low + rnd.randint(1, 4)]}
+    if kind == 6:
+        return {"field": "document.days_to_expiry", "lt": rnd.choice([30, 90, 180])}
+    if kind == 7:
+        return {"field": "visa.type", "eq": rnd.choice(["NONE", "TRANSIT", "STUDENT"])}
+    if kind == 8:
+        return {"field": "booking.travel_agency", "matches": rnd.choice(["Agency 1[0-9]", "(Fast|Quick) Travel.*"])}
+    if kind == 9:
+        return {
+            "all": [
+                {"not": {"field": "traveller.country_of_residence", "eq": "NZL"}},
+                {"field": "booking.passengers_in_booking", "gte": 3},
+            ]
+        }
+    if kind == 10:
+        return {"field": "history.prior_customs_offences", "gte": rnd.randint(1, 3)}
+    return {"any": [{"field": "booking.one_way", "eq": True}, {"field": "booking.checked_bags", "gte": 4}]}
+
+
+def _anchor(rnd: random.Random) -> dict[str, Any] | None:
+    kind = rnd.random()
+    if kind < 0.35:
+        return {"field": "flight.departure_airport", "eq": _skewed(rnd, AIRPORTS)}
+    if kind < 0.60:
+        return {"field": "itinerary.countries", "contains": _skewed(rnd, COUNTRIES)}
+    if kind < 0.78:
+        return {"field": "document.issuing_country", "in": [_skewed(rnd, COUNTRIES) for _ in range(rnd.randint(1, 2))]}
+    if kind < 0.97:
+        return {"field": "traveller.nationality", "eq": _skewed(rnd, COUNTRIES)}
+    return None  # a few rules have no usable index key
+
+
+def synthetic_packs(rule_count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``rule_count`` rules split across the three agencies, as pack data."""
+    rnd = random.Random(seed)
+    packs = {agency: [] for agency in _AGENCIES}
+    for number in range(rule_count):
+        agency = list(_AGENCIES)[number % 3]
+        conditions = [_signal(rnd) for _ in range(3)]
+        anchor = _anchor(rnd)
+        if anchor is None:
+            conditions.append(_signal(rnd))
+        else:
+            conditions.insert(0, anchor)
+        packs[agency].append(
+            {
+                "id": f"{_AGENCIES[agency]}-{number:06d}",
+                "title": f"Synthetic {agency} rule {number}",
+                "weight": rnd.randint(5, 80),
+                "action": rnd.choice(["refer", "inspect", "notify"]),
+                "valid_until": "2028-12-31",
+                "when": {"all": conditions},
+            }
+        )
+    return [{"agency": agency, "rules": rules} for agency, rules in packs.items()]
+
+
+def synthetic_records(count: int, seed: int = 2) -> list[dict[str, Any]]:
+    rnd = random.Random(seed)
+    arrival = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+    records = []
+    for number in range(count):
+        departure = arrival - dt.timedelta(hours=rnd.randint(3, 30))
+        legs = [
+            {"airport": _skewed(rnd, AIRPORTS), "country": _skewed(rnd, COUNTRIES)} for _ in range(rnd.randint(1, 3))
+        ]
+        nationality = _skewed(rnd, COUNTRIES)
+        records.append(
+            {
+                "passenger_id": f"SYN-{number:07d}",
+                "flight": {
+                    "carrier": rnd.choice(["NZ", "QF", "SQ", "EK", "LA", "CX"]),
+                    "number": str(rnd.randint(1, 999)),
+                    "departure_airport": legs[-1]["airport"],
+                    "arrival_airport": rnd.choice(["AKL", "AKL", "AKL", "CHC", "WLG", "ZQN"]),
+                    "scheduled_departure": departure.isoformat(),
+                    "scheduled_arrival": arrival.isoformat(),
+                },
+                "traveller": {
+                    "family_name": f"Family{number}",
+                    "given_names": f"Given{number}",
+                    "date_of_birth": (dt.date(1950, 1, 1) + dt.timedelta(days=rnd.randint(0, 365 * 60))).isoformat(),
+                    "sex": rnd.choice(["F", "M"]),
+                    "nationality": nationality,
+                    "country_of_residence": rnd.choice([nationality, "NZL", "AUS"]),
+                },
+                "document": {
+                    "type": "P",
+                    "number": f"N{rnd.randint(1000000, 9999999)}",
+                    "issuing_country": nationality if rnd.random() < 0.95 else _skewed(rnd, COUNTRIES),
+                    "expiry_date": (arrival.date() + dt.timedelta(days=rnd.randint(-10, 3650))).isoformat(),
+                },
+                "visa": {"type": rnd.choice(["NONE", "WAIVER", "VISITOR", "VISITOR", "STUDENT", "WORK", "RESIDENT"])},
+                "booking": {
+                    "reference": f"R{rnd.randint(10000, 99999)}",
+                    "booked_at": (departure - dt.timedelta(days=int(rnd.expovariate(1 / 30)))).isoformat(),
+                    "payment_method": rnd.choices(["card", "cash", "invoice", "voucher", "miles"], [85, 4, 6, 3, 2])[0],
+                    "travel_agency": rnd.choice(_AGENCY_NAMES),
+                    "checked_bags": min(int(rnd.expovariate(1.2)), 50),
+                    "one_way": rnd.random() < 0.15,
+                    "passengers_in_booking": rnd.choice([1, 1, 2, 2, 3, 4]),
+                },
+                "itinerary": legs,
+                "declarations": {name: rnd.random() < 0.08 for name in _DECLARATIONS},
+                "history": {"prior_customs_offences": int(rnd.random() < 0.01)},
+            }
+        )
+    return records
