@@ -87,7 +87,7 @@ class Evaluation:
 
 def combined_score(weights: Iterable[int]) -> float:
     remaining = math.prod(1 - weight / 100 for weight in weights)
-    return round(100 * (1 - remaining), 1)
+    return float(round(100 * (1 - remaining), 1))
 
 
 class Evaluator:
