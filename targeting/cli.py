@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     fields = commands.add_parser("fields", help="list the field catalogue")
     fields.add_argument("--markdown", action="store_true", help="print docs/fields.md")
     fields.set_defaults(handler=_fields)
+
+    from targeting import service
+
+    service.add_commands(commands, rules)
     return parser
 
 

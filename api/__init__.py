@@ -1,0 +1,74 @@
+"""The border targeting service: a Flask app over the engine, the rule store, the cache and the audit log.
+
+``create_app()`` reads settings from the environment (``api.config``); tests pass their own
+settings or ready-made services.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+from api.config import Settings
+
+if TYPE_CHECKING:
+    from api.services.container import Services
+
+
+class TargetingApi(Api):  # type: ignore[misc]
+    """flask-smorest with this service's error shape (``api.errors``)."""
+
+    def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
+        from api.errors import http_exception_body
+
+        return http_exception_body(error)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    from api import errors, logging
+    from api.services.container import Services
+    from api.views import admin, evaluations, health, rules
+
+    settings = settings or (services.settings if services else Settings.from_env())
+    logging.configure(settings.log_level)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        API_TITLE="Border targeting service",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs-assets/",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+            "security": [{"ApiKey": []}],
+            "info": {"description": "One passenger record, evaluated once against every agency's rules."},
+        },
+    )
+    api = TargetingApi(app)
+    for blueprint in (evaluations.blp, rules.blp, admin.blp, health.blp):
+        api.register_blueprint(blueprint)
+    errors.register(app)
+    _serve_docs_assets(app)
+
+    services = services or Services.build(settings)
+    app.extensions["targeting"] = services
+    services.rulesets.refresh()
+    if not settings.testing:
+        services.rulesets.start()
+    return app
+
+
+def _serve_docs_assets(app: Flask) -> None:
+    # Swagger UI comes from the swagger-ui-bundle package, so the docs page needs no network.
+    import swagger_ui_bundle
+
+    @app.route("/docs-assets/<path:filename>")
+    def docs_assets(filename: str) -> Any:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    docs_assets.policy = None  # type: ignore[attr-defined]

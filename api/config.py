@@ -1,0 +1,97 @@
+"""Every setting of the service, read from environment variables in this one place.
+
+Defaults run anywhere with no servers: a SQLite file under ``instance/`` and an
+in-process cache. Production sets ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default=f"sqlite:///{ROOT / 'instance' / 'targeting.sqlite3'}",
+        metadata={"doc": "SQLAlchemy URL of the rule store, decisions and audit log."},
+    )
+    redis_url: str = field(
+        default="",
+        metadata={"doc": "Redis URL for the evaluation cache and ruleset change notices; empty: in-process cache."},
+    )
+    cache_ttl_seconds: int = field(default=24 * 3600, metadata={"doc": "Seconds a cached evaluation result lives."})
+    identity_hash_key: str = field(
+        default="",
+        metadata={"doc": "Key of the HMAC that turns a passenger's identity into the hash stored with decisions."},
+    )
+    record_retention_days: int = field(
+        default=30,
+        metadata={"doc": "Days a decision keeps the passenger record it was made on (for replay), then purged."},
+    )
+    max_manifest_size: int = field(default=1000, metadata={"doc": "Passengers accepted in one evaluation request."})
+    max_request_bytes: int = field(default=8 * 1024 * 1024, metadata={"doc": "Largest request body, bytes."})
+    ruleset_poll_seconds: float = field(
+        default=0.5, metadata={"doc": "How often each process checks the store for a newer ruleset, seconds."}
+    )
+    log_level: str = field(default="INFO", metadata={"doc": "Logging level of the service's JSON logs."})
+    host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
+    port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})
+    workers: int = field(default=2, metadata={"doc": "Gunicorn worker processes started by `targeting serve`."})
+    instance_path: str = field(
+        default=str(ROOT / "instance"),
+        metadata={"doc": "Directory for files the embedded defaults create (SQLite database, identity key)."},
+    )
+    #: Set by tests: disables background threads they do not want.
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from environment variables named after the fields in upper case (``DATABASE_URL``, ...)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            if "doc" not in spec.metadata:
+                continue
+            raw = env.get(spec.name.upper())
+            if raw is None or raw == "":
+                continue
+            default = spec.default
+            if isinstance(default, bool):
+                values[spec.name] = raw.lower() in ("1", "true", "yes")
+            elif isinstance(default, int):
+                values[spec.name] = int(raw)
+            elif isinstance(default, float):
+                values[spec.name] = float(raw)
+            else:
+                values[spec.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
+        return replace(self, **overrides)  # type: ignore[arg-type]
+
+    def resolved_identity_key(self) -> bytes:
+        """The identity HMAC key; on the embedded default, one generated once and kept in the instance folder."""
+        if self.identity_hash_key:
+            return self.identity_hash_key.encode()
+        path = Path(self.instance_path) / "identity.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for every setting, for the README and ``targeting config``."""
+    rows = []
+    for spec in fields(Settings):
+        if "doc" in spec.metadata:
+            default = spec.default
+            rows.append((spec.name.upper(), repr(default) if default != "" else "(unset)", spec.metadata["doc"]))
+    return rows

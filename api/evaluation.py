@@ -1,0 +1,137 @@
+"""Evaluating submitted passengers: cache, engine, decisions.
+
+The cache key is the ruleset version, the evaluation day (rule validity is by day) and a
+hash of the checked record, so a new ruleset never serves an old result. Each passenger
+evaluated, from the cache or not, becomes a recorded decision holding a keyed hash of
+the passenger's identity, never the identity itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from api import metrics
+from api.rulesets import LoadedRuleset
+from api.services.container import Services
+from api.services.interfaces import Actor, DecisionRecord
+from engine import PassengerRecord, check_record
+from engine.values import to_json
+
+CACHE_PREFIX = "tgt:eval:v1"
+_IDENTITY_FIELDS = (
+    "traveller.family_name",
+    "traveller.given_names",
+    "traveller.date_of_birth",
+    "document.number",
+    "document.issuing_country",
+)
+
+
+def record_digest(record: PassengerRecord) -> str:
+    canonical = json.dumps({k: to_json(v) for k, v in record.values.items()}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def identity_hash(record: PassengerRecord, key: bytes) -> str:
+    parts = [str(to_json(record.get(name)) or "").casefold().strip() for name in _IDENTITY_FIELDS]
+    return hmac.new(key, "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _match_dicts(loaded: LoadedRuleset, record: PassengerRecord, at: dt.datetime) -> tuple[list[dict], float]:
+    evaluation = loaded.evaluator.evaluate(record, at)
+    matches = []
+    for match in evaluation.matches:
+        item = match.as_dict()
+        item["rule_version"] = loaded.rule_versions.get(match.rule.id)
+        matches.append(item)
+    return matches, evaluation.score
+
+
+def evaluate_passengers(
+    services: Services,
+    loaded: LoadedRuleset,
+    raw_records: Sequence[Mapping[str, Any]],
+    at: dt.datetime | None,
+    actor: Actor,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    now = dt.datetime.now(dt.UTC)
+    when = (at or now).astimezone(dt.UTC)
+    day = when.date().isoformat()
+    ttl = services.settings.cache_ttl_seconds
+    results: list[dict[str, Any]] = []
+    decisions: list[DecisionRecord] = []
+    for raw in raw_records:
+        record = check_record(raw)
+        key = f"{CACHE_PREFIX}:{loaded.version}:{day}:{record_digest(record)}"
+        cached_value = services.cache.get(key)
+        if cached_value is not None:
+            cached = json.loads(cached_value)
+            matches, score, from_cache = cached["matches"], cached["score"], True
+            metrics.CACHE_HITS.inc()
+        else:
+            matches, score = _match_dicts(loaded, record, when)
+            services.cache.set(key, json.dumps({"matches": matches, "score": score}), ttl)
+            from_cache = False
+            metrics.CACHE_MISSES.inc()
+        metrics.EVALUATIONS.labels(str(from_cache).lower()).inc()
+        decision_id = str(uuid.uuid4())
+        results.append(
+            {
+                "decision_id": decision_id,
+                "passenger_id": record.passenger_id,
+                "score": score,
+                "cached": from_cache,
+                "matches": matches,
+            }
+        )
+        decisions.append(
+            DecisionRecord(
+                id=decision_id,
+                created_at=now,
+                evaluated_at=when,
+                ruleset_seq=loaded.seq,
+                ruleset_version=loaded.version,
+                agency=actor.agency,
+                submitted_by=actor.key_id,
+                passenger_ref=record.passenger_id,
+                identity_hash=identity_hash(record, services.identity_key),
+                matches=[
+                    {
+                        "rule_id": m["rule_id"],
+                        "version": m["rule_version"],
+                        "weight": m["weight"],
+                        "action": m["action"],
+                    }
+                    for m in matches
+                ],
+                score=score,
+                cached=from_cache,
+                record=dict(raw),
+            )
+        )
+    services.decisions.record(decisions)
+    metrics.EVALUATION_SECONDS.observe(time.perf_counter() - started)
+    return {
+        "ruleset_version": loaded.version,
+        "ruleset_seq": loaded.seq,
+        "evaluated_at": when.isoformat().replace("+00:00", "Z"),
+        "results": results,
+    }
+
+
+def replay(loaded: LoadedRuleset, decision: DecisionRecord) -> list[dict[str, Any]]:
+    """The matches the decision's ruleset gives today for the recorded passenger."""
+    record = check_record(decision.record or {})
+    matches, _ = _match_dicts(loaded, record, decision.evaluated_at)
+    return [
+        {"rule_id": m["rule_id"], "version": m["rule_version"], "weight": m["weight"], "action": m["action"]}
+        for m in matches
+    ]

@@ -1,0 +1,130 @@
+"""Relational model of the store: rules and their versions, rulesets, API keys, decisions, audit log.
+
+Rule versions hold immutable content: a change is a new version; only lifecycle
+fields (status, who moved it and when) change on a version row. The audit log is
+append-only and hash-chained (``api.services.audit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RuleRow(Base):
+    __tablename__ = "rules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    versions: Mapped[list[RuleVersionRow]] = relationship(
+        back_populates="rule", order_by="RuleVersionRow.number", lazy="selectin"
+    )
+
+
+class RuleVersionRow(Base):
+    __tablename__ = "rule_versions"
+    __table_args__ = (UniqueConstraint("rule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_by: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rule: Mapped[RuleRow] = relationship(back_populates="versions")
+
+
+class RulesetRow(Base):
+    """One activated set of rule versions; the newest row is the live ruleset."""
+
+    __tablename__ = "rulesets"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)
+    rule_versions: Mapped[list] = mapped_column(JSON)  # [[rule_id, number], ...]
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # public part of the key
+    secret_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    name: Mapped[str] = mapped_column(String(100))
+    agency: Mapped[str] = mapped_column(String(16))
+    roles: Mapped[str] = mapped_column(String(100))  # comma separated
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_agency_created", "agency", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ruleset_seq: Mapped[int] = mapped_column(Integer)
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    passenger_ref: Mapped[str | None] = mapped_column(String(64))  # the system's passenger_id
+    identity_hash: Mapped[str] = mapped_column(String(64), index=True)
+    matches: Mapped[list] = mapped_column(JSON)  # [{rule_id, version, weight, action}]
+    score: Mapped[float] = mapped_column(Float)
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    record: Mapped[dict | None] = mapped_column(JSON)  # purged after the retention period
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(100), index=True)
+    before_hash: Mapped[str | None] = mapped_column(String(64))
+    after_hash: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's tip. Updating it first serialises appends across processes and databases."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,311 @@
+"""marshmallow schemas: the edge's validation and the OpenAPI document come from these.
+
+Passenger records are validated by the engine's field catalogue (``PassengerField``), so
+the catalogue stays the one definition of a passenger; the field reports each problem at
+its path inside the request (``passengers[3].booking.checked_bags``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from engine import RecordError, check_record
+from engine.catalogue import CATALOGUE, FieldType
+from engine.language import AGENCIES
+
+_JSON_TYPES = {
+    FieldType.STRING: {"type": "string"},
+    FieldType.CODE: {"type": "string"},
+    FieldType.INTEGER: {"type": "integer"},
+    FieldType.DECIMAL: {"type": "string", "format": "decimal"},
+    FieldType.BOOLEAN: {"type": "boolean"},
+    FieldType.DATE: {"type": "string", "format": "date"},
+    FieldType.DATETIME: {"type": "string", "format": "date-time"},
+}
+
+
+def passenger_json_schema() -> dict[str, Any]:
+    """The passenger record as JSON Schema, generated from the catalogue, for the OpenAPI document."""
+    sections: dict[str, dict[str, Any]] = {}
+    top: dict[str, Any] = {}
+    for name, field in CATALOGUE.items():
+        if field.derived:
+            continue
+        schema = dict(_JSON_TYPES[field.type], description=field.description)
+        if field.choices:
+            schema["enum"] = list(field.choices)
+        elif field.pattern:
+            schema["pattern"] = f"^{field.pattern}$"
+        if "." in name:
+            section, key = name.split(".", 1)
+            sections.setdefault(section, {"type": "object", "additionalProperties": False, "properties": {}})
+            sections[section]["properties"][key] = schema
+        else:
+            top[name] = schema
+    leg = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "airport": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "country": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "arrival": {"type": "string", "format": "date-time"},
+            "departure": {"type": "string", "format": "date-time"},
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**top, **sections, "itinerary": {"type": "array", "items": leg}},
+    }
+
+
+class PassengerField(fields.Dict):
+    """A passenger record, checked against the engine's catalogue."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"description": "A passenger record (see docs/fields.md)"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValidationError("a passenger record must be a JSON object")
+        try:
+            check_record(value)
+        except RecordError as exc:
+            errors: dict[str, Any] = {}
+            for problem in exc.problems:
+                errors.setdefault(problem.path or "_schema", []).append(problem.message)
+            raise ValidationError(errors) from None
+        return value
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class EvaluationRequestSchema(StrictSchema):
+    passenger = PassengerField()
+    passengers = fields.List(PassengerField(), validate=validate.Length(min=1))
+    at = fields.AwareDateTime(
+        default_timezone=None, metadata={"description": "'Now' for rule validity dates; default: the current time"}
+    )
+
+    @validates_schema
+    def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("passenger" in data) == ("passengers" in data):
+            raise ValidationError("give either 'passenger' or 'passengers'", "_schema")
+
+
+class ReasonSchema(Schema):
+    """The outcome of a leaf condition: why a rule matched."""
+
+    path = fields.String()
+    field = fields.String()
+    operator = fields.String()
+    expected = fields.Raw()
+    actual = fields.Raw()
+
+
+class MatchSchema(Schema):
+    rule_id = fields.String()
+    rule_version = fields.Integer()
+    agency = fields.String()
+    title = fields.String()
+    weight = fields.Integer()
+    action = fields.String()
+    why = fields.List(fields.Nested(ReasonSchema))
+
+
+class PassengerResultSchema(Schema):
+    decision_id = fields.String()
+    passenger_id = fields.String(allow_none=True)
+    score = fields.Float()
+    cached = fields.Boolean()
+    matches = fields.List(fields.Nested(MatchSchema))
+
+
+class EvaluationResponseSchema(Schema):
+    ruleset_version = fields.String()
+    ruleset_seq = fields.Integer()
+    evaluated_at = fields.String()
+    results = fields.List(fields.Nested(PassengerResultSchema))
+
+
+class RuleCreateSchema(StrictSchema):
+    rule = fields.Dict(required=True, metadata={"description": "The rule in the pack format"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReasonOnlySchema(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RollbackSchema(StrictSchema):
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RuleVersionSchema(Schema):
+    rule_id = fields.String()
+    number = fields.Integer()
+    status = fields.String()
+    content = fields.Dict()
+    content_hash = fields.String()
+    reason = fields.String()
+    author = fields.String()
+    created_at = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_at = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.String(allow_none=True)
+    activated_by = fields.String(allow_none=True)
+    activated_at = fields.String(allow_none=True)
+    retired_by = fields.String(allow_none=True)
+    retired_at = fields.String(allow_none=True)
+
+
+class RuleSummarySchema(Schema):
+    id = fields.String()
+    agency = fields.String()
+    title = fields.String(allow_none=True)
+    created_at = fields.String()
+    created_by = fields.String()
+    active_version = fields.Integer(allow_none=True)
+    latest_version = fields.Integer(allow_none=True)
+
+
+class RuleSchema(RuleSummarySchema):
+    versions = fields.List(fields.Nested(RuleVersionSchema))
+
+
+class RuleListSchema(Schema):
+    rules = fields.List(fields.Nested(RuleSummarySchema))
+
+
+class RuleListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    agency = fields.String(validate=validate.OneOf(AGENCIES))
+
+
+class DiffQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+
+
+class DiffSchema(Schema):
+    rule_id = fields.String()
+    from_version = fields.Integer(data_key="from")
+    to_version = fields.Integer(data_key="to")
+    changed = fields.List(fields.String())
+    diff = fields.String()
+
+
+class ActivationSchema(Schema):
+    version = fields.Nested(RuleVersionSchema)
+    ruleset_version = fields.String()
+    ruleset_seq = fields.Integer()
+
+
+class DecisionSchema(Schema):
+    id = fields.String()
+    created_at = fields.String()
+    evaluated_at = fields.String()
+    ruleset_seq = fields.Integer()
+    ruleset_version = fields.String()
+    agency = fields.String()
+    submitted_by = fields.String()
+    passenger_ref = fields.String(allow_none=True)
+    identity_hash = fields.String()
+    matches = fields.List(fields.Dict())
+    score = fields.Float()
+    cached = fields.Boolean()
+    record_retained = fields.Boolean()
+
+
+class ReplaySchema(Schema):
+    decision_id = fields.String()
+    ruleset_version = fields.String()
+    recorded = fields.List(fields.Dict())
+    replayed = fields.List(fields.Dict())
+    same = fields.Boolean()
+
+
+class AuditQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    agency = fields.String()
+    rule = fields.String(metadata={"description": "A rule id: its versions' entries"})
+    object_id = fields.String()
+    actor = fields.String()
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class AuditEntrySchema(Schema):
+    seq = fields.Integer()
+    at = fields.String()
+    actor = fields.String()
+    agency = fields.String()
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.String()
+    before_hash = fields.String(allow_none=True)
+    after_hash = fields.String(allow_none=True)
+    detail = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditPageSchema(Schema):
+    entries = fields.List(fields.Nested(AuditEntrySchema))
+    next_after = fields.Integer(allow_none=True)
+
+
+class ChainReportSchema(Schema):
+    ok = fields.Boolean()
+    entries = fields.Integer()
+    first_broken = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class KeyCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    agency = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    expires_at = fields.AwareDateTime(default_timezone=None, allow_none=True)
+
+
+class KeySchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    agency = fields.String()
+    roles = fields.List(fields.String())
+    created_at = fields.String()
+    created_by = fields.String()
+    expires_at = fields.String(allow_none=True)
+    revoked_at = fields.String(allow_none=True)
+
+
+class NewKeySchema(KeySchema):
+    key = fields.String(metadata={"description": "The key itself; shown once, never stored"})
+
+
+class KeyListSchema(Schema):
+    keys = fields.List(fields.Nested(KeySchema))
+
+
+class RulesetSchema(Schema):
+    seq = fields.Integer()
+    version = fields.String()
+    rules = fields.Integer()
+    rule_versions = fields.List(fields.List(fields.Raw()))

@@ -1,0 +1,100 @@
+"""Evaluation result caches: Redis, and an in-process one for the embedded default.
+
+Neither raises. When Redis fails the cache logs, counts it, treats the call as a miss,
+and stops trying for a few seconds, so a dead Redis costs requests nothing but the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+import redis
+
+from api import metrics
+
+log = logging.getLogger(__name__)
+
+
+class RedisCache:
+    RETRY_AFTER_SECONDS = 2.0
+
+    def __init__(self, url: str) -> None:
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=0.25, socket_timeout=0.25, health_check_interval=10
+        )
+        self._url = url
+        self._down_until = 0.0
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        self._down_until = time.monotonic() + self.RETRY_AFTER_SECONDS
+        metrics.CACHE_ERRORS.labels(operation).inc()
+        log.warning("cache unavailable", extra={"operation": operation, "error": type(exc).__name__})
+
+    def get(self, key: str) -> str | None:
+        if not self._available():
+            return None
+        try:
+            value = self._client.get(key)
+        except redis.RedisError as exc:
+            self._failed("get", exc)
+            return None
+        return value.decode() if isinstance(value, bytes) else value
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        if not self._available():
+            return
+        try:
+            self._client.set(key, value, ex=ttl_seconds)
+        except redis.RedisError as exc:
+            self._failed("set", exc)
+
+    def healthy(self) -> bool:
+        try:
+            ok = bool(self._client.ping())
+        except redis.RedisError:
+            ok = False
+        if ok:
+            self._down_until = 0.0
+        return ok
+
+    def describe(self) -> str:
+        return "redis"
+
+
+class MemoryCache:
+    """A bounded in-process cache with expiry, for running without Redis."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl_seconds, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def healthy(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "memory"

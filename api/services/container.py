@@ -1,0 +1,52 @@
+"""The services one app uses, built from settings (or given by a test) in the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from api.config import Settings
+from api.decisions import DecisionRecorder
+from api.rulesets import RulesetManager
+from api.services.audit import SqlAuditLog
+from api.services.cache import MemoryCache, RedisCache
+from api.services.interfaces import Cache
+from api.services.store import SqlStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: SqlStore
+    audit: SqlAuditLog
+    cache: Cache
+    rulesets: RulesetManager
+    decisions: DecisionRecorder
+    identity_key: bytes
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        from api.db import make_engine, make_sessions
+
+        engine = make_engine(settings.database_url)
+        sessions = make_sessions(engine)
+        audit = SqlAuditLog(sessions)
+        store = SqlStore(sessions, audit)
+        cache: Cache = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+        return cls(
+            settings=settings,
+            engine=engine,
+            store=store,
+            audit=audit,
+            cache=cache,
+            rulesets=RulesetManager(store, settings.ruleset_poll_seconds),
+            decisions=DecisionRecorder(store),
+            identity_key=settings.resolved_identity_key(),
+        )
+
+
+def services() -> Services:
+    return current_app.extensions["targeting"]  # type: ignore[no-any-return]

@@ -1,0 +1,81 @@
+"""``/v1/evaluations`` and ``/v1/decisions``: agency systems submit passengers and read decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.auth import current_actor, ensure_agency, requires
+from api.evaluation import evaluate_passengers, replay
+from api.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
+from api.services.container import services
+from api.services.interfaces import Conflict, Unprocessable
+
+blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate passengers; read decisions")
+
+
+@blp.route("/evaluations", methods=["POST"])
+@blp.arguments(EvaluationRequestSchema)
+@blp.response(200, EvaluationResponseSchema)
+@requires("system")
+def evaluate(body: dict[str, Any]) -> dict[str, Any]:
+    """Evaluate one passenger or a manifest against every agency's active rules."""
+    records = body["passengers"] if "passengers" in body else [body["passenger"]]
+    limit = services().settings.max_manifest_size
+    if len(records) > limit:
+        raise Unprocessable(
+            f"at most {limit} passengers per request",
+            "manifest_too_large",
+            {"passengers": [f"{len(records)} passengers; at most {limit}"]},
+        )
+    with services().rulesets.use() as loaded:
+        return evaluate_passengers(services(), loaded, records, body.get("at"), current_actor())
+
+
+def _decision_view(decision: Any) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "created_at": decision.created_at.isoformat(),
+        "evaluated_at": decision.evaluated_at.isoformat(),
+        "ruleset_seq": decision.ruleset_seq,
+        "ruleset_version": decision.ruleset_version,
+        "agency": decision.agency,
+        "submitted_by": decision.submitted_by,
+        "passenger_ref": decision.passenger_ref,
+        "identity_hash": decision.identity_hash,
+        "matches": decision.matches,
+        "score": decision.score,
+        "cached": decision.cached,
+        "record_retained": decision.record is not None,
+    }
+
+
+@blp.route("/decisions/<decision_id>", methods=["GET"])
+@blp.response(200, DecisionSchema)
+@requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+def decision(decision_id: str) -> dict[str, Any]:
+    """A recorded decision: time, ruleset version, submitting agency, matched rule versions, score."""
+    found = services().store.decision(decision_id)
+    ensure_agency(found.agency)
+    return _decision_view(found)
+
+
+@blp.route("/decisions/<decision_id>/replay", methods=["GET"])
+@blp.response(200, ReplaySchema)
+@requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+def replay_decision(decision_id: str) -> dict[str, Any]:
+    """Re-evaluate a decision's passenger against the ruleset version it was made with."""
+    found = services().store.decision(decision_id)
+    ensure_agency(found.agency)
+    if found.record is None:
+        raise Conflict("the passenger record is past its retention period and was purged", "record_purged")
+    with services().rulesets.replaying(found.ruleset_seq) as loaded:
+        again = replay(loaded, found)
+    return {
+        "decision_id": found.id,
+        "ruleset_version": found.ruleset_version,
+        "recorded": found.matches,
+        "replayed": again,
+        "same": again == found.matches,
+    }

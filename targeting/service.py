@@ -1,0 +1,227 @@
+"""Service commands of ``targeting``: serve, db, seed, rules import, keys, audit, decisions.
+
+They read settings from the environment like the service (``api.config``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def add_commands(commands: Any, rules: Any) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP service (gunicorn), migrating the database first")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: PORT or 8080)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: WORKERS or 2)")
+    serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database").add_subparsers(title="database commands")
+    upgrade = db.add_parser("upgrade", help="create or migrate the database schema")
+    upgrade.set_defaults(handler=_db_upgrade)
+
+    seed = commands.add_parser("seed", help="demo data: the agencies' rule packs and the demo keys")
+    seed.set_defaults(handler=_seed)
+
+    importer = rules.add_parser("import", help="load packs as approved, active rule versions (bootstrapping)")
+    importer.add_argument("paths", nargs="+", metavar="PATH")
+    importer.set_defaults(handler=_rules_import)
+
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(title="key commands")
+    create = keys.add_parser("create", help="create an API key; it is printed once")
+    create.add_argument("--name", required=True, help="the person or system the key belongs to")
+    create.add_argument("--agency", required=True, help="customs, mpi, immigration or central")
+    create.add_argument("--roles", required=True, help="comma-separated: officer,approver,system,auditor,admin")
+    create.add_argument("--expires-days", type=int, help="days until the key expires")
+    create.set_defaults(handler=_keys_create)
+    revoke = keys.add_parser("revoke", help="revoke an API key")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(handler=_keys_revoke)
+
+    audit = commands.add_parser("audit", help="audit log").add_subparsers(title="audit commands")
+    verify = audit.add_parser("verify", help="check the hash chain; name the first broken entry")
+    verify.set_defaults(handler=_audit_verify)
+
+    decisions = commands.add_parser("decisions", help="decisions").add_subparsers(title="decision commands")
+    purge = decisions.add_parser("purge", help="remove passenger records past RECORD_RETENTION_DAYS")
+    purge.set_defaults(handler=_decisions_purge)
+
+
+def _operator() -> Any:
+    from api.services.interfaces import Actor
+
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return Actor("cli", f"operator:{user}", "central", frozenset({"admin"}))
+
+
+def _services() -> Any:
+    from api.config import Settings
+    from api.db import upgrade
+    from api.services.container import Services
+
+    services = Services.build(Settings.from_env())
+    upgrade(services.engine)
+    return services
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    services = _services()
+    print(f"database ready: {services.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _rules_import(args: argparse.Namespace) -> int:
+    from api.services.interfaces import ServiceError
+    from engine import read_packs
+
+    packs, problems = read_packs(args.paths)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    try:
+        info = _services().store.import_packs([(p.source, p.data) for p in packs], _operator())
+    except ServiceError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        for path, messages in exc.errors.items():
+            print(f"  {path}: {'; '.join(messages)}", file=sys.stderr)
+        return 1
+    print(f"imported: ruleset {info.seq} ({info.version}), {len(info.rule_versions)} active rules")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    import yaml
+
+    from api.services.interfaces import Conflict
+
+    if _rules_import(argparse.Namespace(paths=[str(ROOT / "rules")])) != 0:
+        return 1
+    services = _services()
+    accounts = yaml.safe_load((ROOT / "seeds" / "accounts.yaml").read_text())
+    existing = {key["id"] for key in services.store.api_keys()}
+    for account in accounts["keys"]:
+        if account["id"] in existing:
+            continue
+        with contextlib.suppress(Conflict):
+            services.store.create_key(
+                account["name"],
+                account["agency"],
+                account["roles"],
+                _operator(),
+                secret=account["secret"],
+                key_id=account["id"],
+            )
+    print("demo keys (seeds/accounts.yaml; for demos only):")
+    for account in accounts["keys"]:
+        print(f"  {account['name']:<32} {','.join(account['roles']):<9} tgt_{account['id']}_{account['secret']}")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from api.services.interfaces import ServiceError
+
+    expires = None
+    if args.expires_days:
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days)
+    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    try:
+        record, plaintext = _services().store.create_key(args.name, args.agency, roles, _operator(), expires)
+    except ServiceError as exc:
+        print(f"{exc.code}: {exc.message} {exc.errors or ''}", file=sys.stderr)
+        return 1
+    print(f"key {record['id']} for {record['name']} ({record['agency']}: {','.join(record['roles'])})")
+    print(f"  {plaintext}")
+    print("  store it now: it is not shown again")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from api.services.interfaces import ServiceError
+
+    try:
+        record = _services().store.revoke_key(args.key_id, _operator())
+    except ServiceError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"key {record['id']} revoked at {record['revoked_at']}")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    report = _services().audit.verify()
+    if report.ok:
+        print(f"audit chain verified: {report.entries} entries")
+        return 0
+    print(f"audit chain BROKEN at entry {report.first_broken}: {report.reason} ({report.entries} verified before it)")
+    return 1
+
+
+def _decisions_purge(args: argparse.Namespace) -> int:
+    services = _services()
+    days = services.settings.record_retention_days
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    count = services.store.purge_records(before, _operator())
+    print(f"purged the passenger records of {count} decisions made before {before.isoformat()}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from api.config import Settings
+
+    settings = Settings.from_env()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    services = _services()
+    latest = services.store.latest_ruleset()
+    print(
+        f"targeting service on http://{host}:{port}  (ruleset {latest.seq if latest else 0}, "
+        f"store {services.engine.url.render_as_string(hide_password=True)}, cache "
+        f"{services.cache.describe()})",
+        flush=True,
+    )
+    print(f"  API docs: http://{host}:{port}/docs   health: http://{host}:{port}/readyz", flush=True)
+    services.engine.dispose()
+    if args.dev:
+        from api import create_app
+
+        create_app(settings).run(host=host, port=port, threaded=True)
+        return 0
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        from api import create_app
+
+        create_app(settings).run(host=host, port=port, threaded=True)
+        return 0
+    os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '{"request": "%(m)s %(U)s", "status": %(s)s, "ms": %(M)s}',
+            "api.wsgi:app",
+        ],
+    )
+    return 0

@@ -1,0 +1,231 @@
+"""Fixtures for the service: real PostgreSQL and SQLite, real Redis.
+
+Every API test runs once per database. Tables are emptied between tests (the schema is
+migrated once per session); API keys are kept, since hashing them is deliberately slow.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from argon2 import PasswordHasher
+from sqlalchemy import delete, text, update
+
+from api import create_app
+from api.config import Settings
+from api.db import make_engine, make_sessions, upgrade
+from api.decisions import DecisionRecorder
+from api.models import AuditHeadRow, AuditRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow
+from api.rulesets import RulesetManager
+from api.services.audit import GENESIS, SqlAuditLog
+from api.services.cache import RedisCache
+from api.services.container import Services
+from api.services.interfaces import Actor
+from api.services.store import SqlStore
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+OPERATOR = Actor("test", "operator:test", "central", frozenset({"admin"}))
+
+ACCOUNTS = {
+    "customs_officer": ("aroha@customs", "customs", ["officer"]),
+    "customs_officer2": ("tama@customs", "customs", ["officer"]),
+    "customs_approver": ("ben@customs", "customs", ["approver"]),
+    "customs_system": ("cusmod@customs", "customs", ["system"]),
+    "mpi_officer": ("mere@mpi", "mpi", ["officer"]),
+    "mpi_approver": ("liam@mpi", "mpi", ["approver"]),
+    "mpi_system": ("quarantine@mpi", "mpi", ["system"]),
+    "immigration_system": ("border@immigration", "immigration", ["system"]),
+    "auditor": ("hana@audit", "central", ["auditor"]),
+    "admin": ("ops@central", "central", ["admin"]),
+    # the same person as customs_officer, with an approver key: still may not approve their own change
+    "aroha_approver": ("aroha@customs", "customs", ["approver"]),
+}
+
+
+def _postgres_database() -> str:
+    name = f"targeting_test_{os.getpid()}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    keys: dict[str, str]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        url = _postgres_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    store = SqlStore(make_sessions(engine), SqlAuditLog(make_sessions(engine)), FAST_HASHER)
+    keys = {}
+    for label, (name, agency, roles) in ACCOUNTS.items():
+        _, plaintext = store.create_key(name, agency, roles, OPERATOR, key_id=f"k{label.replace('_', '')}")
+        keys[label] = plaintext
+    engine.dispose()
+    yield Backend(request.param, url, keys)
+
+
+def _reset(engine: Any) -> None:
+    with engine.begin() as connection:
+        for table in (DecisionRow, RulesetRow, RuleVersionRow, RuleRow, AuditRow):
+            connection.execute(delete(table))
+        connection.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=0, hash=GENESIS))
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=backend.url,
+        redis_url=REDIS_URL,
+        identity_hash_key="test-identity-key",
+        instance_path=str(tmp_path),
+        ruleset_poll_seconds=0.1,
+        testing=True,
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    audit = SqlAuditLog(sessions)
+    store = SqlStore(sessions, audit, FAST_HASHER)
+    return Services(
+        settings=settings,
+        engine=engine,
+        store=store,
+        audit=audit,
+        cache=RedisCache(settings.redis_url),
+        rulesets=RulesetManager(store, settings.ruleset_poll_seconds),
+        decisions=DecisionRecorder(store),
+        identity_key=settings.resolved_identity_key(),
+    )
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    built = build_services(settings)
+    _reset(built.engine)
+    yield built
+    built.rulesets.stop()
+    built.engine.dispose()
+
+
+@pytest.fixture
+def app(services: Services) -> Any:
+    return create_app(services.settings, services=services)
+
+
+class ApiClient:
+    """A test client that speaks as one of the accounts."""
+
+    def __init__(self, client: Any, keys: dict[str, str]) -> None:
+        self._client = client
+        self.keys = keys
+
+    def call(self, method: str, path: str, who: str | None = None, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        if who:
+            headers["X-API-Key"] = self.keys[who]
+        return self._client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, who: str | None = None, **kwargs: Any) -> Any:
+        return self.call("GET", path, who, **kwargs)
+
+    def post(self, path: str, who: str | None = None, **kwargs: Any) -> Any:
+        return self.call("POST", path, who, **kwargs)
+
+
+@pytest.fixture
+def api(app: Any, backend: Backend) -> ApiClient:
+    return ApiClient(app.test_client(), backend.keys)
+
+
+def rule(rule_id: str = "CUS-0500", **overrides: Any) -> dict[str, Any]:
+    content = {
+        "id": rule_id,
+        "title": "Cash booking through Bogota",
+        "description": "Short-notice cash tickets via a source country.",
+        "weight": 40,
+        "action": "refer",
+        "valid_until": "2027-06-30",
+        "when": {
+            "all": [
+                {"field": "booking.payment_method", "eq": "cash"},
+                {"field": "flight.departure_airport", "eq": "BOG"},
+            ]
+        },
+    }
+    content.update(overrides)
+    return content
+
+
+def passenger(**sections: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "passenger_id": "P-" + uuid.uuid4().hex[:8],
+        "flight": {
+            "carrier": "LA",
+            "number": "801",
+            "departure_airport": "BOG",
+            "arrival_airport": "AKL",
+            "scheduled_departure": "2026-12-01T22:00:00Z",
+            "scheduled_arrival": "2026-12-03T08:00:00Z",
+        },
+        "traveller": {
+            "family_name": "Quispe",
+            "given_names": "Rosa",
+            "date_of_birth": "1990-04-02",
+            "nationality": "COL",
+        },
+        "document": {"type": "P", "number": "AB123456", "issuing_country": "COL", "expiry_date": "2030-01-01"},
+        "booking": {"payment_method": "cash", "booked_at": "2026-11-30T10:00:00Z"},
+    }
+    for section, values in sections.items():
+        if values is None:
+            record.pop(section, None)
+        elif isinstance(values, dict):
+            record[section] = {**record.get(section, {}), **values}
+        else:
+            record[section] = values
+    return record
+
+
+def live_rule(
+    api: ApiClient,
+    content: dict[str, Any] | None = None,
+    officer: str = "customs_officer",
+    approver: str = "customs_approver",
+) -> dict[str, Any]:
+    """Create, submit, approve and activate a rule; returns the activation response."""
+    content = content or rule()
+    created = api.post("/v1/rules", officer, json={"rule": content, "reason": "new pattern"})
+    assert created.status_code == 201, created.json
+    rule_id, number = content["id"], created.json["number"]
+    assert api.post(f"/v1/rules/{rule_id}/versions/{number}/submit", officer, json={}).status_code == 200
+    assert api.post(f"/v1/rules/{rule_id}/versions/{number}/approve", approver, json={}).status_code == 200
+    activated = api.post(f"/v1/rules/{rule_id}/versions/{number}/activate", approver, json={})
+    assert activated.status_code == 200, activated.json
+    return activated.json
+
+
+__all__ = ["ApiClient", "build_services", "live_rule", "passenger", "replace", "rule"]
