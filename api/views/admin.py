@@ -22,9 +22,9 @@ blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and 
 
 
 @blp.route("/audit", methods=["GET"])
+@requires("auditor")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
-@requires("auditor")
 def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
     """Audit entries in order, filtered by agency, rule, actor and time; page with ``after``."""
     entries = services().audit.entries(
@@ -41,8 +41,8 @@ def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/audit/verify", methods=["GET"])
-@blp.response(200, ChainReportSchema)
 @requires("auditor")
+@blp.response(200, ChainReportSchema)
 def verify_audit() -> dict[str, Any]:
     """Recompute the hash chain; name the first edited, deleted or reordered entry."""
     report = services().audit.verify()
@@ -50,17 +50,17 @@ def verify_audit() -> dict[str, Any]:
 
 
 @blp.route("/keys", methods=["GET"])
-@blp.response(200, KeyListSchema)
 @requires("admin")
+@blp.response(200, KeyListSchema)
 def list_keys() -> dict[str, Any]:
     """API keys (never their secrets)."""
     return {"keys": services().store.api_keys()}
 
 
 @blp.route("/keys", methods=["POST"])
+@requires("admin")
 @blp.arguments(KeyCreateSchema)
 @blp.response(201, NewKeySchema)
-@requires("admin")
 def create_key(body: dict[str, Any]) -> dict[str, Any]:
     """Create a key; the response is the only time the key itself is shown."""
     record, plaintext = services().store.create_key(
@@ -70,8 +70,8 @@ def create_key(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/keys/<key_id>", methods=["DELETE"])
-@blp.response(200, KeySchema)
 @requires("admin")
+@blp.response(200, KeySchema)
 def revoke_key(key_id: str) -> dict[str, Any]:
     """Revoke a key at once."""
     return services().store.revoke_key(key_id, current_actor())

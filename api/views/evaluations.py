@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.auth import current_actor, ensure_agency, requires
+from api.auth import current_actor, requires
 from api.evaluation import evaluate_passengers, replay
 from api.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.services.container import services
@@ -16,9 +16,9 @@ blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate
 
 
 @blp.route("/evaluations", methods=["POST"])
+@requires("system")
 @blp.arguments(EvaluationRequestSchema)
 @blp.response(200, EvaluationResponseSchema)
-@requires("system")
 def evaluate(body: dict[str, Any]) -> dict[str, Any]:
     """Evaluate one passenger or a manifest against every agency's active rules."""
     records = body["passengers"] if "passengers" in body else [body["passenger"]]
@@ -52,22 +52,20 @@ def _decision_view(decision: Any) -> dict[str, Any]:
 
 
 @blp.route("/decisions/<decision_id>", methods=["GET"])
-@blp.response(200, DecisionSchema)
 @requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+@blp.response(200, DecisionSchema)
 def decision(decision_id: str) -> dict[str, Any]:
     """A recorded decision: time, ruleset version, submitting agency, matched rule versions, score."""
     found = services().store.decision(decision_id)
-    ensure_agency(found.agency)
     return _decision_view(found)
 
 
 @blp.route("/decisions/<decision_id>/replay", methods=["GET"])
-@blp.response(200, ReplaySchema)
 @requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+@blp.response(200, ReplaySchema)
 def replay_decision(decision_id: str) -> dict[str, Any]:
     """Re-evaluate a decision's passenger against the ruleset version it was made with."""
     found = services().store.decision(decision_id)
-    ensure_agency(found.agency)
     if found.record is None:
         raise Conflict("the passenger record is past its retention period and was purged", "record_purged")
     with services().rulesets.replaying(found.ruleset_seq) as loaded:

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from flask_smorest import Blueprint
 
-from api.auth import current_actor, ensure_agency, requires
+from api.auth import current_actor, requires
 from api.schemas import (
     ActivationSchema,
     DiffQuerySchema,
@@ -31,16 +31,10 @@ AUTHORS = ("officer",)
 READERS = ("officer", "approver", "auditor")
 
 
-def _agency_of(rule_id: str) -> str:
-    agency = services().store.rule_agency(rule_id)
-    ensure_agency(agency)
-    return agency
-
-
 @blp.route("/rules", methods=["GET"])
+@requires(*READERS)
 @blp.arguments(RuleListQuerySchema, location="query")
 @blp.response(200, RuleListSchema)
-@requires(*READERS)
 def list_rules(query: dict[str, Any]) -> dict[str, Any]:
     """Rules of the caller's agency (auditors: every agency, or the one asked for)."""
     actor = current_actor()
@@ -49,9 +43,9 @@ def list_rules(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/rules", methods=["POST"])
+@requires(*AUTHORS, own_agency=True)
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
-@requires(*AUTHORS, own_agency=True)
 def create_rule(body: dict[str, Any]) -> dict[str, Any]:
     """Create a rule in the caller's agency; its first version is a draft."""
     actor = current_actor()
@@ -61,49 +55,44 @@ def create_rule(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/rules/<rule_id>", methods=["GET"])
-@blp.response(200, RuleSchema)
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@blp.response(200, RuleSchema)
 def get_rule(rule_id: str) -> dict[str, Any]:
     """A rule with every version."""
-    _agency_of(rule_id)
     return services().store.rule(rule_id)
 
 
 @blp.route("/rules/<rule_id>/history", methods=["GET"])
-@blp.response(200, RuleSchema)
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@blp.response(200, RuleSchema)
 def rule_history(rule_id: str) -> dict[str, Any]:
     """Every version: who authored, submitted, approved, activated and retired it, and when."""
-    _agency_of(rule_id)
     return services().store.rule(rule_id)
 
 
 @blp.route("/rules/<rule_id>/versions", methods=["POST"])
+@requires(*AUTHORS, own_agency=True)
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
-@requires(*AUTHORS, own_agency=True)
 def add_version(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """Change a rule: a new draft version (versions are never edited)."""
-    _agency_of(rule_id)
     return services().store.add_version(rule_id, body["rule"], body["reason"], current_actor())
 
 
 @blp.route("/rules/<rule_id>/versions/<int:number>", methods=["GET"])
-@blp.response(200, RuleVersionSchema)
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@blp.response(200, RuleVersionSchema)
 def get_version(rule_id: str, number: int) -> dict[str, Any]:
     """One version of a rule."""
-    _agency_of(rule_id)
     return services().store.version(rule_id, number)
 
 
 @blp.route("/rules/<rule_id>/diff", methods=["GET"])
+@requires(*READERS, own_agency=True, auditors_cross_agency=True)
 @blp.arguments(DiffQuerySchema, location="query")
 @blp.response(200, DiffSchema)
-@requires(*READERS, own_agency=True, auditors_cross_agency=True)
 def diff(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """The difference between two versions of a rule (unified diff of their YAML)."""
-    _agency_of(rule_id)
     old = services().store.version(rule_id, query["from_version"])["content"]
     new = services().store.version(rule_id, query["to_version"])["content"]
     old_text = yaml.safe_dump(old, sort_keys=False, allow_unicode=True).splitlines(keepends=True)
@@ -124,32 +113,31 @@ def diff(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 
 def _transition(rule_id: str, number: int, action: str, reason: str) -> dict[str, Any]:
-    _agency_of(rule_id)
     return services().store.transition(rule_id, number, action, current_actor(), reason)
 
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/submit", methods=["POST"])
+@requires(*AUTHORS, own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
-@requires(*AUTHORS, own_agency=True)
 def submit(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
     """Submit a draft version for approval."""
     return _transition(rule_id, number, "submit", body["reason"])
 
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/approve", methods=["POST"])
+@requires("approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
-@requires("approver", own_agency=True)
 def approve(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
     """Approve a submitted version. The author cannot approve their own change."""
     return _transition(rule_id, number, "approve", body["reason"])
 
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/activate", methods=["POST"])
+@requires("officer", "approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ActivationSchema)
-@requires("officer", "approver", own_agency=True)
 def activate(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
     """Make an approved version live: a new ruleset version, loaded by every process within a second."""
     version = _transition(rule_id, number, "activate", body["reason"])
@@ -163,30 +151,28 @@ def activate(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
 
 
 @blp.route("/rules/<rule_id>/retire", methods=["POST"])
+@requires("officer", "approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleSchema)
-@requires("officer", "approver", own_agency=True)
 def retire(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """Take a rule out of service (a new ruleset version)."""
-    _agency_of(rule_id)
     result = services().store.retire(rule_id, body["reason"], current_actor())
     services().rulesets.refresh()
     return result
 
 
 @blp.route("/rules/<rule_id>/rollback", methods=["POST"])
+@requires(*AUTHORS, own_agency=True)
 @blp.arguments(RollbackSchema)
 @blp.response(201, RuleVersionSchema)
-@requires(*AUTHORS, own_agency=True)
 def rollback(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """A new draft version with the content of an earlier one."""
-    _agency_of(rule_id)
     return services().store.rollback(rule_id, body["to_version"], body["reason"], current_actor())
 
 
 @blp.route("/rulesets/current", methods=["GET"])
-@blp.response(200, RulesetSchema)
 @requires("officer", "approver", "system", "auditor", "admin")
+@blp.response(200, RulesetSchema)
 def current_ruleset() -> dict[str, Any]:
     """The ruleset this process evaluates with."""
     loaded = services().rulesets.current

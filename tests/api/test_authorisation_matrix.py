@@ -1,0 +1,126 @@
+"""Every endpoint x role x own/other agency, generated from the app's route table.
+
+A ``/v1`` endpoint without a declared policy fails here, so no endpoint can be added
+without deciding who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.conftest import live_rule, passenger
+
+PUBLIC = {"health.healthz", "health.readyz", "health.prometheus_metrics", "static", "docs_assets"}
+ACCOUNTS = {
+    # (account, role, relation to the customs target)
+    ("customs_officer", "officer", "own"),
+    ("mpi_officer", "officer", "other"),
+    ("customs_approver", "approver", "own"),
+    ("mpi_approver", "approver", "other"),
+    ("customs_system", "system", "own"),
+    ("mpi_system", "system", "other"),
+    ("auditor", "auditor", "other"),
+    ("admin", "admin", "other"),
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_endpoint_declares_a_policy(app):
+    missing = []
+    for rule, _ in _routes(app):
+        view = app.view_functions[rule.endpoint]
+        if rule.rule.startswith("/v1"):
+            if getattr(view, "policy", None) is None:
+                missing.append(rule.rule)
+        elif rule.endpoint not in PUBLIC and not rule.endpoint.startswith("api-docs."):
+            missing.append(rule.rule)
+    assert missing == []
+
+
+@pytest.fixture
+def targets(api, services):
+    live_rule(api)
+    decision = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
+    return {"rule_id": "CUS-0500", "number": "1", "decision_id": decision["results"][0]["decision_id"]}
+
+
+def _url(rule, targets, services):
+    values = dict(targets)
+    if "key_id" in rule.arguments:
+        record, _ = services.store.create_key("throwaway", "customs", ["system"], _operator())
+        values["key_id"] = record["id"]
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
+
+
+def _operator():
+    from tests.api.conftest import OPERATOR
+
+    return OPERATOR
+
+
+def test_matrix(app, api, services, targets):
+    checked = 0
+    for rule, method in _routes(app):
+        if not rule.rule.startswith("/v1"):
+            continue
+        policy = app.view_functions[rule.endpoint].policy
+        has_target = bool({"rule_id", "decision_id"} & set(rule.arguments))
+        anonymous = api.call(method, _url(rule, targets, services), json={})
+        assert anonymous.status_code == 401, (rule.rule, method)
+        assert anonymous.json["code"] == "unauthenticated"
+        for account, role, relation in sorted(ACCOUNTS):
+            response = api.call(method, _url(rule, targets, services), account, json={})
+            allowed = role in policy.roles and (
+                not (policy.own_agency and has_target and relation == "other")
+                or (policy.auditors_cross_agency and role == "auditor")
+            )
+            if allowed:
+                assert response.status_code not in (401, 403), (method, rule.rule, account, response.json)
+            else:
+                assert response.status_code == 403, (method, rule.rule, account, response.status_code)
+                assert response.json["code"] in ("role_forbidden", "agency_forbidden")
+            checked += 1
+    assert checked >= 8 * 20
+
+
+def test_authentication_comes_before_validation(api):
+    response = api.post("/v1/evaluations", json={"passengers": "not a list"})
+    assert response.status_code == 401
+
+
+def test_revoked_and_expired_keys_are_refused(api, services):
+    import datetime as dt
+
+    record, key = services.store.create_key("short-lived", "customs", ["system"], _operator())
+    assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 200
+    services.store.revoke_key(record["id"], _operator())
+    assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 401
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    _, expired = services.store.create_key("expired", "customs", ["system"], _operator(), past)
+    assert api.get("/v1/rulesets/current", headers={"X-API-Key": expired}).status_code == 401
+    bearer = api.get("/v1/rulesets/current", headers={"Authorization": f"Bearer {api.keys['auditor']}"})
+    assert bearer.status_code == 200
+
+
+def test_keys_are_hashed_at_rest_and_shown_once(api, services):
+    created = api.post("/v1/keys", "admin", json={"name": "new-system", "agency": "mpi", "roles": ["system"]})
+    assert created.status_code == 201
+    plaintext = created.json["key"]
+    listed = api.get("/v1/keys", "admin").json["keys"]
+    assert all("key" not in item for item in listed)
+    from sqlalchemy import text
+
+    with services.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT secret_hash FROM api_keys WHERE id = :id"), {"id": created.json["id"]}
+        ).scalar_one()
+    assert plaintext not in stored and stored.startswith("$argon2")
+    bad_role = api.post("/v1/keys", "admin", json={"name": "x", "agency": "mpi", "roles": ["superuser"]})
+    assert (bad_role.status_code, bad_role.json["code"]) == (422, "invalid_roles")
