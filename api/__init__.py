@@ -6,6 +6,8 @@ settings or ready-made services.
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, send_from_directory
@@ -54,6 +56,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.register_blueprint(blueprint)
     errors.register(app)
     _serve_docs_assets(app)
+
+    @app.after_request
+    def _served_by(response: Any) -> Any:
+        # Which process answered, with which ruleset: for operators tracing a rollout.
+        response.headers["X-Served-By"] = f"{socket.gethostname()}:{os.getpid()}"
+        response.headers["X-Ruleset-Version"] = app.extensions["targeting"].rulesets.current.version
+        return response
 
     services = services or Services.build(settings)
     app.extensions["targeting"] = services

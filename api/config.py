@@ -18,17 +18,25 @@ ROOT = Path(__file__).resolve().parents[1]
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(
-        default=f"sqlite:///{ROOT / 'instance' / 'targeting.sqlite3'}",
-        metadata={"doc": "SQLAlchemy URL of the rule store, decisions and audit log."},
+        default="",
+        metadata={
+            "doc": "SQLAlchemy URL of the rule store, decisions and audit log; unset: a SQLite file in INSTANCE_PATH."
+        },
     )
     redis_url: str = field(
         default="",
-        metadata={"doc": "Redis URL for the evaluation cache and ruleset change notices; empty: in-process cache."},
+        metadata={"doc": "Redis URL of the evaluation cache; unset: an in-process cache."},
     )
     cache_ttl_seconds: int = field(default=24 * 3600, metadata={"doc": "Seconds a cached evaluation result lives."})
     identity_hash_key: str = field(
         default="",
-        metadata={"doc": "Key of the HMAC that turns a passenger's identity into the hash stored with decisions."},
+        metadata={
+            "doc": (
+                "Key of the HMAC that turns a passenger's identity into the hash stored with decisions; "
+                "unset: one generated once into INSTANCE_PATH/identity.key (set it in production, "
+                "the same on every host)."
+            )
+        },
     )
     record_retention_days: int = field(
         default=30,
@@ -72,6 +80,10 @@ class Settings:
                 values[spec.name] = raw
         return cls(**values)  # type: ignore[arg-type]
 
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'targeting.sqlite3'}")
+
     def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
         return replace(self, **overrides)  # type: ignore[arg-type]
 
@@ -93,5 +105,6 @@ def describe() -> list[tuple[str, str, str]]:
     for spec in fields(Settings):
         if "doc" in spec.metadata:
             default = spec.default
-            rows.append((spec.name.upper(), repr(default) if default != "" else "(unset)", spec.metadata["doc"]))
+            shown = "(unset)" if default == "" else "./instance" if spec.name == "instance_path" else str(default)
+            rows.append((spec.name.upper(), shown, spec.metadata["doc"]))
     return rows

@@ -14,8 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def add_commands(commands: Any, rules: Any) -> None:
     serve = commands.add_parser("serve", help="run the HTTP service (gunicorn), migrating the database first")
@@ -30,6 +28,8 @@ def add_commands(commands: Any, rules: Any) -> None:
     upgrade.set_defaults(handler=_db_upgrade)
 
     seed = commands.add_parser("seed", help="demo data: the agencies' rule packs and the demo keys")
+    seed.add_argument("--rules", default="rules", help="rule packs to import (default: ./rules)")
+    seed.add_argument("--accounts", default="seeds/accounts.yaml", help="demo keys (default: ./seeds/accounts.yaml)")
     seed.set_defaults(handler=_seed)
 
     importer = rules.add_parser("import", help="load packs as approved, active rule versions (bootstrapping)")
@@ -107,10 +107,10 @@ def _seed(args: argparse.Namespace) -> int:
 
     from api.services.interfaces import Conflict
 
-    if _rules_import(argparse.Namespace(paths=[str(ROOT / "rules")])) != 0:
+    if _rules_import(argparse.Namespace(paths=[args.rules])) != 0:
         return 1
     services = _services()
-    accounts = yaml.safe_load((ROOT / "seeds" / "accounts.yaml").read_text())
+    accounts = yaml.safe_load(Path(args.accounts).read_text())
     existing = {key["id"] for key in services.store.api_keys()}
     for account in accounts["keys"]:
         if account["id"] in existing:

@@ -347,6 +347,7 @@ class SqlStore:
         with self.transaction() as session:
             self._serialise_ruleset_changes(session)
             now = utcnow()
+            changed = False
             for source, data in packs:
                 agency = data["agency"]
                 for content in data["rules"]:
@@ -361,6 +362,7 @@ class SqlStore:
                     current = next((v for v in rule.versions if v.status == "active"), None)
                     if current is not None and current.content_hash == canonical_hash(content):
                         continue
+                    changed = True
                     number = max((v.number for v in rule.versions), default=0) + 1
                     row = self._new_version(
                         session, rule_id, number, content, f"imported from {source}", actor, "active"
@@ -383,6 +385,9 @@ class SqlStore:
                             {"source": source},
                         ),
                     )
+            latest = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
+            if not changed and latest is not None:
+                return self._ruleset_info(latest)
             return self._new_ruleset(session, actor, "import")
 
     @staticmethod

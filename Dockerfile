@@ -1,0 +1,31 @@
+# Border targeting service. Build: docker build -t targeting .   Run: docker compose up
+# Stage 1 builds wheels (durable-rules compiles a C extension); stage 2 has no compiler.
+FROM python:3.11-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc g++ \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY engine engine
+COPY api api
+COPY targeting targeting
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    INSTANCE_PATH=/app/instance
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+    && useradd --system --uid 10001 --home-dir /app targeting
+WORKDIR /app
+COPY rules rules
+COPY seeds seeds
+RUN mkdir -p /app/instance && chown targeting /app/instance
+USER targeting
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"
+# Migrates the database, then runs gunicorn with WORKERS processes.
+CMD ["targeting", "serve"]
