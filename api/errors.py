@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from api import metrics
 from api.services.interfaces import ServiceError
 from engine import EngineFailure, RecordError, RuleCompilationError
+from engine.errors import group_by_path
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +86,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RuleCompilationError)
     def _rules(error: RuleCompilationError):  # type: ignore[no-untyped-def]
-        errors: dict[str, list[str]] = {}
-        for problem in error.problems:
-            errors.setdefault(problem.path or "rule", []).append(problem.message)
-        return jsonify(error_body("invalid_rule", "the rule is not valid", errors)), 422
+        body = error_body("invalid_rule", "the rule is not valid", group_by_path(error.problems, "rule"))
+        return jsonify(body), 422
 
     @app.errorhandler(RecordError)
     def _record(error: RecordError):  # type: ignore[no-untyped-def]
-        errors: dict[str, list[str]] = {}
-        for problem in error.problems:
-            errors.setdefault(problem.path or "$", []).append(problem.message)
-        return jsonify(error_body("invalid_passenger", "the passenger record is not valid", errors)), 422
+        body = error_body("invalid_passenger", "the passenger record is not valid", group_by_path(error.problems))
+        return jsonify(body), 422
 
     @app.errorhandler(EngineFailure)
     def _engine(error: EngineFailure):  # type: ignore[no-untyped-def]

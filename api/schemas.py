@@ -13,6 +13,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from engine import RecordError, check_record
 from engine.catalogue import CATALOGUE, FieldType
+from engine.errors import group_by_path
 from engine.language import AGENCIES
 
 _JSON_TYPES = {
@@ -73,10 +74,7 @@ class PassengerField(fields.Dict):
         try:
             check_record(value)
         except RecordError as exc:
-            errors: dict[str, Any] = {}
-            for problem in exc.problems:
-                errors.setdefault(problem.path or "_schema", []).append(problem.message)
-            raise ValidationError(errors) from None
+            raise ValidationError(group_by_path(exc.problems, "_schema")) from None
         return value
 
 

@@ -30,6 +30,18 @@ class Problem:
         return ": ".join(parts)
 
 
+def group_by_path(problems: list[Problem], default: str = "$", strip: str = "") -> dict[str, list[str]]:
+    """Messages keyed by path (``{"when.all[1].lte": [...]}``), the shape API errors use.
+
+    ``strip`` removes a leading path prefix, e.g. ``rules[0]`` for a rule checked on its own.
+    """
+    grouped: dict[str, list[str]] = {}
+    for problem in problems:
+        path = problem.path.removeprefix(strip).lstrip(".") if strip else problem.path
+        grouped.setdefault(path or default, []).append(problem.message)
+    return grouped
+
+
 class RuleCompilationError(EngineError):
     """A rule pack failed validation; ``problems`` holds every problem found, not just the first."""
 

@@ -11,7 +11,7 @@ from typing import IO
 
 from engine import Evaluator, RecordError, RuleCompilationError, compile_packs, read_packs
 from engine.catalogue import markdown
-from engine.errors import Problem
+from engine.errors import Problem, group_by_path
 from engine.language import parse_pack
 from engine.values import ValueProblem, parse_datetime
 
@@ -108,9 +108,7 @@ def _evaluate_line(evaluator: Evaluator, line: str, number: int, at: object) -> 
     try:
         return evaluator.evaluate(record, at).as_dict()  # type: ignore[arg-type]
     except RecordError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            errors.setdefault(problem.path or "$", []).append(problem.message)
+        errors = group_by_path(exc.problems)
         passenger = record.get("passenger_id") if isinstance(record, dict) else None
         return {
             "line": number,

@@ -32,25 +32,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _entry_hash(row: AuditRow) -> str:
-    return canonical_hash(
-        {
-            "seq": row.seq,
-            "at": _utc(row.at).isoformat(),
-            "actor": row.actor,
-            "agency": row.agency,
-            "action": row.action,
-            "object_type": row.object_type,
-            "object_id": row.object_id,
-            "before_hash": row.before_hash,
-            "after_hash": row.after_hash,
-            "detail": row.detail,
-            "prev_hash": row.prev_hash,
-        }
-    )
-
-
-def as_dict(row: AuditRow) -> dict[str, Any]:
+def _chained_fields(row: AuditRow) -> dict[str, Any]:
+    """Everything an entry's hash covers: all of it but the hash itself."""
     return {
         "seq": row.seq,
         "at": _utc(row.at).isoformat(),
@@ -63,8 +46,15 @@ def as_dict(row: AuditRow) -> dict[str, Any]:
         "after_hash": row.after_hash,
         "detail": row.detail,
         "prev_hash": row.prev_hash,
-        "hash": row.hash,
     }
+
+
+def _entry_hash(row: AuditRow) -> str:
+    return canonical_hash(_chained_fields(row))
+
+
+def as_dict(row: AuditRow) -> dict[str, Any]:
+    return {**_chained_fields(row), "hash": row.hash}
 
 
 class SqlAuditLog:

@@ -6,8 +6,7 @@ Domain errors live here too; ``api.errors`` turns every one of them into an HTTP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -162,6 +161,8 @@ class RuleStore(Protocol):
 
     def rule(self, rule_id: str) -> dict[str, Any]: ...
 
+    def rule_agency(self, rule_id: str) -> str: ...
+
     def rules(self, agency: str | None = None) -> list[dict[str, Any]]: ...
 
     def version(self, rule_id: str, number: int) -> dict[str, Any]: ...
@@ -211,12 +212,3 @@ class Cache(Protocol):
     def healthy(self) -> bool: ...
 
     def describe(self) -> str: ...
-
-
-class Transactions(Protocol):
-    def __call__(self) -> AbstractContextManager[Session]: ...
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

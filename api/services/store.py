@@ -38,6 +38,7 @@ from api.services.interfaces import (
     Unprocessable,
 )
 from engine import PackSource, RuleCompilationError, compile_packs
+from engine.errors import group_by_path
 from engine.language import AGENCIES
 
 ROLES = ("officer", "approver", "system", "auditor", "admin")
@@ -61,10 +62,7 @@ def validate_rule_content(agency: str, content: Mapping[str, Any]) -> None:
     try:
         compile_packs([PackSource("request", {"agency": agency, "rules": [dict(content)]})])
     except RuleCompilationError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            path = problem.path.removeprefix("rules[0]").lstrip(".") or "rule"
-            errors.setdefault(path, []).append(problem.message)
+        errors = group_by_path(exc.problems, "rule", strip="rules[0]")
         raise Unprocessable("the rule is not valid", "invalid_rule", errors) from None
 
 
