@@ -8,6 +8,7 @@ conditions against it, the record validator checks incoming passengers against i
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,9 +79,14 @@ class Field:
         """Why ``value`` is not a valid code for this field, or None when it is."""
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(self.choices)}"
-        if self.pattern and not re.fullmatch(self.pattern, value):
+        if self.pattern and not _compiled(self.pattern).fullmatch(value):
             return f"must match {self.pattern}"
         return None
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _fields() -> Iterator[Field]:

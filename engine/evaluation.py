@@ -163,23 +163,22 @@ class Evaluator:
         return list(visited)
 
     def _fire(self, record: PassengerRecord) -> dict[int, set[int]]:
-        encoded: dict[str, EngineValue] = {}
-        fired: dict[int, set[int]] = {}
-        shards = self._shards_for(record)
+        fragments: dict[str, str] = {}
         payloads = []
-        for index in shards:
-            values = []
+        for index in self._shards_for(record):
+            parts = []
             for name in self.ruleset.shards[index].fields:
-                if name not in encoded:
+                part = fragments.get(name)
+                if part is None:
                     value = self._engine_value(name, record)
-                    if value is None:
-                        continue
-                    encoded[name] = value
-                values.append((name, encoded[name]))
-            payloads.append((index, durable_adapter.encode_payload(values)))
+                    part = fragments[name] = "" if value is None else durable_adapter.fragment(name, value)
+                if part:
+                    parts.append(part)
+            payloads.append((index, durable_adapter.payload(parts)))
         with self._lock:
-            names = [(index, self._engine[index].fire(payload)) for index, payload in payloads]
-        for _, fired_names in names:
+            names = [self._engine[index].fire(fact) for index, fact in payloads]
+        fired: dict[int, set[int]] = {}
+        for fired_names in names:
             for name in fired_names:
                 position, branch = name[1:].split("_")
                 fired.setdefault(int(position), set()).add(int(branch))

@@ -7,7 +7,7 @@ the record validator (passenger values) and the adapter (engine values) cannot d
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,13 +30,16 @@ def _text(value: Any, field: Field) -> str:
         raise ValueProblem(f"expected a string, got {_kind(value)}{hint}")
     if len(value) > field.max_length:
         raise ValueProblem(f"longer than {field.max_length} characters")
-    for char in value:
-        category = unicodedata.category(char)
-        if category == "Cc":
-            raise ValueProblem("contains a control character")
-        if category == "Cs":
+    found = _UNSAFE_CHARACTER.search(value)
+    if found:
+        if 0xD800 <= ord(found.group()) <= 0xDFFF:
             raise ValueProblem("contains an unpaired surrogate")
+        raise ValueProblem("contains a control character")
     return value
+
+
+# Unicode categories Cc (control characters) and Cs (surrogates, unpaired in a str).
+_UNSAFE_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _kind(value: Any) -> str:
