@@ -176,22 +176,23 @@ def _skewed(rnd: random.Random, items: list[str]) -> str:
 
 
 def _signal(rnd: random.Random) -> dict[str, Any]:
+    """A behaviour signal; each holds for roughly 2 to 10 % of passengers."""
     kind = rnd.randrange(12)
     if kind == 0:
         return {"field": "booking.payment_method", "in": rnd.sample(["cash", "voucher", "other"], 2)}
     if kind == 1:
-        return {"field": "booking.days_before_departure", "lte": rnd.randint(0, 3)}
+        return {"field": "booking.days_before_departure", "lte": rnd.randint(0, 1)}
     if kind == 2:
-        return {"field": "booking.checked_bags", "gte": rnd.randint(2, 5)}
+        return {"field": "booking.checked_bags", "gte": rnd.randint(3, 5)}
     if kind == 3:
-        return {"field": "booking.one_way", "eq": True}
+        return {"all": [{"field": "booking.one_way", "eq": True}, {"field": "booking.passengers_in_booking", "eq": 1}]}
     if kind == 4:
         return {"field": f"declarations.{rnd.choice(_DECLARATIONS)}", "eq": True}
     if kind == 5:
         low = rnd.randint(16, 60)
-        return {"field": "traveller.age", "between": [low, low + rnd.randint(1, 4)]}
+        return {"field": "traveller.age", "between": [low, low + rnd.randint(0, 2)]}
     if kind == 6:
-        return {"field": "document.days_to_expiry", "lt": rnd.choice([30, 90, 180])}
+        return {"field": "document.days_to_expiry", "lt": rnd.choice([30, 60, 90])}
     if kind == 7:
         return {"field": "visa.type", "eq": rnd.choice(["NONE", "TRANSIT", "STUDENT"])}
     if kind == 8:
@@ -200,7 +201,7 @@ def _signal(rnd: random.Random) -> dict[str, Any]:
         return {
             "all": [
                 {"not": {"field": "traveller.country_of_residence", "eq": "NZL"}},
-                {"field": "booking.passengers_in_booking", "gte": 3},
+                {"field": "booking.passengers_in_booking", "gte": 4},
             ]
         }
     if kind == 10:
