@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,39 +90,25 @@ def combined_score(weights: Iterable[int]) -> float:
     return float(round(100 * (1 - remaining), 1))
 
 
-class Evaluator:
-    """A compiled ruleset loaded into the engine. Safe to share between threads."""
+class BaseEvaluator:
+    """Evaluation on a compiled ruleset; subclasses decide where durable-rules runs."""
 
     def __init__(self, ruleset: CompiledRuleset) -> None:
         self.ruleset = ruleset
-        definitions = []
-        for shard in ruleset.shards:
-            engine_rules = {
-                f"c{position}_{branch}": conjunction
-                for position in shard.rules
-                for branch, conjunction in enumerate(ruleset.rules[position].conjunctions)
-            }
-            definitions.append(durable_adapter.ruleset_definition(engine_rules))
-        self._engine = durable_adapter.load(definitions)
-        # durable-rules never releases the GIL, so one lock costs no parallelism and
-        # keeps each assert/drain/retract sequence whole.
-        self._lock = threading.Lock()
         self._leaves = [_leaves_by_path(compiled.rule) for compiled in ruleset.rules]
-        self._patterns: dict[str, tuple[str, SafePattern]] = {
-            f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)
-        }
 
     @property
     def version(self) -> str:
         return self.ruleset.version
 
-    def close(self) -> None:
-        """Free the engine rulesets; evaluating afterwards raises ``EngineFailure``."""
-        with self._lock:
-            for engine_ruleset in self._engine:
-                engine_ruleset.close()
+    def fire_batch(self, records: Sequence[PassengerRecord]) -> list[dict[int, set[int]]]:
+        """For each record: rule position -> the branches of that rule the engine matched."""
+        raise NotImplementedError
 
-    def __enter__(self) -> Evaluator:
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> BaseEvaluator:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -131,14 +117,14 @@ class Evaluator:
     def evaluate(self, record: PassengerRecord | Mapping[str, Any], at: dt.datetime | None = None) -> Evaluation:
         """Every rule the record matches at ``at`` (default: now), with why; raises ``RecordError``."""
         checked = record if isinstance(record, PassengerRecord) else check_record(record)
+        return self.evaluate_batch([checked], at)[0]
+
+    def evaluate_batch(self, records: Sequence[PassengerRecord], at: dt.datetime | None = None) -> list[Evaluation]:
+        """Checked records evaluated in one engine round trip (what a manifest wants)."""
         day = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
-        fired = self._fire(checked)
-        matches = []
-        for position in sorted(fired):
-            rule = self.ruleset.rules[position].rule
-            if rule.valid_on(day):
-                matches.append(Match(rule, self._explain(position, fired[position], checked)))
-        return Evaluation(checked.passenger_id, self.ruleset.version, tuple(matches))
+        return [
+            self._assemble(record, fired, day) for record, fired in zip(records, self.fire_batch(records), strict=True)
+        ]
 
     def evaluate_many(
         self, records: Iterable[Mapping[str, Any]], at: dt.datetime | None = None
@@ -151,6 +137,55 @@ class Evaluator:
             except RecordError as exc:
                 results.append(exc)
         return results
+
+    def _assemble(self, record: PassengerRecord, fired: Mapping[int, set[int]], day: dt.date) -> Evaluation:
+        matches = []
+        for position in sorted(fired):
+            rule = self.ruleset.rules[position].rule
+            if rule.valid_on(day):
+                matches.append(Match(rule, self._explain(position, fired[position], record)))
+        return Evaluation(record.passenger_id, self.ruleset.version, tuple(matches))
+
+    def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
+        compiled = self.ruleset.rules[position]
+        leaves = self._leaves[position]
+        reasons: dict[str, Reason] = {}
+        for branch in sorted(branches):
+            for test in compiled.conjunctions[branch]:
+                if test.leaf_path not in reasons:
+                    reasons[test.leaf_path] = _reason(leaves[test.leaf_path], test, record)
+        return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
+
+
+class Evaluator(BaseEvaluator):
+    """A compiled ruleset loaded into durable-rules in this process. Safe to share between threads."""
+
+    def __init__(self, ruleset: CompiledRuleset) -> None:
+        super().__init__(ruleset)
+        definitions = []
+        for shard in ruleset.shards:
+            engine_rules = {
+                f"c{position}_{branch}": conjunction
+                for position in shard.rules
+                for branch, conjunction in enumerate(ruleset.rules[position].conjunctions)
+            }
+            definitions.append(durable_adapter.ruleset_definition(engine_rules))
+        self._engine = durable_adapter.load(definitions)
+        # durable-rules never releases the GIL, so one lock costs no parallelism and
+        # keeps each assert/drain/retract sequence whole.
+        self._lock = threading.Lock()
+        self._patterns: dict[str, tuple[str, SafePattern]] = {
+            f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)
+        }
+
+    def close(self) -> None:
+        """Free the engine rulesets; evaluating afterwards raises ``EngineFailure``."""
+        with self._lock:
+            for engine_ruleset in self._engine:
+                engine_ruleset.close()
+
+    def fire_batch(self, records: Sequence[PassengerRecord]) -> list[dict[int, set[int]]]:
+        return [self._fire(record) for record in records]
 
     def _shards_for(self, record: PassengerRecord) -> list[int]:
         visited = dict.fromkeys(self.ruleset.always)
@@ -191,16 +226,6 @@ class Evaluator:
             return 1 if isinstance(value, str) and pattern.fullmatch(value) else 0
         value = record.get(name)
         return None if value is None else encode(value)
-
-    def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
-        compiled = self.ruleset.rules[position]
-        leaves = self._leaves[position]
-        reasons: dict[str, Reason] = {}
-        for branch in sorted(branches):
-            for test in compiled.conjunctions[branch]:
-                if test.leaf_path not in reasons:
-                    reasons[test.leaf_path] = _reason(leaves[test.leaf_path], test, record)
-        return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
 
 
 def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:

@@ -49,5 +49,10 @@ class SafePattern:
             raise UnsafePattern("pattern is too large (simplify repetitions or alternations)")
         return cls(source, compiled)
 
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        # The RE2 object cannot be pickled; a compiled ruleset sent to an engine worker
+        # process recompiles its patterns from source.
+        return (SafePattern.compile, (self.source,))
+
     def fullmatch(self, value: str) -> bool:
         return self._compiled.fullmatch(value) is not None  # type: ignore[attr-defined]
