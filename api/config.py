@@ -47,6 +47,13 @@ class Settings:
     ruleset_poll_seconds: float = field(
         default=0.5, metadata={"doc": "How often each process checks the store for a newer ruleset, seconds."}
     )
+    engine_isolation: bool = field(
+        default=True,
+        metadata={"doc": "Run durable-rules in a worker process that is replaced if it crashes or hangs."},
+    )
+    engine_timeout_seconds: float = field(
+        default=10.0, metadata={"doc": "How long one engine round trip may take before the worker is replaced."}
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level of the service's JSON logs."})
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
     port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})

@@ -21,7 +21,7 @@ from api import metrics
 from api.rulesets import LoadedRuleset
 from api.services.container import Services
 from api.services.interfaces import Actor, DecisionRecord
-from engine import PassengerRecord, check_record
+from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
 
 CACHE_PREFIX = "tgt:eval:v1"
@@ -44,14 +44,21 @@ def identity_hash(record: PassengerRecord, key: bytes) -> str:
     return hmac.new(key, "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _match_dicts(loaded: LoadedRuleset, record: PassengerRecord, at: dt.datetime) -> tuple[list[dict], float]:
-    evaluation = loaded.evaluator.evaluate(record, at)
+def _match_dicts(loaded: LoadedRuleset, evaluation: Evaluation) -> list[dict[str, Any]]:
     matches = []
     for match in evaluation.matches:
         item = match.as_dict()
         item["rule_version"] = loaded.rule_versions.get(match.rule.id)
         matches.append(item)
-    return matches, evaluation.score
+    return matches
+
+
+def _decision_matches(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a decision records of each match: the rule version, weight and action."""
+    return [
+        {"rule_id": m["rule_id"], "version": m["rule_version"], "weight": m["weight"], "action": m["action"]}
+        for m in matches
+    ]
 
 
 def evaluate_passengers(
@@ -66,22 +73,34 @@ def evaluate_passengers(
     when = (at or now).astimezone(dt.UTC)
     day = when.date().isoformat()
     ttl = services.settings.cache_ttl_seconds
+    checked = [check_record(raw) for raw in raw_records]
+    keys = [f"{CACHE_PREFIX}:{loaded.version}:{day}:{record_digest(record)}" for record in checked]
+    found: list[dict[str, Any] | None] = []
+    for key in keys:
+        value = services.cache.get(key)
+        found.append(json.loads(value) if value is not None else None)
+    misses = [n for n, hit in enumerate(found) if hit is None]
+    if misses:
+        # One engine round trip for every passenger not in the cache.
+        restarts = getattr(loaded.evaluator, "restarts", 0)
+        try:
+            evaluations = loaded.evaluator.evaluate_batch([checked[n] for n in misses], when)
+        finally:
+            metrics.ENGINE_RESTARTS.inc(getattr(loaded.evaluator, "restarts", 0) - restarts)
+        for n, evaluation in zip(misses, evaluations, strict=True):
+            found[n] = {"matches": _match_dicts(loaded, evaluation), "score": evaluation.score}
+            services.cache.set(keys[n], json.dumps(found[n]), ttl)
+    metrics.CACHE_HITS.inc(len(checked) - len(misses))
+    metrics.CACHE_MISSES.inc(len(misses))
+    metrics.EVALUATIONS.labels("true").inc(len(checked) - len(misses))
+    metrics.EVALUATIONS.labels("false").inc(len(misses))
+    missed = set(misses)
     results: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
-    for raw in raw_records:
-        record = check_record(raw)
-        key = f"{CACHE_PREFIX}:{loaded.version}:{day}:{record_digest(record)}"
-        cached_value = services.cache.get(key)
-        if cached_value is not None:
-            cached = json.loads(cached_value)
-            matches, score, from_cache = cached["matches"], cached["score"], True
-            metrics.CACHE_HITS.inc()
-        else:
-            matches, score = _match_dicts(loaded, record, when)
-            services.cache.set(key, json.dumps({"matches": matches, "score": score}), ttl)
-            from_cache = False
-            metrics.CACHE_MISSES.inc()
-        metrics.EVALUATIONS.labels(str(from_cache).lower()).inc()
+    for n, (raw, record) in enumerate(zip(raw_records, checked, strict=True)):
+        outcome = found[n]
+        assert outcome is not None
+        matches, score, from_cache = outcome["matches"], outcome["score"], n not in missed
         decision_id = str(uuid.uuid4())
         results.append(
             {
@@ -103,15 +122,7 @@ def evaluate_passengers(
                 submitted_by=actor.key_id,
                 passenger_ref=record.passenger_id,
                 identity_hash=identity_hash(record, services.identity_key),
-                matches=[
-                    {
-                        "rule_id": m["rule_id"],
-                        "version": m["rule_version"],
-                        "weight": m["weight"],
-                        "action": m["action"],
-                    }
-                    for m in matches
-                ],
+                matches=_decision_matches(matches),
                 score=score,
                 cached=from_cache,
                 record=dict(raw),
@@ -130,8 +141,4 @@ def evaluate_passengers(
 def replay(loaded: LoadedRuleset, decision: DecisionRecord) -> list[dict[str, Any]]:
     """The matches the decision's ruleset gives today for the recorded passenger."""
     record = check_record(decision.record or {})
-    matches, _ = _match_dicts(loaded, record, decision.evaluated_at)
-    return [
-        {"rule_id": m["rule_id"], "version": m["rule_version"], "weight": m["weight"], "action": m["action"]}
-        for m in matches
-    ]
+    return _decision_matches(_match_dicts(loaded, loaded.evaluator.evaluate(record, decision.evaluated_at)))

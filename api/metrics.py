@@ -20,3 +20,6 @@ RULESET_RELOADS = Counter("targeting_ruleset_reloads_total", "Rulesets loaded", 
 ENGINE_FAILURES = Counter("targeting_engine_failures_total", "Evaluations the engine failed")
 AUTH_FAILURES = Counter("targeting_auth_failures_total", "Requests refused for a missing or bad key")
 RULESET = Info("targeting_ruleset", "The ruleset this process evaluates with")
+ENGINE_RESTARTS = Counter(
+    "targeting_engine_worker_restarts_total", "Engine worker processes replaced after a crash or hang"
+)

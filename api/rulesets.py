@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from api import metrics
 from api.services.interfaces import ActiveRule, RulesetInfo, RuleStore, ServiceError
-from engine import CompiledRuleset, Evaluator, PackSource, compile_packs
+from engine import CompiledRuleset, EngineFailure, Evaluator, PackSource, compile_packs
+from engine.evaluation import BaseEvaluator
+from engine.isolation import IsolatedEvaluator
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ _EMPTY = RulesetInfo(0, "", (), None, "")  # type: ignore[arg-type]
 @dataclass
 class LoadedRuleset:
     info: RulesetInfo
-    evaluator: Evaluator
+    evaluator: BaseEvaluator
     rule_versions: dict[str, int]  # rule id -> version number in this ruleset
     users: int = 0
     retired: bool = False
@@ -42,21 +44,30 @@ class LoadedRuleset:
         return self.info.seq
 
 
-def build(info: RulesetInfo, rules: list[ActiveRule]) -> LoadedRuleset:
+def build(info: RulesetInfo, rules: list[ActiveRule], isolation: EngineIsolation | None = None) -> LoadedRuleset:
     packs: dict[str, list[dict]] = {}
     for rule in rules:
         packs.setdefault(rule.agency, []).append(dict(rule.content))
     compiled: CompiledRuleset = compile_packs(
         [PackSource(f"store:{agency}", {"agency": agency, "rules": items}) for agency, items in sorted(packs.items())]
     )
-    return LoadedRuleset(info, Evaluator(compiled), {r.rule_id: r.number for r in rules})
+    evaluator: BaseEvaluator = (
+        IsolatedEvaluator(compiled, timeout=isolation.timeout_seconds) if isolation else Evaluator(compiled)
+    )
+    return LoadedRuleset(info, evaluator, {r.rule_id: r.number for r in rules})
+
+
+@dataclass(frozen=True)
+class EngineIsolation:
+    timeout_seconds: float
 
 
 class RulesetManager:
-    def __init__(self, store: RuleStore, poll_seconds: float) -> None:
+    def __init__(self, store: RuleStore, poll_seconds: float, isolation: EngineIsolation | None = None) -> None:
         self._store = store
         self._poll_seconds = poll_seconds
-        self._current: LoadedRuleset = build(_EMPTY, [])
+        self._isolation = isolation
+        self._current: LoadedRuleset = build(_EMPTY, [], isolation)
         self._history: dict[int, LoadedRuleset] = {}
         self._refresh_lock = threading.Lock()
         self._replay_lock = threading.Lock()
@@ -92,11 +103,11 @@ class RulesetManager:
                     self.last_error = None
                     return False
                 info, rules = self._store.ruleset_rules(latest.seq)
-                loaded = build(info, rules)
-            except ServiceError as exc:
-                self.last_error = exc.message
+                loaded = build(info, rules, self._isolation)
+            except (ServiceError, EngineFailure) as exc:
+                self.last_error = str(exc)
                 metrics.RULESET_RELOADS.labels("failed").inc()
-                log.warning("ruleset refresh failed", extra={"error": exc.code})
+                log.warning("ruleset refresh failed", extra={"error": type(exc).__name__})
                 return False
             previous, self._current = self._current, loaded
             self.last_error = None
@@ -131,10 +142,10 @@ class RulesetManager:
                     _, oldest = self._history.popitem()
                     oldest.evaluator.close()
                 if seq == 0:
-                    self._history[seq] = build(_EMPTY, [])
+                    self._history[seq] = build(_EMPTY, [], self._isolation)
                 else:
                     info, rules = self._store.ruleset_rules(seq)
-                    self._history[seq] = build(info, rules)
+                    self._history[seq] = build(info, rules, self._isolation)
             yield self._history[seq]
 
     def start(self) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from api.config import Settings
 from api.decisions import DecisionRecorder
-from api.rulesets import RulesetManager
+from api.rulesets import EngineIsolation, RulesetManager
 from api.services.audit import SqlAuditLog
 from api.services.cache import MemoryCache, RedisCache
 from api.services.interfaces import Cache
@@ -42,7 +42,11 @@ class Services:
             store=store,
             audit=audit,
             cache=cache,
-            rulesets=RulesetManager(store, settings.ruleset_poll_seconds),
+            rulesets=RulesetManager(
+                store,
+                settings.ruleset_poll_seconds,
+                EngineIsolation(settings.engine_timeout_seconds) if settings.engine_isolation else None,
+            ),
             decisions=DecisionRecorder(store),
             identity_key=settings.resolved_identity_key(),
         )

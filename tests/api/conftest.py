@@ -23,7 +23,7 @@ from api.config import Settings
 from api.db import make_engine, make_sessions, upgrade
 from api.decisions import DecisionRecorder
 from api.models import AuditHeadRow, AuditRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow
-from api.rulesets import RulesetManager
+from api.rulesets import EngineIsolation, RulesetManager
 from api.services.audit import GENESIS, SqlAuditLog
 from api.services.cache import RedisCache
 from api.services.container import Services
@@ -100,6 +100,7 @@ def settings(backend: Backend, tmp_path: Path) -> Settings:
         identity_hash_key="test-identity-key",
         instance_path=str(tmp_path),
         ruleset_poll_seconds=0.1,
+        engine_isolation=False,  # in-process engine for speed; test_engine_isolation covers the worker
         testing=True,
     )
 
@@ -115,7 +116,11 @@ def build_services(settings: Settings) -> Services:
         store=store,
         audit=audit,
         cache=RedisCache(settings.redis_url),
-        rulesets=RulesetManager(store, settings.ruleset_poll_seconds),
+        rulesets=RulesetManager(
+            store,
+            settings.ruleset_poll_seconds,
+            EngineIsolation(settings.engine_timeout_seconds) if settings.engine_isolation else None,
+        ),
         decisions=DecisionRecorder(store),
         identity_key=settings.resolved_identity_key(),
     )

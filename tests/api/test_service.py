@@ -106,3 +106,14 @@ def test_no_personal_data_in_logs(api, caplog):
     text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     for personal in ("Zyxwvutsr", "Qponm", "1977-07-07", "ZQ9988776"):
         assert personal not in text
+
+
+def test_readme_lists_every_setting():
+    from pathlib import Path
+
+    from api.config import describe
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme[readme.index("<!-- config:start -->") : readme.index("<!-- config:end -->")]
+    for name, default, meaning in describe():
+        assert f"| `{name}` | `{default}` | {meaning} |" in table
