@@ -14,11 +14,12 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from api import metrics
 from api.rulesets import LoadedRuleset
+from api.schemas import SubmittedPassenger
 from api.services.container import Services
 from api.services.interfaces import Actor, DecisionRecord
 from engine import Evaluation, PassengerRecord, check_record
@@ -64,7 +65,7 @@ def _decision_matches(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def evaluate_passengers(
     services: Services,
     loaded: LoadedRuleset,
-    raw_records: Sequence[Mapping[str, Any]],
+    passengers: Sequence[SubmittedPassenger],
     at: dt.datetime | None,
     actor: Actor,
 ) -> dict[str, Any]:
@@ -73,12 +74,11 @@ def evaluate_passengers(
     when = (at or now).astimezone(dt.UTC)
     day = when.date().isoformat()
     ttl = services.settings.cache_ttl_seconds
-    checked = [check_record(raw) for raw in raw_records]
+    checked = [passenger.record for passenger in passengers]
     keys = [f"{CACHE_PREFIX}:{loaded.version}:{day}:{record_digest(record)}" for record in checked]
-    found: list[dict[str, Any] | None] = []
-    for key in keys:
-        value = services.cache.get(key)
-        found.append(json.loads(value) if value is not None else None)
+    found: list[dict[str, Any] | None] = [
+        json.loads(value) if value is not None else None for value in services.cache.get_many(keys)
+    ]
     misses = [n for n, hit in enumerate(found) if hit is None]
     if misses:
         # One engine round trip for every passenger not in the cache.
@@ -87,9 +87,11 @@ def evaluate_passengers(
             evaluations = loaded.evaluator.evaluate_batch([checked[n] for n in misses], when)
         finally:
             metrics.ENGINE_RESTARTS.inc(getattr(loaded.evaluator, "restarts", 0) - restarts)
+        fresh = {}
         for n, evaluation in zip(misses, evaluations, strict=True):
             found[n] = {"matches": _match_dicts(loaded, evaluation), "score": evaluation.score}
-            services.cache.set(keys[n], json.dumps(found[n]), ttl)
+            fresh[keys[n]] = json.dumps(found[n])
+        services.cache.set_many(fresh, ttl)
     metrics.CACHE_HITS.inc(len(checked) - len(misses))
     metrics.CACHE_MISSES.inc(len(misses))
     metrics.EVALUATIONS.labels("true").inc(len(checked) - len(misses))
@@ -97,7 +99,7 @@ def evaluate_passengers(
     missed = set(misses)
     results: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
-    for n, (raw, record) in enumerate(zip(raw_records, checked, strict=True)):
+    for n, (passenger, record) in enumerate(zip(passengers, checked, strict=True)):
         outcome = found[n]
         assert outcome is not None
         matches, score, from_cache = outcome["matches"], outcome["score"], n not in missed
@@ -125,7 +127,7 @@ def evaluate_passengers(
                 matches=_decision_matches(matches),
                 score=score,
                 cached=from_cache,
-                record=dict(raw),
+                record=passenger.raw,
             )
         )
     services.decisions.record(decisions)

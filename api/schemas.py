@@ -7,11 +7,12 @@ its path inside the request (``passengers[3].booking.checked_bags``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from engine import RecordError, check_record
+from engine import PassengerRecord, RecordError, check_record
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import group_by_path
 from engine.language import AGENCIES
@@ -62,8 +63,16 @@ def passenger_json_schema() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class SubmittedPassenger:
+    """A passenger as submitted (kept for replay) and as checked (what the engine evaluates)."""
+
+    raw: dict[str, Any]
+    record: PassengerRecord
+
+
 class PassengerField(fields.Dict):
-    """A passenger record, checked against the engine's catalogue."""
+    """A passenger record, checked against the engine's catalogue once, here at the edge."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(metadata={"description": "A passenger record (see docs/fields.md)"}, **kwargs)
@@ -72,10 +81,9 @@ class PassengerField(fields.Dict):
         if not isinstance(value, dict):
             raise ValidationError("a passenger record must be a JSON object")
         try:
-            check_record(value)
+            return SubmittedPassenger(value, check_record(value))
         except RecordError as exc:
             raise ValidationError(group_by_path(exc.problems, "_schema")) from None
-        return value
 
 
 class StrictSchema(Schema):

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 
 import redis
 
@@ -36,21 +37,24 @@ class RedisCache:
         metrics.CACHE_ERRORS.labels(operation).inc()
         log.warning("cache unavailable", extra={"operation": operation, "error": type(exc).__name__})
 
-    def get(self, key: str) -> str | None:
-        if not self._available():
-            return None
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys or not self._available():
+            return [None] * len(keys)
         try:
-            value = self._client.get(key)
+            values = self._client.mget(keys)
         except redis.RedisError as exc:
             self._failed("get", exc)
-            return None
-        return value.decode() if isinstance(value, bytes) else value
+            return [None] * len(keys)
+        return [value.decode() if isinstance(value, bytes) else value for value in values]
 
-    def set(self, key: str, value: str, ttl_seconds: int) -> None:
-        if not self._available():
+    def set_many(self, items: Mapping[str, str], ttl_seconds: int) -> None:
+        if not items or not self._available():
             return
         try:
-            self._client.set(key, value, ex=ttl_seconds)
+            with self._client.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(key, value, ex=ttl_seconds)
+                pipe.execute()
         except redis.RedisError as exc:
             self._failed("set", exc)
 
@@ -75,21 +79,26 @@ class MemoryCache:
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        now = time.monotonic()
+        found: list[str | None] = []
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] <= time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] <= now:
+                    del self._entries[key]
+                    entry = None
+                if entry is not None:
+                    self._entries.move_to_end(key)
+                found.append(entry[1] if entry else None)
+        return found
 
-    def set(self, key: str, value: str, ttl_seconds: int) -> None:
+    def set_many(self, items: Mapping[str, str], ttl_seconds: int) -> None:
+        expires = time.monotonic() + ttl_seconds
         with self._lock:
-            self._entries[key] = (time.monotonic() + ttl_seconds, value)
-            self._entries.move_to_end(key)
+            for key, value in items.items():
+                self._entries[key] = (expires, value)
+                self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
 

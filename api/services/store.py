@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SqlInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
@@ -453,25 +453,27 @@ class SqlStore:
     # --- decisions -----------------------------------------------------------------------
 
     def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
-        with self.transaction() as session:
-            session.add_all(
-                DecisionRow(
-                    id=d.id,
-                    created_at=d.created_at,
-                    evaluated_at=d.evaluated_at,
-                    ruleset_seq=d.ruleset_seq,
-                    ruleset_version=d.ruleset_version,
-                    agency=d.agency,
-                    submitted_by=d.submitted_by,
-                    passenger_ref=d.passenger_ref,
-                    identity_hash=d.identity_hash,
-                    matches=d.matches,
-                    score=d.score,
-                    cached=d.cached,
-                    record=dict(d.record) if d.record is not None else None,
-                )
-                for d in decisions
-            )
+        rows = [
+            {
+                "id": d.id,
+                "created_at": d.created_at,
+                "evaluated_at": d.evaluated_at,
+                "ruleset_seq": d.ruleset_seq,
+                "ruleset_version": d.ruleset_version,
+                "agency": d.agency,
+                "submitted_by": d.submitted_by,
+                "passenger_ref": d.passenger_ref,
+                "identity_hash": d.identity_hash,
+                "matches": d.matches,
+                "score": d.score,
+                "cached": d.cached,
+                "record": dict(d.record) if d.record is not None else None,
+            }
+            for d in decisions
+        ]
+        if rows:
+            with self.transaction() as session:
+                session.execute(insert(DecisionRow), rows)
 
     def decision(self, decision_id: str) -> DecisionRecord:
         with self.reading() as session:

@@ -94,6 +94,6 @@ def test_evaluations_survive_a_redis_outage(settings, backend, monkeypatch):
 
 def test_a_failing_cache_is_a_miss_not_an_error():
     cache = RedisCache("redis://127.0.0.1:1/0")  # nothing listens on port 1
-    assert cache.get("k") is None
-    cache.set("k", "v", 10)
+    assert cache.get_many(["k", "l"]) == [None, None]
+    cache.set_many({"k": "v"}, 10)
     assert cache.healthy() is False

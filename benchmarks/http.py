@@ -1,0 +1,249 @@
+"""HTTP end to end: ``python -m benchmarks.http [--rules 1000] [--seconds 10]``.
+
+Starts the service with gunicorn on loopback (PostgreSQL and Redis when reachable on this
+machine, else SQLite and the in-process cache), loads synthetic rules, and measures:
+single-passenger latency with 16 concurrent clients, a 300-passenger manifest, passengers
+per second through the batch endpoint, a cache hit against a miss, and failed requests
+while a rule is activated under load. The load generator runs on the same 2 cores as the
+service, so the figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.synthetic import synthetic_packs, synthetic_records
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _reachable(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def _call(port: int, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any, float]:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        data = json.dumps(body) if body is not None else None
+        connection.request(method, path, data, {"X-API-Key": key, "Content-Type": "application/json"})
+        response = connection.getresponse()
+        payload = json.loads(response.read() or b"{}")
+        return response.status, payload, time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _environment(tmp: str) -> dict[str, str]:
+    env = {**os.environ, "INSTANCE_PATH": tmp, "LOG_LEVEL": "WARNING", "IDENTITY_HASH_KEY": "benchmark"}
+    if _reachable(5432):
+        from sqlalchemy import text
+
+        from api.db import make_engine
+
+        name = f"targeting_bench_{os.getpid()}"
+        admin = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    if _reachable(6379):
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
+    return env
+
+
+def _prepare(env: dict[str, str], rule_count: int) -> dict[str, str]:
+    """Import the synthetic rules and create the keys, through the service's own store."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from api.config import Settings
+        from api.db import upgrade
+        from api.services.container import Services
+        from api.services.interfaces import Actor
+
+        services = Services.build(Settings.from_env())
+        upgrade(services.engine)
+        operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
+        packs = [(f"synthetic-{n}", pack) for n, pack in enumerate(synthetic_packs(rule_count))]
+        services.store.import_packs(packs, operator)
+        keys = {}
+        for label, agency, roles in (
+            ("system", "customs", ["system"]),
+            ("officer", "customs", ["officer"]),
+            ("approver", "customs", ["approver"]),
+        ):
+            _, keys[label] = services.store.create_key(f"bench-{label}", agency, roles, operator)
+        services.engine.dispose()
+        return keys
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _load(port: int, key: str, clients: int, seconds: float, passengers: list[dict]) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures: list[int] = []
+    stop = time.monotonic() + seconds
+
+    def client(offset: int) -> None:
+        n = offset
+        while time.monotonic() < stop:
+            status, _, took = _call(
+                port, "POST", "/v1/evaluations", key, {"passenger": passengers[n % len(passengers)]}
+            )
+            (latencies if status == 200 else failures).append(took if status == 200 else status)
+            n += clients
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "requests": len(latencies) + len(failures),
+        "failed": len(failures),
+        "per_s": round((len(latencies) + len(failures)) / seconds),
+        "p50_ms": round(_percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.http")
+    parser.add_argument("--rules", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", default="benchmarks/results-http.json")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"rules": args.rules, "workers": args.workers}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _environment(tmp)
+        results["store"] = "postgresql" if "DATABASE_URL" in env else "sqlite"
+        results["cache"] = "redis" if "REDIS_URL" in env else "memory"
+        if "REDIS_URL" in env:
+            import redis
+
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        keys = _prepare(env, args.rules)
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "api.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not _reachable(port):
+                if time.monotonic() > deadline:
+                    raise SystemExit("service did not start")
+                time.sleep(0.2)
+            time.sleep(1)
+            passengers = synthetic_records(20000, seed=11)
+            _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": passengers[:50]})
+
+            results["single_16_clients"] = _load(port, keys["system"], 16, args.seconds, passengers)
+
+            manifest_times = []
+            for n in range(10):
+                manifest = synthetic_records(300, seed=100 + n)
+                status, _, took = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": manifest})
+                assert status == 200
+                manifest_times.append(took)
+            results["manifest_300_p50_ms"] = round(statistics.median(manifest_times) * 1000, 1)
+
+            batch = synthetic_records(1000, seed=999)
+            status, _, miss = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
+            status, body, hit = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
+            assert all(r["cached"] for r in body["results"])
+            results["batch_1000_passengers_per_s_miss"] = round(1000 / miss)
+            results["batch_1000_passengers_per_s_hit"] = round(1000 / hit)
+            results["cache_hit_speedup"] = round(miss / hit, 1)
+
+            rule = {
+                "id": "CUS-999999",
+                "title": "bench",
+                "weight": 10,
+                "action": "notify",
+                "valid_until": "2028-12-31",
+                "when": {"field": "booking.one_way", "eq": True},
+            }
+            _call(port, "POST", "/v1/rules", keys["officer"], {"rule": rule, "reason": "bench"})
+            _call(port, "POST", "/v1/rules/CUS-999999/versions/1/submit", keys["officer"], {})
+            _call(port, "POST", "/v1/rules/CUS-999999/versions/1/approve", keys["approver"], {})
+            during: dict[str, Any] = {}
+            loader = threading.Thread(target=lambda: during.update(_load(port, keys["system"], 8, 4, passengers)))
+            loader.start()
+            time.sleep(1.5)
+            status, _, took = _call(port, "POST", "/v1/rules/CUS-999999/versions/1/activate", keys["approver"], {})
+            loader.join()
+            results["activation"] = {
+                "status": status,
+                "request_s": round(took, 3),
+                "failed_during": during["failed"],
+                "requests_during": during["requests"],
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    single = results["single_16_clients"]
+    print(f"store {results['store']}, cache {results['cache']}, {args.rules} rules, {args.workers} workers")
+    print("| case | result |\n| --- | --- |")
+    print(
+        f"| single passenger, 16 clients | {single['per_s']} req/s, p50 {single['p50_ms']} ms, "
+        f"p99 {single['p99_ms']} ms, {single['failed']} failed |"
+    )
+    print(f"| 300-passenger manifest | p50 {results['manifest_300_p50_ms']} ms |")
+    print(
+        f"| batch of 1,000 (miss / hit) | {results['batch_1000_passengers_per_s_miss']} / "
+        f"{results['batch_1000_passengers_per_s_hit']} passengers/s, hit {results['cache_hit_speedup']}x faster |"
+    )
+    activation = results["activation"]
+    print(
+        f"| activation under load | {activation['request_s']} s, {activation['failed_during']} of "
+        f"{activation['requests_during']} requests failed |"
+    )
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
