@@ -25,7 +25,7 @@ from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import Problem, RuleCompilationError
 from engine.language import All, Leaf, Rule, parse_pack
 from engine.network import AlphaNetwork
-from engine.normalise import Conjunction, RegexTable, TooComplex, normalise
+from engine.normalise import EQ, Conjunction, RegexTable, TooComplex, normalise
 from engine.regex import SafePattern
 
 # Bumped whenever compilation output changes meaning, so ruleset versions change with it.
@@ -123,7 +123,9 @@ def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
         except TooComplex as exc:
             problems.append(Problem("too_complex", str(exc), f"{rule.path}.when", rule.id, rule.source))
             continue
-        candidate = CompiledRule(rule, conjunctions, _route(rule))
+        route = _route(rule)
+        conjunctions = tuple(_arrange(conjunction, route) for conjunction in conjunctions)
+        candidate = CompiledRule(rule, conjunctions, route)
         alone = AlphaNetwork()
         if not alone.fits(conjunctions):
             problems.append(
@@ -192,6 +194,20 @@ def _unique_ids(packs: Sequence[PackSource]) -> list[Problem]:
     return problems
 
 
+def _arrange(conjunction: Conjunction, route: tuple[str, tuple[str, ...]] | None) -> Conjunction:
+    """The order the engine chains a conjunction's tests: a fixed order that lets
+    conjunctions share prefixes, with an equality routing key first, so rules with the same
+    key share the engine's first node and different keys exclude each other. (Array tests
+    are never shared by the engine, so a list key stays where it sorts.)"""
+    ordered = sorted(conjunction, key=lambda t: (t.field, t.op, str(t.value)))
+    if route is not None:
+        name, values = route
+        for position, test in enumerate(ordered):
+            if test.field == name and test.op == EQ and test.value in values:
+                return (test, *ordered[:position], *ordered[position + 1 :])
+    return tuple(ordered)
+
+
 def _route(rule: Rule) -> tuple[str, tuple[str, ...]] | None:
     """The most selective equality or membership key the rule requires, if it has one."""
     items = rule.when.items if isinstance(rule.when, All) else (rule.when,)
@@ -216,34 +232,60 @@ def _route(rule: Rule) -> tuple[str, tuple[str, ...]] | None:
 def _shard(
     rules: list[CompiledRule],
 ) -> tuple[list[Shard], list[int], dict[str, dict[str, tuple[int, ...]]]]:
-    groups: dict[tuple[str, str] | None, list[int]] = defaultdict(list)
+    """Pack rules into engine rulesets, one run of rulesets per routing field.
+
+    Rules keyed by different values of one field share rulesets: their first test is the
+    key, so the engine's root has one child per value and a record enters only its own
+    value's branch. A record therefore visits about one ruleset per routing field it has
+    a value for, plus the rulesets of unrouted rules.
+    """
+    groups: dict[str | None, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for position, compiled in enumerate(rules):
         if compiled.route is None:
-            groups[None].append(position)
+            groups[None][""].append(position)
         else:
             name, values = compiled.route
             for value in values:
-                groups[(name, value)].append(position)
+                groups[name][value].append(position)
     shards: list[Shard] = []
     always: list[int] = []
     routes: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
-    for key in sorted(groups, key=lambda k: ("", "") if k is None else k):
-        created = []
+    for name in sorted(groups, key=lambda n: n or ""):
         batch: list[int] = []
         network = AlphaNetwork(MAX_RULES_PER_SHARD)
-        for position in groups[key]:
-            if not network.fits(rules[position].conjunctions):
-                created.append(_make_shard(rules, batch, shards))
-                batch, network = [], AlphaNetwork(MAX_RULES_PER_SHARD)
-                network.fits(rules[position].conjunctions)
-            batch.append(position)
+        waiting: list[str] = []  # values with rules in the open ruleset
+
+        for value, positions in sorted(groups[name].items()):
+            waiting.append(value)
+            for position in positions:
+                if position in batch:
+                    continue
+                if not network.fits(rules[position].conjunctions):
+                    _close(rules, batch, shards, name, waiting, always, routes)
+                    batch, network, waiting = [], AlphaNetwork(MAX_RULES_PER_SHARD), [value]
+                    network.fits(rules[position].conjunctions)
+                batch.append(position)
         if batch:
-            created.append(_make_shard(rules, batch, shards))
-        if key is None:
-            always.extend(created)
-        else:
-            routes[key[0]][key[1]] = tuple(created)
+            _close(rules, batch, shards, name, waiting, always, routes)
     return shards, always, routes
+
+
+def _close(
+    rules: list[CompiledRule],
+    batch: list[int],
+    shards: list[Shard],
+    name: str | None,
+    values: list[str],
+    always: list[int],
+    routes: dict[str, dict[str, tuple[int, ...]]],
+) -> None:
+    """Make ``batch`` a shard, reached by ``values`` of routing field ``name`` (or by every record)."""
+    index = _make_shard(rules, batch, shards)
+    if name is None:
+        always.append(index)
+        return
+    for value in values:
+        routes[name][value] = (*routes[name].get(value, ()), index)
 
 
 def _make_shard(rules: list[CompiledRule], batch: list[int], shards: list[Shard]) -> int:

@@ -28,8 +28,9 @@ MAX_NEX_CHILDREN = 100  # durable-rules: fails at 128
 
 
 def engine_order(conjunction: Conjunction) -> list[EngineTest]:
-    """The order tests are chained in the engine (shared by the adapter and this model)."""
-    return sorted(conjunction, key=lambda t: (t.field, t.op, str(t.value)))
+    """The order tests are chained in the engine (shared by the adapter and this model): as
+    the compiler arranged them (``engine.compiler._arrange``)."""
+    return list(conjunction)
 
 
 @dataclass
