@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from api import metrics
 from api.services.interfaces import ActiveRule, RulesetInfo, RuleStore, ServiceError
@@ -33,7 +33,6 @@ class LoadedRuleset:
     rule_versions: dict[str, int]  # rule id -> version number in this ruleset
     users: int = 0
     retired: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def version(self) -> str:
@@ -70,6 +69,9 @@ class RulesetManager:
         self._current: LoadedRuleset = build(_EMPTY, [], isolation)
         self._history: dict[int, LoadedRuleset] = {}
         self._refresh_lock = threading.Lock()
+        # Taking the current ruleset and counting its users happen under one lock with the
+        # swap, so a ruleset is never freed between a request taking it and using it.
+        self._swap_lock = threading.Lock()
         self._replay_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -82,13 +84,13 @@ class RulesetManager:
     @contextmanager
     def use(self) -> Iterator[LoadedRuleset]:
         """The current ruleset, held for the duration of a request."""
-        loaded = self._current
-        with loaded.lock:
+        with self._swap_lock:
+            loaded = self._current
             loaded.users += 1
         try:
             yield loaded
         finally:
-            with loaded.lock:
+            with self._swap_lock:
                 loaded.users -= 1
                 free = loaded.retired and loaded.users == 0
             if free:
@@ -109,7 +111,10 @@ class RulesetManager:
                 metrics.RULESET_RELOADS.labels("failed").inc()
                 log.warning("ruleset refresh failed", extra={"error": type(exc).__name__})
                 return False
-            previous, self._current = self._current, loaded
+            with self._swap_lock:
+                previous, self._current = self._current, loaded
+                previous.retired = True
+                free = previous.users == 0
             self.last_error = None
             metrics.RULESET_RELOADS.labels("loaded").inc()
             metrics.RULESET_SEQ.set(info.seq)
@@ -119,9 +124,6 @@ class RulesetManager:
                 "ruleset loaded",
                 extra={"ruleset_seq": info.seq, "ruleset_version": loaded.version, "rules": len(rules)},
             )
-            with previous.lock:
-                previous.retired = True
-                free = previous.users == 0
             if free:
                 previous.evaluator.close()
             return True
