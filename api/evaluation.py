@@ -45,6 +45,16 @@ def identity_hash(record: PassengerRecord, key: bytes) -> str:
     return hmac.new(key, "\x1f".join(parts).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _flight(record: PassengerRecord) -> str | None:
+    carrier, number = record.get("flight.carrier"), record.get("flight.number")
+    return f"{carrier}{number}" if carrier and number else None
+
+
+def _flight_date(record: PassengerRecord) -> dt.date | None:
+    departure = record.get("flight.scheduled_departure")
+    return departure.date() if isinstance(departure, dt.datetime) else None
+
+
 def _match_dicts(loaded: LoadedRuleset, evaluation: Evaluation) -> list[dict[str, Any]]:
     matches = []
     for match in evaluation.matches:
@@ -128,6 +138,8 @@ def evaluate_passengers(
                 score=score,
                 cached=from_cache,
                 record=passenger.raw,
+                flight=_flight(record),
+                flight_date=_flight_date(record),
             )
         )
     services.decisions.record(decisions)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -86,7 +86,10 @@ class ApiKeyRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_agency_created", "agency", "created_at"),)
+    __table_args__ = (
+        Index("ix_decisions_agency_created", "agency", "created_at"),
+        Index("ix_decisions_flight", "flight", "flight_date"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
@@ -96,6 +99,8 @@ class DecisionRow(Base):
     agency: Mapped[str] = mapped_column(String(16))
     submitted_by: Mapped[str] = mapped_column(String(64))
     passenger_ref: Mapped[str | None] = mapped_column(String(64))  # the system's passenger_id
+    flight: Mapped[str | None] = mapped_column(String(8))  # carrier + number, e.g. NZ5
+    flight_date: Mapped[dt.date | None] = mapped_column(Date)  # UTC date of scheduled departure
     identity_hash: Mapped[str] = mapped_column(String(64), index=True)
     matches: Mapped[list] = mapped_column(JSON)  # [{rule_id, version, weight, action}]
     score: Mapped[float] = mapped_column(Float)

@@ -315,3 +315,30 @@ class RulesetSchema(Schema):
     version = fields.String()
     rules = fields.Integer()
     rule_versions = fields.List(fields.List(fields.Raw()))
+
+
+class ReasonSummarySchema(Schema):
+    rule_id = fields.String()
+    version = fields.Integer()
+    agency = fields.String()
+    title = fields.String()
+    weight = fields.Integer()
+    action = fields.String()
+
+
+class PriorityRowSchema(Schema):
+    rank = fields.Integer()
+    decision_id = fields.String()
+    passenger_ref = fields.String(allow_none=True)
+    score = fields.Float()
+    percentile = fields.Float()
+    band = fields.String(metadata={"enum": ["high", "elevated", "routine"]})
+    top_reasons = fields.List(fields.Nested(ReasonSummarySchema))
+    other_agency_matches = fields.Integer()
+
+
+class PrioritySchema(Schema):
+    flight = fields.String()
+    date = fields.String()
+    passengers = fields.Integer()
+    ranked = fields.List(fields.Nested(PriorityRowSchema))

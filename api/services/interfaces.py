@@ -103,6 +103,8 @@ class DecisionRecord:
     score: float
     cached: bool
     record: Mapping[str, Any] | None = None
+    flight: str | None = None
+    flight_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,9 @@ class DecisionStore(Protocol):
     def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
 
     def decision(self, decision_id: str) -> DecisionRecord: ...
+
+    def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger (by identity hash) on a flight."""
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int: ...
 

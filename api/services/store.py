@@ -238,6 +238,19 @@ class SqlStore:
         with self.reading() as session:
             return self._rule_row(session, rule_id).agency
 
+    def rule_versions_summary(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, str]]:
+        """(agency, title) of each (rule id, version number) asked for."""
+        if not wanted:
+            return {}
+        ids = {rule_id for rule_id, _ in wanted}
+        query = select(RuleVersionRow).where(RuleVersionRow.rule_id.in_(ids))
+        with self.reading() as session:
+            return {
+                (row.rule_id, row.number): (row.rule.agency, str(row.content.get("title", "")))
+                for row in session.execute(query).scalars()
+                if (row.rule_id, row.number) in wanted
+            }
+
     def version(self, rule_id: str, number: int) -> dict[str, Any]:
         with self.reading() as session:
             return version_view(self._version_row(session, rule_id, number))
@@ -468,6 +481,8 @@ class SqlStore:
                 "score": d.score,
                 "cached": d.cached,
                 "record": dict(d.record) if d.record is not None else None,
+                "flight": d.flight,
+                "flight_date": d.flight_date,
             }
             for d in decisions
         ]
@@ -480,21 +495,39 @@ class SqlStore:
             row = session.get(DecisionRow, decision_id)
             if row is None:
                 raise NotFound(f"no decision {decision_id}", "decision_not_found")
-            return DecisionRecord(
-                row.id,
-                _utc(row.created_at),
-                _utc(row.evaluated_at),
-                row.ruleset_seq,  # type: ignore[arg-type]
-                row.ruleset_version,
-                row.agency,
-                row.submitted_by,
-                row.passenger_ref,
-                row.identity_hash,
-                row.matches,
-                row.score,
-                row.cached,
-                row.record,
-            )
+            return self._decision_record(row)
+
+    @staticmethod
+    def _decision_record(row: DecisionRow) -> DecisionRecord:
+        return DecisionRecord(
+            row.id,
+            _utc(row.created_at),
+            _utc(row.evaluated_at),
+            row.ruleset_seq,  # type: ignore[arg-type]
+            row.ruleset_version,
+            row.agency,
+            row.submitted_by,
+            row.passenger_ref,
+            row.identity_hash,
+            row.matches,
+            row.score,
+            row.cached,
+            row.record,
+            row.flight,
+            row.flight_date,
+        )
+
+    def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.flight == flight, DecisionRow.flight_date == day)
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            newest: dict[str, DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[row.identity_hash] = row
+            return [self._decision_record(row) for row in newest.values()]
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int:
         with self.transaction() as session:

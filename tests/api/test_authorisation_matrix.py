@@ -48,7 +48,13 @@ def test_every_endpoint_declares_a_policy(app):
 def targets(api, services):
     live_rule(api)
     decision = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
-    return {"rule_id": "CUS-0500", "number": "1", "decision_id": decision["results"][0]["decision_id"]}
+    return {
+        "rule_id": "CUS-0500",
+        "number": "1",
+        "decision_id": decision["results"][0]["decision_id"],
+        "flight": "LA801",
+        "day": "2026-12-01",
+    }
 
 
 def _url(rule, targets, services):
