@@ -86,6 +86,10 @@ class PassengerField(fields.Dict):
             raise ValidationError(group_by_path(exc.problems, "_schema")) from None
 
 
+#: Largest number accepted for sequence numbers and versions (a 32-bit column everywhere).
+MAX_ID = 2**31 - 1
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -149,7 +153,7 @@ class ReasonOnlySchema(StrictSchema):
 
 
 class RollbackSchema(StrictSchema):
-    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -201,8 +205,8 @@ class DiffQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_ID))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=MAX_ID))
 
 
 class DiffSchema(Schema):
@@ -253,7 +257,7 @@ class AuditQuerySchema(Schema):
     actor = fields.String()
     since = fields.AwareDateTime(default_timezone=None)
     until = fields.AwareDateTime(default_timezone=None)
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -256,6 +256,8 @@ class SqlStore:
             return version_view(self._version_row(session, rule_id, number))
 
     def _version_row(self, session: Session, rule_id: str, number: int) -> RuleVersionRow:
+        if not 0 < number < 2**31:
+            raise NotFound(f"rule {rule_id} has no version {number}", "version_not_found")
         row = session.execute(
             select(RuleVersionRow).where(RuleVersionRow.rule_id == rule_id, RuleVersionRow.number == number)
         ).scalar_one_or_none()

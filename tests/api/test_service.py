@@ -117,3 +117,11 @@ def test_readme_lists_every_setting():
     table = readme[readme.index("<!-- config:start -->") : readme.index("<!-- config:end -->")]
     for name, default, meaning in describe():
         assert f"| `{name}` | `{default}` | {meaning} |" in table
+
+
+def test_huge_numbers_are_client_errors(api):
+    # Found by schemathesis: integers past the database's range were a 500.
+    assert api.get("/v1/audit?after=99999999999999999999999", "auditor").status_code == 422
+    assert api.get("/v1/rules/CUS-0001/diff?from=1&to=99999999999999999999", "auditor").status_code in (404, 422)
+    huge = api.post("/v1/rules/CUS-0001/versions/99999999999999999999/submit", "customs_officer", json={})
+    assert huge.status_code == 404
