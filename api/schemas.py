@@ -346,3 +346,15 @@ class PrioritySchema(Schema):
     date = fields.String()
     passengers = fields.Integer()
     ranked = fields.List(fields.Nested(PriorityRowSchema))
+
+
+class PaxlstProblemSchema(Schema):
+    severity = fields.String()
+    segment_number = fields.Integer(allow_none=True)
+    code = fields.String()
+    message = fields.String()
+
+
+class PaxlstResponseSchema(EvaluationResponseSchema):
+    message_type = fields.String()
+    problems = fields.List(fields.Nested(PaxlstProblemSchema))

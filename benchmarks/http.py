@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.synthetic import synthetic_packs, synthetic_records
+from benchmarks.synthetic import synthetic_packs, synthetic_paxlst, synthetic_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -190,6 +190,24 @@ def main() -> int:
                 manifest_times.append(took)
             results["manifest_300_p50_ms"] = round(statistics.median(manifest_times) * 1000, 1)
 
+            paxlst_times = []
+            message = synthetic_paxlst(300).encode()
+            for _ in range(10):
+                started = time.perf_counter()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request(
+                    "POST",
+                    "/v1/manifests/paxlst",
+                    message,
+                    {"X-API-Key": keys["system"], "Content-Type": "application/edifact"},
+                )
+                response = connection.getresponse()
+                assert response.status == 200, response.read()[:300]
+                response.read()
+                connection.close()
+                paxlst_times.append(time.perf_counter() - started)
+            results["paxlst_300_p50_ms"] = round(statistics.median(paxlst_times) * 1000, 1)
+
             batch = synthetic_records(1000, seed=999)
             status, _, miss = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
             status, body, hit = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
@@ -232,6 +250,7 @@ def main() -> int:
         f"p99 {single['p99_ms']} ms, {single['failed']} failed |"
     )
     print(f"| 300-passenger manifest | p50 {results['manifest_300_p50_ms']} ms |")
+    print(f"| 300-passenger PAXLST message | p50 {results['paxlst_300_p50_ms']} ms |")
     print(
         f"| batch of 1,000 (miss / hit) | {results['batch_1000_passengers_per_s_miss']} / "
         f"{results['batch_1000_passengers_per_s_hit']} passengers/s, hit {results['cache_hit_speedup']}x faster |"

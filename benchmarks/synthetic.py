@@ -298,3 +298,34 @@ def synthetic_records(count: int, seed: int = 2) -> list[dict[str, Any]]:
             }
         )
     return records
+
+
+def synthetic_paxlst(passengers: int) -> str:
+    """A D:05B PAXLST message for one LHR-AKL flight with ``passengers`` synthetic passengers."""
+    segments = [
+        "UNA:+.? '",
+        "UNB+UNOA:4+NZAIR:ZZ+NZCS:ZZ+261201:2200+IC9'",
+        "UNH+BIG1+PAXLST:D:05B:UN:IATA'",
+        "BGM+745'",
+        "TDT+20+NZ1+++NZ'",
+        "LOC+125+LHR'",
+        "DTM+189:2611301100:201'",
+        "LOC+87+AKL'",
+        "DTM+232:2612020600:201'",
+    ]
+    for n in range(passengers):
+        segments += [
+            f"NAD+FL+++PASSENGER{n}:GIVEN{n}'",
+            f"ATT+2++{'MFX'[n % 3]}'",
+            f"DTM+329:{(n % 80) + 10:02d}0{(n % 9) + 1}1{n % 10}'",
+            "LOC+178+LHR'",
+            "LOC+179+AKL'",
+            f"NAT+2+{('GBR', 'NZL', 'USA', 'FRA')[n % 4]}'",
+            f"RFF+AVF:PNR{n:04d}'",
+            f"DOC+P:110:111+DOC{n:07d}'",
+            f"DTM+36:{30 + n % 5}0101'",
+            "LOC+91+GBR'",
+        ]
+    in_message = len(segments) - 2 + 2  # UNH onwards (not UNA and UNB), plus CNT and UNT
+    segments += [f"CNT+42:{passengers}'", f"UNT+{in_message}+BIG1'", "UNZ+1+IC9'"]
+    return "\n".join(segments)

@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("records", metavar="RECORDS.jsonl", help="one JSON record per line; '-' for stdin")
     evaluate.set_defaults(handler=_evaluate)
 
+    paxlst = commands.add_parser("paxlst", help="read a UN/EDIFACT PAXLST message: its manifest as JSON lines")
+    paxlst.add_argument("file", metavar="FILE", help="the message; '-' for stdin")
+    paxlst.add_argument("--evaluate", action="store_true", help="evaluate the manifest instead of printing it")
+    paxlst.add_argument("--rules", action="append", metavar="PATH", help="pack file or directory (with --evaluate)")
+    paxlst.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (with --evaluate)")
+    paxlst.set_defaults(handler=_paxlst)
+
     fields = commands.add_parser("fields", help="list the field catalogue")
     fields.add_argument("--markdown", action="store_true", help="print docs/fields.md")
     fields.set_defaults(handler=_fields)
@@ -115,6 +122,48 @@ def _evaluate_line(evaluator: Evaluator, line: str, number: int, at: object) -> 
             "passenger_id": passenger if isinstance(passenger, str) else None,
             "error": {"code": exc.code, "message": "record does not fit the field catalogue", "errors": errors},
         }
+
+
+def _paxlst(args: argparse.Namespace) -> int:
+    from engine.paxlst import PaxlstError, read_paxlst
+
+    if args.evaluate and not args.rules:
+        print("--evaluate needs --rules PATH", file=sys.stderr)
+        return 2
+    text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8", errors="replace").read()  # noqa: SIM115
+    try:
+        result = read_paxlst(text)
+    except PaxlstError as exc:
+        for problem in exc.problems:
+            print(
+                f"segment {problem.segment_number}: {problem.severity}: {problem.code}: {problem.message}",
+                file=sys.stderr,
+            )
+        return 1
+    for problem in result.problems:
+        print(
+            f"segment {problem.segment_number}: {problem.severity}: {problem.code}: {problem.message}", file=sys.stderr
+        )
+    if not args.evaluate:
+        for record in result.manifest:
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    try:
+        at = parse_datetime(args.at) if args.at else None
+    except ValueProblem as exc:
+        print(f"--at: {exc}", file=sys.stderr)
+        return 2
+    packs, problems = read_packs(args.rules)
+    if problems:
+        _print_problems(problems, sys.stderr)
+        return 1
+    evaluator = Evaluator(compile_packs(packs))
+    failures = 0
+    for number, record in enumerate(result.manifest, start=1):
+        output = _evaluate_line(evaluator, json.dumps(record), number, at)
+        failures += "error" in output
+        print(json.dumps(output, ensure_ascii=False))
+    return 1 if failures else 0
 
 
 def _fields(args: argparse.Namespace) -> int:

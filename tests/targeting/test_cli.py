@@ -61,3 +61,22 @@ def test_evaluate_jsonl_with_a_bad_line(tmp_path, capsys):
 def test_fields_markdown_is_what_docs_hold(capsys):
     assert main(["fields", "--markdown"]) == 0
     assert capsys.readouterr().out == (ROOT / "docs" / "fields.md").read_text()
+
+
+def test_paxlst_prints_the_manifest_and_evaluates_it(capsys):
+    message = ROOT / "tests" / "data" / "paxlst" / "airline2.edi"
+    assert main(["paxlst", str(message)]) == 0
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(records) == 10 and all(r["flight"]["carrier"] == "TN" for r in records)
+    assert "stray_space" in captured.err and "count_mismatch" in captured.err
+    assert main(["paxlst", "--evaluate", "--rules", str(ROOT / "rules"), str(message)]) == 0
+    evaluated = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(evaluated) == 10 and all("score" in line for line in evaluated)
+
+
+def test_paxlst_unreadable_message(tmp_path, capsys):
+    path = tmp_path / "bad.edi"
+    path.write_text("this is not EDIFACT")
+    assert main(["paxlst", str(path)]) == 1
+    assert "not_edifact" in capsys.readouterr().err
