@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -80,21 +81,28 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.datetime | None, int]:
+    """The evaluator for ``--rules`` and the time of ``--at``, or None and the exit code."""
     try:
         at = parse_datetime(args.at) if args.at else None
     except ValueProblem as exc:
         print(f"--at: {exc}", file=sys.stderr)
-        return 2
+        return None, None, 2
     packs, problems = read_packs(args.rules)
     if problems:
         _print_problems(problems, sys.stderr)
-        return 1
+        return None, None, 1
     try:
-        evaluator = Evaluator(compile_packs(packs))
+        return Evaluator(compile_packs(packs)), at, 0
     except RuleCompilationError as exc:
         _print_problems(exc.problems, sys.stderr)
-        return 1
+        return None, None, 1
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    evaluator, at, code = _evaluator_and_time(args)
+    if evaluator is None:
+        return code
     stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
     failures = 0
     with stream:
@@ -148,16 +156,9 @@ def _paxlst(args: argparse.Namespace) -> int:
         for record in result.manifest:
             print(json.dumps(record, ensure_ascii=False))
         return 0
-    try:
-        at = parse_datetime(args.at) if args.at else None
-    except ValueProblem as exc:
-        print(f"--at: {exc}", file=sys.stderr)
-        return 2
-    packs, problems = read_packs(args.rules)
-    if problems:
-        _print_problems(problems, sys.stderr)
-        return 1
-    evaluator = Evaluator(compile_packs(packs))
+    evaluator, at, code = _evaluator_and_time(args)
+    if evaluator is None:
+        return code
     failures = 0
     for number, record in enumerate(result.manifest, start=1):
         output = _evaluate_line(evaluator, json.dumps(record), number, at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy import Engine
 
@@ -28,13 +29,14 @@ class Services:
     identity_key: bytes
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(cls, settings: Settings, hasher: PasswordHasher | None = None) -> Services:
+        """The real services for ``settings`` (tests pass a cheaper key hasher)."""
         from api.db import make_engine, make_sessions
 
         engine = make_engine(settings.database_url)
         sessions = make_sessions(engine)
         audit = SqlAuditLog(sessions)
-        store = SqlStore(sessions, audit)
+        store = SqlStore(sessions, audit, hasher)
         cache: Cache = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
         return cls(
             settings=settings,

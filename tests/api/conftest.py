@@ -21,11 +21,8 @@ from sqlalchemy import delete, text, update
 from api import create_app
 from api.config import Settings
 from api.db import make_engine, make_sessions, upgrade
-from api.decisions import DecisionRecorder
 from api.models import AuditHeadRow, AuditRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow
-from api.rulesets import EngineIsolation, RulesetManager
 from api.services.audit import GENESIS, SqlAuditLog
-from api.services.cache import RedisCache
 from api.services.container import Services
 from api.services.interfaces import Actor
 from api.services.store import SqlStore
@@ -106,24 +103,7 @@ def settings(backend: Backend, tmp_path: Path) -> Settings:
 
 
 def build_services(settings: Settings) -> Services:
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
-    audit = SqlAuditLog(sessions)
-    store = SqlStore(sessions, audit, FAST_HASHER)
-    return Services(
-        settings=settings,
-        engine=engine,
-        store=store,
-        audit=audit,
-        cache=RedisCache(settings.redis_url),
-        rulesets=RulesetManager(
-            store,
-            settings.ruleset_poll_seconds,
-            EngineIsolation(settings.engine_timeout_seconds) if settings.engine_isolation else None,
-        ),
-        decisions=DecisionRecorder(store),
-        identity_key=settings.resolved_identity_key(),
-    )
+    return Services.build(settings, FAST_HASHER)
 
 
 @pytest.fixture
