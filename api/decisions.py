@@ -17,7 +17,9 @@ from prometheus_client import Gauge
 from api.services.interfaces import DecisionRecord, DecisionStore, Unavailable
 
 log = logging.getLogger(__name__)
-PENDING = Gauge("targeting_decisions_pending", "Decisions waiting to be written to the store")
+PENDING = Gauge(
+    "targeting_decisions_pending", "Decisions waiting to be written to the store", multiprocess_mode="liveall"
+)
 
 
 class DecisionRecorder:

@@ -116,10 +116,7 @@ class RulesetManager:
                 previous.retired = True
                 free = previous.users == 0
             self.last_error = None
-            metrics.RULESET_RELOADS.labels("loaded").inc()
-            metrics.RULESET_SEQ.set(info.seq)
-            metrics.RULESET_RULES.set(len(rules))
-            metrics.RULESET.info({"version": loaded.version, "seq": str(info.seq)})
+            metrics.ruleset_loaded(previous.version, loaded.version, info.seq, len(rules))
             log.info(
                 "ruleset loaded",
                 extra={"ruleset_seq": info.seq, "ruleset_version": loaded.version, "rules": len(rules)},

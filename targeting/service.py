@@ -11,6 +11,7 @@ import datetime as dt
 import getpass
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,9 @@ def _serve(args: argparse.Namespace) -> int:
 
         create_app(settings).run(host=host, port=port, threaded=True)
         return 0
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # One fresh directory per run for the gunicorn workers' metric samples (api/metrics.py).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="targeting-metrics-")
     os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
         sys.executable,
         [
@@ -217,6 +221,8 @@ def _serve(args: argparse.Namespace) -> int:
             str(workers),
             "--bind",
             f"{host}:{port}",
+            "--config",
+            "python:api.gunicorn_conf",
             "--access-logfile",
             "-",
             "--access-logformat",

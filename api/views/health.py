@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from api import metrics
 from api.auth import public
 from api.services.container import services
 
@@ -46,4 +47,4 @@ def readyz() -> tuple[dict[str, Any], int]:
 @public
 def prometheus_metrics() -> Response:
     """Prometheus metrics of this process."""
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)

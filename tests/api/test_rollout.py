@@ -45,9 +45,22 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         "IDENTITY_HASH_KEY": "rollout-test",
         "INSTANCE_PATH": str(tmp_path),
         "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
+    (tmp_path / "metrics").mkdir()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "api.wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--config",
+            "python:api.gunicorn_conf",
+            "api.wsgi:app",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -105,6 +118,10 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         stop.set()
         for client in clients:
             client.join()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/metrics")
+        exposition = connection.getresponse().read().decode()
+        connection.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -123,3 +140,10 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         late = [o for o in mine if o[4] != new_version and o[0] > activated_at + 1.0]
         assert late == [], f"{worker} still served the old ruleset more than 1 s after activation"
     print(f"requests: {len(observations)}, convergence lag per worker (s): {lag}")
+    # /metrics adds up both workers: every evaluated passenger is counted once.
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in exposition.splitlines()
+        if line.startswith("targeting_evaluations_total{")
+    )
+    assert counted == len(observations)
