@@ -23,22 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.measure import percentile, rss_mb
 from benchmarks.synthetic import synthetic_packs, synthetic_records
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _ours(rule_count: int, record_count: int) -> dict[str, Any]:
@@ -64,8 +52,8 @@ def _ours(rule_count: int, record_count: int) -> dict[str, Any]:
     evaluator.close()
     return {
         "records_per_s": round(len(records) / total),
-        "p50_us": round(_percentile(timings, 0.5) * 1e6, 1),
-        "p99_us": round(_percentile(timings, 0.99) * 1e6, 1),
+        "p50_us": round(percentile(timings, 0.5) * 1e6, 1),
+        "p99_us": round(percentile(timings, 0.99) * 1e6, 1),
         "hit_share": round(hits / len(records), 3),
         "compile_s": round(compiled - started, 3),
         "load_s": round(loaded - compiled, 3),
@@ -125,10 +113,10 @@ def _memory(evaluations: int) -> dict[str, Any]:
     records = [check_record(raw) for raw in synthetic_records(2000)]
     for record in records:
         evaluator.evaluate(record, AT)
-    start = _rss_mb()
+    start = rss_mb()
     for number in range(evaluations):
         evaluator.evaluate(records[number % len(records)], AT)
-    end = _rss_mb()
+    end = rss_mb()
     return {
         "evaluations": evaluations,
         "rss_start_mb": round(start, 1),

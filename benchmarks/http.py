@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.measure import percentile
 from benchmarks.synthetic import synthetic_packs, synthetic_paxlst, synthetic_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,11 +55,6 @@ def _call(port: int, method: str, path: str, key: str, body: Any = None) -> tupl
         return response.status, payload, time.perf_counter() - started
     finally:
         connection.close()
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _environment(tmp: str) -> dict[str, str]:
@@ -131,8 +127,8 @@ def _load(port: int, key: str, clients: int, seconds: float, passengers: list[di
         "requests": len(latencies) + len(failures),
         "failed": len(failures),
         "per_s": round((len(latencies) + len(failures)) / seconds),
-        "p50_ms": round(_percentile(latencies, 0.5) * 1000, 2),
-        "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
     }
 
 

@@ -19,6 +19,7 @@ import string
 import time
 from typing import Any
 
+from benchmarks.measure import rss_mb
 from benchmarks.synthetic import COUNTRIES
 from engine.watchlist import AGENCIES, CATEGORIES, Person, Watchlist, WatchlistEntry
 
@@ -152,22 +153,14 @@ def synthetic_people(
     return people, planted
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def run(size: int, passengers: int) -> dict[str, Any]:
     """Build a list of ``size`` entries and screen ``passengers`` passengers against it."""
     entries = synthetic_entries(size)
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     started = time.perf_counter()
     watchlist = Watchlist(entries)
     built = time.perf_counter() - started
-    rss_after = _rss_mb()
+    rss_after = rss_mb()
     people, planted = synthetic_people(passengers, entries)
     timings = []
     hits = found = 0
