@@ -62,7 +62,7 @@ def _ours(rule_count: int, record_count: int) -> dict[str, Any]:
 
 
 def _naive_child(rule_count: int, record_count: int, out: Any) -> None:
-    from engine import PackSource, check_record, compile_packs, durable_adapter
+    from engine import EngineFailure, PackSource, check_record, compile_packs, durable_adapter
     from engine.evaluation import Evaluator
 
     ruleset = compile_packs([PackSource(f"synthetic-{n}", p) for n, p in enumerate(synthetic_packs(rule_count))])
@@ -71,7 +71,11 @@ def _naive_child(rule_count: int, record_count: int, out: Any) -> None:
         for position, compiled in enumerate(ruleset.rules)
         for branch, conjunction in enumerate(compiled.conjunctions)
     }
-    single = durable_adapter.EngineRuleset(durable_adapter.ruleset_definition(engine_rules))
+    try:
+        single = durable_adapter.EngineRuleset(durable_adapter.ruleset_definition(engine_rules))
+    except EngineFailure as exc:
+        out.put({"failed": str(exc)})
+        return
     helper = Evaluator.__new__(Evaluator)  # reuse only the value encoding of the real evaluator
     helper._patterns = {f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)}
     fields = sorted({t.field for c in engine_rules.values() for t in c})
@@ -100,6 +104,8 @@ def _naive(rule_count: int, record_count: int, timeout: float) -> dict[str, Any]
     if child.exitcode != 0:
         return {"result": f"crashed (exit {child.exitcode})"}
     result = out.get()
+    if "failed" in result:
+        return {"result": f"fails: {result['failed']}"}
     if result["errors"]:
         return {"result": f"{result['errors']} records failed", **result}
     return {"result": "ok", **result}
