@@ -37,7 +37,7 @@ def priority(flight: str, day: str) -> dict[str, Any]:
         raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
     actor = current_actor()
     sees_all = "auditor" in actor.roles
-    summaries = _titles(decisions)  # (rule id, version) -> (agency, title)
+    summaries = _summaries(decisions)  # (rule id, version) -> (agency, title)
     risks = relative_risk([d.score for d in decisions])
     ranked = sorted(zip(decisions, risks, strict=True), key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
     rows = []
@@ -70,6 +70,6 @@ def priority(flight: str, day: str) -> dict[str, Any]:
     return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}
 
 
-def _titles(decisions: list[Any]) -> dict[tuple[str, int], tuple[str, str]]:
+def _summaries(decisions: list[Any]) -> dict[tuple[str, int], tuple[str, str]]:
     wanted = {(m["rule_id"], m["version"]) for d in decisions for m in d.matches}
     return services().store.rule_versions_summary(wanted)
