@@ -49,6 +49,9 @@ DECIMAL_PLACES = 2
 DECIMAL_SCALE = 10**DECIMAL_PLACES
 
 MAX_STRING_LENGTH = 200
+
+# Categories of joint watchlist entries; each has its own derived score field.
+WATCHLIST_CATEGORIES = ("biosecurity", "customs", "immigration")
 MAX_LIST_LENGTH = 50
 
 _COUNTRY = r"[A-Z]{3}"
@@ -205,6 +208,26 @@ def _fields() -> Iterator[Field]:
         maximum=1000,
     )
     yield F("history.prior_customs_offences", T.INTEGER, "Earlier Customs offences on record.", minimum=0, maximum=1000)
+
+    yield F(
+        "watchlist.score",
+        T.DECIMAL,
+        "Best score of a joint watchlist match of any category, 0 to 1 (0: none). "
+        "Written in rules as `{watchlist: joint, min_score: 0.9}`.",
+        minimum=0,
+        maximum=1,
+        derived=True,
+    )
+    for category in WATCHLIST_CATEGORIES:
+        yield F(
+            f"watchlist.{category}_score",
+            T.DECIMAL,
+            f"Best score of a joint watchlist match of category {category}, 0 to 1 (0: none). "
+            f"Written in rules as `{{watchlist: joint, min_score: 0.9, category: {category}}}`.",
+            minimum=0,
+            maximum=1,
+            derived=True,
+        )
 
 
 DECLARATIONS: dict[str, str] = {

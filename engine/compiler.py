@@ -14,16 +14,18 @@ loads it into durable-rules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import Problem, RuleCompilationError
-from engine.language import All, Leaf, Rule, parse_pack
+from engine.language import All, AnyOf, Condition, Leaf, Not, Rule, parse_pack
 from engine.network import AlphaNetwork
 from engine.normalise import EQ, Conjunction, RegexTable, TooComplex, normalise
 from engine.regex import SafePattern
@@ -92,6 +94,23 @@ class CompiledRuleset:
     @property
     def rule_count(self) -> int:
         return len(self.rules)
+
+    @functools.cached_property
+    def watchlist_floor(self) -> Decimal | None:
+        """The score screening must report matches down to; None when no rule tests the watchlist.
+
+        That is the lowest ``gte`` threshold on a ``watchlist.*`` field (what the
+        ``{watchlist: ...}`` condition reads as), or 1 when rules only test the scores otherwise.
+        """
+        leaves = [
+            leaf
+            for compiled in self.rules
+            for leaf in _leaves(compiled.rule.when)
+            if leaf.field.startswith("watchlist.")
+        ]
+        if not leaves:
+            return None
+        return min((leaf.value for leaf in leaves if leaf.op == "gte"), default=Decimal(1))
 
 
 STAGES = ("parse", "unique_ids", "normalise", "shard")
@@ -292,3 +311,13 @@ def _make_shard(rules: list[CompiledRule], batch: list[int], shards: list[Shard]
     fields = sorted({test.field for position in batch for conj in rules[position].conjunctions for test in conj})
     shards.append(Shard(tuple(batch), tuple(fields)))
     return len(shards) - 1
+
+
+def _leaves(condition: Condition) -> Iterable[Leaf]:
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from _leaves(condition.item)
+    elif isinstance(condition, All | AnyOf):
+        for item in condition.items:
+            yield from _leaves(item)

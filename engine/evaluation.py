@@ -20,9 +20,10 @@ from engine.compiler import CompiledRuleset
 from engine.errors import RecordError
 from engine.language import All, AnyOf, Leaf, Not, Rule
 from engine.normalise import EngineTest
-from engine.records import PassengerRecord, check_record
+from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
 from engine.regex import SafePattern
 from engine.values import EngineValue, encode, to_json
+from engine.watchlist import Watchlist
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,19 @@ class Reason:
     expected: Any
     actual: Any
     negated: bool
+    watchlist: tuple[dict[str, Any], ...] = ()  # the entries a watchlist condition matched
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "path": self.path,
             "field": self.field,
             "operator": ("not " if self.negated else "") + self.operator,
             "expected": self.expected,
             "actual": self.actual,
         }
+        if self.watchlist:
+            found["watchlist"] = list(self.watchlist)
+        return found
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Evaluation:
     passenger_id: str | None
     ruleset_version: str
     matches: tuple[Match, ...]
+    watchlist_version: str | None = None  # the list screened against; None when no rule tests it
 
     @property
     def score(self) -> float:
@@ -80,6 +86,7 @@ class Evaluation:
         return {
             "passenger_id": self.passenger_id,
             "ruleset_version": self.ruleset_version,
+            "watchlist_version": self.watchlist_version,
             "score": self.score,
             "matches": [match.as_dict() for match in self.matches],
         }
@@ -114,17 +121,51 @@ class BaseEvaluator:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def evaluate(self, record: PassengerRecord | Mapping[str, Any], at: dt.datetime | None = None) -> Evaluation:
+    def evaluate(
+        self,
+        record: PassengerRecord | Mapping[str, Any],
+        at: dt.datetime | None = None,
+        watchlist: Watchlist | None = None,
+    ) -> Evaluation:
         """Every rule the record matches at ``at`` (default: now), with why; raises ``RecordError``."""
         checked = record if isinstance(record, PassengerRecord) else check_record(record)
-        return self.evaluate_batch([checked], at)[0]
+        return self.evaluate_batch([checked], at, watchlist)[0]
 
-    def evaluate_batch(self, records: Sequence[PassengerRecord], at: dt.datetime | None = None) -> list[Evaluation]:
-        """Checked records evaluated in one engine round trip (what a manifest wants)."""
-        day = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+    def evaluate_batch(
+        self,
+        records: Sequence[PassengerRecord],
+        at: dt.datetime | None = None,
+        watchlist: Watchlist | None = None,
+    ) -> list[Evaluation]:
+        """Checked records evaluated in one engine round trip (what a manifest wants).
+
+        When a rule tests the joint watchlist, each record is screened against ``watchlist``
+        first (no list: no matches, every score 0).
+        """
+        when = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        day = when.date()
+        screened, version = self.screen(records, watchlist, when)
         return [
-            self._assemble(record, fired, day) for record, fired in zip(records, self.fire_batch(records), strict=True)
+            self._assemble(record, fired, day, version)
+            for record, fired in zip(screened, self.fire_batch(screened), strict=True)
         ]
+
+    def screen(
+        self, records: Sequence[PassengerRecord], watchlist: Watchlist | None, at: dt.datetime
+    ) -> tuple[list[PassengerRecord], str | None]:
+        """The records with their ``watchlist.*`` scores set, and the list's version (None: not used)."""
+        floor = self.ruleset.watchlist_floor
+        if floor is None:
+            return list(records), None
+        if watchlist is None:
+            return [with_watchlist(record, ()) for record in records], None
+        # Screen down to the lowest threshold any rule asks for; the list's own threshold is
+        # where blocking guarantees it finds every match.
+        threshold = min(float(floor), watchlist.settings.min_score)
+        day = at.date()
+        return [
+            with_watchlist(record, watchlist.screen(record, at=day, min_score=threshold)) for record in records
+        ], watchlist.version
 
     def evaluate_many(
         self, records: Iterable[Mapping[str, Any]], at: dt.datetime | None = None
@@ -138,13 +179,15 @@ class BaseEvaluator:
                 results.append(exc)
         return results
 
-    def _assemble(self, record: PassengerRecord, fired: Mapping[int, set[int]], day: dt.date) -> Evaluation:
+    def _assemble(
+        self, record: PassengerRecord, fired: Mapping[int, set[int]], day: dt.date, watchlist_version: str | None
+    ) -> Evaluation:
         matches = []
         for position in sorted(fired):
             rule = self.ruleset.rules[position].rule
             if rule.valid_on(day):
                 matches.append(Match(rule, self._explain(position, fired[position], record)))
-        return Evaluation(record.passenger_id, self.ruleset.version, tuple(matches))
+        return Evaluation(record.passenger_id, self.ruleset.version, tuple(matches), watchlist_version)
 
     def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
         compiled = self.ruleset.rules[position]
@@ -233,7 +276,15 @@ def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
     expected = value.source if isinstance(value, SafePattern) else to_json(value)
     # Paths are shown relative to the rule ("when.all[1]"), not to the pack it came from.
     path = leaf.path[leaf.path.index("when") :]
-    return Reason(path, leaf.field, leaf.op, expected, to_json(record.get(leaf.field)), test.negated)
+    entries: tuple[dict[str, Any], ...] = ()
+    if leaf.field.startswith("watchlist.") and not test.negated:
+        category = leaf.field.removeprefix("watchlist.").removesuffix("_score")
+        entries = tuple(
+            match.as_dict()
+            for match in record.watchlist
+            if (category == "score" or match.entry.category == category) and cut_score(match.score) >= value
+        )
+    return Reason(path, leaf.field, leaf.op, expected, to_json(record.get(leaf.field)), test.negated, entries)
 
 
 def _leaves_by_path(rule: Rule) -> dict[str, Leaf]:

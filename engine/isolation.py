@@ -102,7 +102,8 @@ class IsolatedEvaluator(BaseEvaluator):
         if self._connection is None:
             raise _WorkerLost("no worker")
         try:
-            self._connection.send(list(records))
+            # Values only: screening details stay here, where explanations are assembled.
+            self._connection.send([PassengerRecord(record.values) for record in records])
             if not self._connection.poll(self.timeout):
                 raise _WorkerLost(f"no answer within {self.timeout:g} s")
             status, payload = self._connection.recv()

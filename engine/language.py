@@ -10,9 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Union
 
-from engine.catalogue import CATALOGUE, Field, FieldType, suggest
+from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES, Field, FieldType, suggest
 from engine.errors import Problem
 from engine.regex import SafePattern, UnsafePattern
 from engine.values import TypedValue, ValueProblem, parse_code, parse_date, parse_value
@@ -24,6 +25,12 @@ MAX_DEPTH = 12
 MAX_LIST_VALUES = 200
 
 LIST_OPERATORS = frozenset({"in", "not_in", "contains_any"})
+
+WATCHLISTS = ("joint",)
+WATCHLIST_KEYS = frozenset({"watchlist", "min_score", "category"})
+# The matcher's documented default threshold; below MIN_WATCHLIST_SCORE a match is noise.
+DEFAULT_WATCHLIST_MIN_SCORE = Decimal("0.85")
+MIN_WATCHLIST_SCORE = Decimal("0.5")
 
 
 @dataclass(frozen=True)
@@ -214,8 +221,14 @@ def _parse_condition(raw: Any, path: str, out: _Collector, depth: int) -> Condit
             return None
         parsed = tuple(item for item in items if item is not None)
         return All(parsed, path) if key == "all" else AnyOf(parsed, path)
+    if "watchlist" in raw:
+        return _parse_watchlist(raw, path, out)
     if "field" not in raw:
-        out.add("invalid_condition", path, "a condition needs 'field' and one operator, or 'all'/'any'/'not'")
+        out.add(
+            "invalid_condition",
+            path,
+            "a condition needs 'field' and one operator, 'watchlist', or 'all'/'any'/'not'",
+        )
         return None
     return _parse_leaf(raw, path, out)
 
@@ -249,6 +262,39 @@ def _parse_leaf(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | No
         out.add("invalid_value", op_path, str(exc))
         return None
     return Leaf(name, op, value, path)
+
+
+def _parse_watchlist(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | None:
+    """``{watchlist: joint, min_score: 0.9, category: biosecurity}``: a threshold on a screening score.
+
+    It reads as ``{field: watchlist.biosecurity_score, gte: 0.9}`` (``watchlist.score`` without a
+    category): the record's best match score, filled in by screening before evaluation.
+    """
+    before = len(out.problems)
+    for key in raw:
+        if key not in WATCHLIST_KEYS:
+            out.add(
+                "unknown_key",
+                f"{path}.{key}",
+                f"unknown watchlist condition key {key!r}{_close(str(key), WATCHLIST_KEYS)}",
+            )
+    if raw["watchlist"] not in WATCHLISTS:
+        out.add("unknown_watchlist", f"{path}.watchlist", f"watchlist must be one of {', '.join(WATCHLISTS)}")
+    category = raw.get("category")
+    if category is not None and category not in WATCHLIST_CATEGORIES:
+        out.add("invalid_value", f"{path}.category", f"category must be one of {', '.join(WATCHLIST_CATEGORIES)}")
+        category = None
+    field = CATALOGUE["watchlist.score" if category is None else f"watchlist.{category}_score"]
+    threshold = raw.get("min_score", DEFAULT_WATCHLIST_MIN_SCORE)
+    try:
+        value = parse_value(field, threshold)
+        if isinstance(threshold, bool) or not MIN_WATCHLIST_SCORE <= value <= 1:
+            raise ValueProblem(f"must be a number from {MIN_WATCHLIST_SCORE} to 1")
+    except ValueProblem as exc:
+        out.add("invalid_value", f"{path}.min_score", f"min_score {exc}")
+    if len(out.problems) > before:
+        return None
+    return Leaf(field.name, "gte", value, path)
 
 
 def _leaf_value(field: Field, op: str, raw: Any) -> Any:

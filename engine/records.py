@@ -8,13 +8,27 @@ missing and null fields simply absent.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
 
-from engine.catalogue import CATALOGUE, LEG_FIELDS, MAX_LIST_LENGTH, SECTIONS, FieldType
+from engine.catalogue import (
+    CATALOGUE,
+    DECIMAL_PLACES,
+    LEG_FIELDS,
+    MAX_LIST_LENGTH,
+    SECTIONS,
+    WATCHLIST_CATEGORIES,
+    FieldType,
+)
 from engine.errors import Problem, RecordError
 from engine.values import TypedValue, ValueProblem, parse_code, parse_value
+
+if TYPE_CHECKING:
+    from engine.watchlist import WatchlistMatch
+
+WATCHLIST_FIELDS = ("watchlist.score", *(f"watchlist.{category}_score" for category in WATCHLIST_CATEGORIES))
 
 _LEG_FIELD = {
     "airport": CATALOGUE["itinerary.airports"],
@@ -24,9 +38,14 @@ _LEG_FIELD = {
 
 @dataclass(frozen=True)
 class PassengerRecord:
-    """A checked record: catalogue field name to typed value (absent when missing)."""
+    """A checked record: catalogue field name to typed value (absent when missing).
+
+    ``watchlist`` holds the joint watchlist matches the record was screened with
+    (:func:`with_watchlist`), whose scores are also its ``watchlist.*`` values.
+    """
 
     values: Mapping[str, TypedValue]
+    watchlist: tuple[WatchlistMatch, ...] = field(default=(), compare=False)
 
     @property
     def passenger_id(self) -> str | None:
@@ -54,6 +73,8 @@ def check_record(raw: Any) -> PassengerRecord:
         elif key == "itinerary":
             if section is not None:
                 _itinerary(section, values, bad)
+        elif key == "watchlist":
+            bad(key, "is derived by the engine from the joint watchlist and cannot be supplied", "derived_field")
         elif key in SECTIONS:
             if section is None:
                 continue
@@ -141,3 +162,23 @@ def _derive(values: dict[str, TypedValue], bad: Any) -> None:
         expiry = values.get(f"{prefix}.expiry_date")
         if arrival_day and isinstance(expiry, dt.date):
             values[f"{prefix}.days_to_expiry"] = (expiry - arrival_day).days
+
+
+def with_watchlist(record: PassengerRecord, matches: Iterable[WatchlistMatch]) -> PassengerRecord:
+    """``record`` screened: each ``watchlist.*`` score field set from ``matches`` (0 when none).
+
+    Scores are cut (not rounded) to the catalogue's decimal places, so a ``gte`` threshold
+    written with those places holds exactly when the full score reaches it.
+    """
+    found = tuple(matches)
+    best: dict[str, Decimal] = dict.fromkeys(WATCHLIST_FIELDS, Decimal(0))
+    for match in found:
+        score = cut_score(match.score)
+        for name in ("watchlist.score", f"watchlist.{match.entry.category}_score"):
+            best[name] = max(best[name], score)
+    return PassengerRecord({**record.values, **best}, found)
+
+
+def cut_score(score: float) -> Decimal:
+    """A match score as the ``watchlist.*`` fields hold it: cut to the catalogue's decimal places."""
+    return Decimal(str(score)).quantize(Decimal(1).scaleb(-DECIMAL_PLACES), rounding=ROUND_FLOOR)

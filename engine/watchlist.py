@@ -123,7 +123,7 @@ from anyascii import anyascii
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from engine.catalogue import CATALOGUE
+from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES
 from engine.records import PassengerRecord
 
 __all__ = [
@@ -146,7 +146,7 @@ __all__ = [
 ]
 
 AGENCIES = ("customs", "mpi", "immigration")
-CATEGORIES = ("biosecurity", "customs", "immigration")
+CATEGORIES = WATCHLIST_CATEGORIES
 
 # The CSV columns, in their documented order. Optional columns may be left out of the header.
 CSV_COLUMNS = (

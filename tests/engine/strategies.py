@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.catalogue import CATALOGUE, Field, FieldType
+from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES, Field, FieldType
 
 STRINGS = ["", "Müller", "MULLER", "O'Brien", 'a"b', "back\\slash", "30", "30.0", "1e5", "true", "李小龙", " x ", "Ω"]
 CODES = {
@@ -52,6 +52,8 @@ def rule_value(field: Field) -> st.SearchStrategy[Any]:
         return st.sampled_from(list(field.choices) or CODES[field.name])
     if kind is FieldType.INTEGER:
         return _integers(field)
+    if kind is FieldType.DECIMAL and field.maximum == 1:  # watchlist scores
+        return st.sampled_from(["0", "0.01", "0.5", "0.85", "0.9", "0.99", "1", 0.87])
     if kind is FieldType.DECIMAL:
         return st.sampled_from(["0", "0.01", "99.99", "100", "1000000", 100, 0.5])
     if kind is FieldType.BOOLEAN:
@@ -65,6 +67,8 @@ def rule_value(field: Field) -> st.SearchStrategy[Any]:
 
 @st.composite
 def leaf(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.integers(0, 15)) == 0:
+        return draw(watchlist_condition())
     field = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
     op = draw(st.sampled_from(sorted(field.operators)))
     value_strategy = rule_value(field)
@@ -82,6 +86,29 @@ def leaf(draw: st.DrawFn) -> dict[str, Any]:
     else:
         value = draw(value_strategy)
     return {"field": field.name, op: value}
+
+
+@st.composite
+def watchlist_condition(draw: st.DrawFn) -> dict[str, Any]:
+    """The written form ``{watchlist: joint, min_score: ..., category: ...}``."""
+    condition: dict[str, Any] = {"watchlist": "joint"}
+    if draw(st.booleans()):
+        condition["min_score"] = draw(st.sampled_from([0.5, 0.8, 0.85, 0.9, "0.95", 1]))
+    if draw(st.booleans()):
+        condition["category"] = draw(st.sampled_from(WATCHLIST_CATEGORIES))
+    return condition
+
+
+# Entries the generated names (STRINGS) can match, exactly or nearly.
+WATCHLIST_ROWS = (
+    "id,agency,family_name,given_names,date_of_birth,nationality,document_number,document_country,"
+    "category,reason,expires\n"
+    """W1,mpi,Müller,Müller,1990-01-01,,,,biosecurity,generated,2030-01-01
+W2,customs,O'Brien,,,,X1234567,NZL,customs,generated,2027-01-01
+W3,immigration,Mueller,O'Brien,2008,,,,immigration,generated,2030-01-01
+W4,customs,Ω,Müller,,,,,customs,generated,2030-01-01
+"""
+)
 
 
 def _order(field: Field, value: Any) -> Any:

@@ -14,9 +14,13 @@ from hypothesis import strategies as st
 from engine import Evaluator, PackSource, RuleCompilationError, check_record, compile_packs
 from engine.reference import matching_rules
 from engine.values import parse_datetime
-from tests.engine.strategies import AT, record, rule_pack
+from engine.watchlist import Watchlist, parse_csv
+from tests.engine.strategies import AT, WATCHLIST_ROWS, record, rule_pack
 
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "2000"))
+_ENTRIES, _PROBLEMS = parse_csv(WATCHLIST_ROWS, today=parse_datetime("2026-01-01T00:00:00Z").date())
+assert not _PROBLEMS, _PROBLEMS
+WATCHLIST = Watchlist(_ENTRIES)
 
 
 @settings(max_examples=EXAMPLES)
@@ -33,8 +37,10 @@ def test_engine_agrees_with_reference(pack, records, at):
     with Evaluator(ruleset) as evaluator:
         for raw in records:
             checked = check_record(raw)
-            expected = matching_rules(rules, checked, when)
-            result = evaluator.evaluate(checked, when)
+            # The reference sees the record as screening leaves it (watchlist.* scores set).
+            [screened], _ = evaluator.screen([checked], WATCHLIST, when)
+            expected = matching_rules(rules, screened, when)
+            result = evaluator.evaluate(checked, when, WATCHLIST)
             assert result.rule_ids == expected, (raw, pack)
             for match in result.matches:
                 assert match.why, "every match explains itself"
