@@ -67,8 +67,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services.build(settings)
     app.extensions["targeting"] = services
     services.rulesets.refresh()
+    services.watchlists.refresh()
     if not settings.testing:
         services.rulesets.start()
+        services.watchlists.start()
     return app
 
 

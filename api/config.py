@@ -54,6 +54,22 @@ class Settings:
     engine_timeout_seconds: float = field(
         default=10.0, metadata={"doc": "How long one engine round trip may take before the worker is replaced."}
     )
+    watchlist_min_score: float = field(
+        default=0.85,
+        metadata={
+            "doc": "Joint watchlist score from which an entry matches (0 to 1); blocking is complete from it down."
+        },
+    )
+    watchlist_poll_seconds: float = field(
+        default=2.0, metadata={"doc": "How often each process checks the store for watchlist changes, seconds."}
+    )
+    runaway_share: float = field(
+        default=0.5,
+        metadata={"doc": "A rule matching more than this share of a flight's passengers is flagged as runaway."},
+    )
+    runaway_min_passengers: int = field(
+        default=20, metadata={"doc": "Passengers a flight (or manifest) needs before the runaway flag applies."}
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level of the service's JSON logs."})
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
     port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})

@@ -1,7 +1,8 @@
-"""Evaluating submitted passengers: cache, engine, decisions.
+"""Evaluating submitted passengers: cache, engine, decisions, hits.
 
-The cache key is the ruleset version, the evaluation day (rule validity is by day) and a
-hash of the checked record, so a new ruleset never serves an old result. Each passenger
+The cache key is the ruleset version, the watchlist version (when a rule tests the list),
+the evaluation day (rule validity is by day) and a hash of the checked record, so a new
+ruleset or list never serves an old result. Each passenger
 evaluated, from the cache or not, becomes a recorded decision holding a keyed hash of
 the passenger's identity, never the identity itself.
 """
@@ -22,8 +23,10 @@ from api.rulesets import LoadedRuleset
 from api.schemas import SubmittedPassenger
 from api.services.container import Services
 from api.services.interfaces import Actor, DecisionRecord
+from api.services.sharing import SharingPolicy
 from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
+from engine.watchlist import Watchlist
 
 CACHE_PREFIX = "tgt:eval:v1"
 _IDENTITY_FIELDS = (
@@ -65,10 +68,44 @@ def _match_dicts(loaded: LoadedRuleset, evaluation: Evaluation) -> list[dict[str
 
 
 def _decision_matches(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What a decision records of each match: the rule version, weight and action."""
+    """What a decision records of each match: the rule version, its agency, weight and action."""
     return [
-        {"rule_id": m["rule_id"], "version": m["rule_version"], "weight": m["weight"], "action": m["action"]}
+        {
+            "rule_id": m["rule_id"],
+            "version": m["rule_version"],
+            "agency": m["agency"],
+            "weight": m["weight"],
+            "action": m["action"],
+        }
         for m in matches
+    ]
+
+
+def shared_view(policy: SharingPolicy, actor: Actor, matches: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The matches ``actor`` may see under the sharing policy, and how many others there are."""
+    visible = [m for m in matches if policy.sees(actor, m["agency"], "matches")]
+    return visible, len(matches) - len(visible)
+
+
+def runaway_rules(outcomes: Sequence[dict[str, Any]], share: float, minimum: int) -> list[dict[str, Any]]:
+    """Rules matching more than ``share`` of a manifest of at least ``minimum`` passengers."""
+    if len(outcomes) < minimum:
+        return []
+    counts: dict[str, tuple[str, int]] = {}
+    for outcome in outcomes:
+        for match in outcome["matches"]:
+            agency, count = counts.get(match["rule_id"], (match["agency"], 0))
+            counts[match["rule_id"]] = (agency, count + 1)
+    return [
+        {
+            "rule_id": rule_id,
+            "agency": agency,
+            "matched": count,
+            "passengers": len(outcomes),
+            "share": round(count / len(outcomes), 4),
+        }
+        for rule_id, (agency, count) in sorted(counts.items())
+        if count / len(outcomes) > share
     ]
 
 
@@ -85,7 +122,10 @@ def evaluate_passengers(
     day = when.date().isoformat()
     ttl = services.settings.cache_ttl_seconds
     checked = [passenger.record for passenger in passengers]
-    keys = [f"{CACHE_PREFIX}:{loaded.version}:{day}:{record_digest(record)}" for record in checked]
+    uses_watchlist = loaded.evaluator.ruleset.watchlist_floor is not None
+    watchlist = services.watchlists.current if uses_watchlist else None
+    listed = watchlist.version if watchlist is not None else "-"
+    keys = [f"{CACHE_PREFIX}:{loaded.version}:{listed}:{day}:{record_digest(record)}" for record in checked]
     found: list[dict[str, Any] | None] = [
         json.loads(value) if value is not None else None for value in services.cache.get_many(keys)
     ]
@@ -94,7 +134,7 @@ def evaluate_passengers(
         # One engine round trip for every passenger not in the cache.
         restarts = getattr(loaded.evaluator, "restarts", 0)
         try:
-            evaluations = loaded.evaluator.evaluate_batch([checked[n] for n in misses], when)
+            evaluations = loaded.evaluator.evaluate_batch([checked[n] for n in misses], when, watchlist)
         finally:
             metrics.ENGINE_RESTARTS.inc(getattr(loaded.evaluator, "restarts", 0) - restarts)
         fresh = {}
@@ -107,6 +147,7 @@ def evaluate_passengers(
     metrics.EVALUATIONS.labels("true").inc(len(checked) - len(misses))
     metrics.EVALUATIONS.labels("false").inc(len(misses))
     missed = set(misses)
+    policy = services.sharing.policy()
     results: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
     for n, (passenger, record) in enumerate(zip(passengers, checked, strict=True)):
@@ -114,13 +155,15 @@ def evaluate_passengers(
         assert outcome is not None
         matches, score, from_cache = outcome["matches"], outcome["score"], n not in missed
         decision_id = str(uuid.uuid4())
+        visible, hidden = shared_view(policy, actor, matches)
         results.append(
             {
                 "decision_id": decision_id,
                 "passenger_id": record.passenger_id,
                 "score": score,
                 "cached": from_cache,
-                "matches": matches,
+                "matches": visible,
+                "other_agency_matches": hidden,
             }
         )
         decisions.append(
@@ -140,19 +183,36 @@ def evaluate_passengers(
                 record=passenger.raw,
                 flight=_flight(record),
                 flight_date=_flight_date(record),
+                watchlist_version=watchlist.version if watchlist is not None else None,
+                explanations={m["rule_id"]: m["why"] for m in matches},
             )
         )
     services.decisions.record(decisions)
+    settings = services.settings
+    runaway = [
+        flag
+        for flag in runaway_rules(
+            [f for f in found if f is not None], settings.runaway_share, settings.runaway_min_passengers
+        )
+        if policy.sees(actor, flag["agency"], "matches")
+    ]
     metrics.EVALUATION_SECONDS.observe(time.perf_counter() - started)
     return {
         "ruleset_version": loaded.version,
         "ruleset_seq": loaded.seq,
+        "watchlist_version": watchlist.version if watchlist is not None else None,
         "evaluated_at": when.isoformat().replace("+00:00", "Z"),
         "results": results,
+        "runaway_rules": runaway,
     }
 
 
-def replay(loaded: LoadedRuleset, decision: DecisionRecord) -> list[dict[str, Any]]:
-    """The matches the decision's ruleset gives today for the recorded passenger."""
+def replay(loaded: LoadedRuleset, decision: DecisionRecord, watchlist: Watchlist | None) -> list[dict[str, Any]]:
+    """The matches the decision's ruleset gives today for the recorded passenger.
+
+    Watchlist rules screen against the list as it is now (earlier list versions are not
+    kept), so a replay of such a decision can differ where the list changed.
+    """
     record = check_record(decision.record or {})
-    return _decision_matches(_match_dicts(loaded, loaded.evaluator.evaluate(record, decision.evaluated_at)))
+    evaluation = loaded.evaluator.evaluate(record, decision.evaluated_at, watchlist)
+    return _decision_matches(_match_dicts(loaded, evaluation))

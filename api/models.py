@@ -106,6 +106,85 @@ class DecisionRow(Base):
     score: Mapped[float] = mapped_column(Float)
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     record: Mapped[dict | None] = mapped_column(JSON)  # purged after the retention period
+    watchlist_version: Mapped[str | None] = mapped_column(String(32))  # the list screened against
+
+
+class HitRow(Base):
+    """One rule match on one passenger's journey, worked by an officer to a disposition.
+
+    A passenger submitted again (a corrected manifest, a cache hit) is the same hit: the
+    outcome is recorded once, on the first decision that produced it.
+    """
+
+    __tablename__ = "hits"
+    __table_args__ = (
+        UniqueConstraint("identity_hash", "flight", "flight_date", "rule_id", name="uq_hits_journey_rule"),
+        Index("ix_hits_flight", "flight", "flight_date"),
+        Index("ix_hits_rule", "rule_id", "rule_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), index=True)
+    identity_hash: Mapped[str] = mapped_column(String(64))
+    passenger_ref: Mapped[str | None] = mapped_column(String(64))
+    flight: Mapped[str | None] = mapped_column(String(8))
+    flight_date: Mapped[dt.date | None] = mapped_column(Date)
+    rule_id: Mapped[str] = mapped_column(String(32))
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(16), index=True)  # the rule's agency
+    weight: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    why: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchlistEntryRow(Base):
+    """One entry of the joint non-compliant list, owned by an agency."""
+
+    __tablename__ = "watchlist_entries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_names: Mapped[str] = mapped_column(String(100), default="")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    document_number: Mapped[str | None] = mapped_column(String(20))
+    document_country: Mapped[str | None] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    expires: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchlistRevisionRow(Base):
+    """A counter bumped by every list change, so each process knows when to rebuild its index."""
+
+    __tablename__ = "watchlist_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SharingGrantRow(Base):
+    """``viewer`` agency may see ``owner`` agency's ``what`` (matches or contributed fields)."""
+
+    __tablename__ = "sharing_grants"
+
+    viewer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(16), primary_key=True)
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(64))
 
 
 class AuditRow(Base):

@@ -116,6 +116,7 @@ class ReasonSchema(Schema):
     operator = fields.String()
     expected = fields.Raw()
     actual = fields.Raw()
+    watchlist = fields.List(fields.Dict(), metadata={"description": "Entries a watchlist condition matched"})
 
 
 class MatchSchema(Schema):
@@ -134,13 +135,26 @@ class PassengerResultSchema(Schema):
     score = fields.Float()
     cached = fields.Boolean()
     matches = fields.List(fields.Nested(MatchSchema))
+    other_agency_matches = fields.Integer(
+        metadata={"description": "Matches of agencies whose matches the sharing policy does not show the caller"}
+    )
+
+
+class RunawaySchema(Schema):
+    rule_id = fields.String()
+    agency = fields.String()
+    matched = fields.Integer()
+    passengers = fields.Integer()
+    share = fields.Float()
 
 
 class EvaluationResponseSchema(Schema):
     ruleset_version = fields.String()
     ruleset_seq = fields.Integer()
+    watchlist_version = fields.String(allow_none=True)
     evaluated_at = fields.String()
     results = fields.List(fields.Nested(PassengerResultSchema))
+    runaway_rules = fields.List(fields.Nested(RunawaySchema))
 
 
 class RuleCreateSchema(StrictSchema):
@@ -234,9 +248,11 @@ class DecisionSchema(Schema):
     passenger_ref = fields.String(allow_none=True)
     identity_hash = fields.String()
     matches = fields.List(fields.Dict())
+    other_agency_matches = fields.Integer()
     score = fields.Float()
     cached = fields.Boolean()
     record_retained = fields.Boolean()
+    watchlist_version = fields.String(allow_none=True)
 
 
 class ReplaySchema(Schema):

@@ -13,8 +13,13 @@ from api.decisions import DecisionRecorder
 from api.rulesets import EngineIsolation, RulesetManager
 from api.services.audit import SqlAuditLog
 from api.services.cache import MemoryCache, RedisCache
+from api.services.hits import SqlHitStore
 from api.services.interfaces import Cache
+from api.services.sharing import SqlSharingStore
 from api.services.store import SqlStore
+from api.services.watchlists import SqlWatchlistStore
+from api.watchlists import WatchlistManager
+from engine.watchlist import MatchSettings
 
 
 @dataclass
@@ -27,6 +32,10 @@ class Services:
     rulesets: RulesetManager
     decisions: DecisionRecorder
     identity_key: bytes
+    watchlist_store: SqlWatchlistStore
+    watchlists: WatchlistManager
+    hits: SqlHitStore
+    sharing: SqlSharingStore
 
     @classmethod
     def build(cls, settings: Settings, hasher: PasswordHasher | None = None) -> Services:
@@ -38,6 +47,7 @@ class Services:
         audit = SqlAuditLog(sessions)
         store = SqlStore(sessions, audit, hasher)
         cache: Cache = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+        watchlist_store = SqlWatchlistStore(sessions, audit)
         return cls(
             settings=settings,
             engine=engine,
@@ -51,6 +61,12 @@ class Services:
             ),
             decisions=DecisionRecorder(store),
             identity_key=settings.resolved_identity_key(),
+            watchlist_store=watchlist_store,
+            watchlists=WatchlistManager(
+                watchlist_store, settings.watchlist_poll_seconds, MatchSettings(min_score=settings.watchlist_min_score)
+            ),
+            hits=SqlHitStore(sessions, audit),
+            sharing=SqlSharingStore(sessions, audit),
         )
 
 

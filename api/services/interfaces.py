@@ -6,11 +6,13 @@ Domain errors live here too; ``api.errors`` turns every one of them into an HTTP
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
+
+from engine.watchlist import WatchlistEntry
 
 # --- domain errors ----------------------------------------------------------------------
 
@@ -105,6 +107,9 @@ class DecisionRecord:
     record: Mapping[str, Any] | None = None
     flight: str | None = None
     flight_date: dt.date | None = None
+    watchlist_version: str | None = None
+    #: rule id -> why it matched, kept with the hit (not the decision) when one is created
+    explanations: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -218,3 +223,64 @@ class Cache(Protocol):
     def healthy(self) -> bool: ...
 
     def describe(self) -> str: ...
+
+
+class WatchlistStore(Protocol):
+    """The joint non-compliant list: entries owned by agencies, every change audited."""
+
+    def revision(self) -> int:
+        """A counter that moves with every change to the list."""
+
+    def snapshot(self) -> tuple[int, list[WatchlistEntry]]: ...
+
+    def entries(self, agency: str | None, limit: int, offset: int) -> tuple[int, list[WatchlistEntry]]: ...
+
+    def entry(self, entry_id: str) -> WatchlistEntry: ...
+
+    def create(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry: ...
+
+    def replace(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry: ...
+
+    def remove(self, entry_id: str, actor: Actor) -> None: ...
+
+    def import_entries(
+        self,
+        entries: Sequence[WatchlistEntry],
+        actor: Actor,
+        source: str,
+        skipped_rows: int = 0,
+        progress: Callable[[int], None] | None = None,
+        batch: int = 1000,
+    ) -> dict[str, int]: ...
+
+
+class HitStore(Protocol):
+    """Hits worked to dispositions, and per-rule statistics."""
+
+    def hits(
+        self,
+        agencies: Iterable[str] | None,
+        *,
+        flight: str | None = None,
+        day: dt.date | None = None,
+        status: str | None = None,
+        rule_id: str | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]: ...
+
+    def hit(self, hit_id: str) -> dict[str, Any]: ...
+
+    def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> dict[str, Any]: ...
+
+    def rule_stats(
+        self, rule_id: str, since: dt.datetime | None, until: dt.datetime | None, runaway_share: float, runaway_min: int
+    ) -> dict[str, Any]: ...
+
+
+class SharingStore(Protocol):
+    """The sharing policy between agencies (``api.services.sharing.SharingPolicy``), audited."""
+
+    def policy(self) -> Any: ...
+
+    def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> Any: ...

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import ApiKeyRow, AuditHeadRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow, utcnow
 from api.services.audit import canonical_hash
+from api.services.hits import add_hits
 from api.services.interfaces import (
     ActiveRule,
     Actor,
@@ -485,12 +486,14 @@ class SqlStore:
                 "record": dict(d.record) if d.record is not None else None,
                 "flight": d.flight,
                 "flight_date": d.flight_date,
+                "watchlist_version": d.watchlist_version,
             }
             for d in decisions
         ]
         if rows:
             with self.transaction() as session:
                 session.execute(insert(DecisionRow), rows)
+                add_hits(session, decisions)
 
     def decision(self, decision_id: str) -> DecisionRecord:
         with self.reading() as session:
@@ -517,6 +520,7 @@ class SqlStore:
             row.record,
             row.flight,
             row.flight_date,
+            row.watchlist_version,
         )
 
     def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, requires
-from api.evaluation import evaluate_passengers, replay
+from api.evaluation import evaluate_passengers, replay, shared_view
 from api.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.services.container import services
 from api.services.interfaces import Conflict, Unprocessable
@@ -34,6 +34,7 @@ def evaluate(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _decision_view(decision: Any) -> dict[str, Any]:
+    visible, hidden = _shared(decision.matches)
     return {
         "id": decision.id,
         "created_at": decision.created_at.isoformat(),
@@ -44,11 +45,24 @@ def _decision_view(decision: Any) -> dict[str, Any]:
         "submitted_by": decision.submitted_by,
         "passenger_ref": decision.passenger_ref,
         "identity_hash": decision.identity_hash,
-        "matches": decision.matches,
+        "matches": visible,
+        "other_agency_matches": hidden,
         "score": decision.score,
         "cached": decision.cached,
         "record_retained": decision.record is not None,
+        "watchlist_version": decision.watchlist_version,
     }
+
+
+def _shared(matches: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Matches recorded before decisions held each rule's agency are attributed from the store."""
+    missing = {(m["rule_id"], m["version"]) for m in matches if "agency" not in m}
+    summaries = services().store.rule_versions_summary(missing) if missing else {}
+    attributed = [
+        m if "agency" in m else {**m, "agency": summaries.get((m["rule_id"], m["version"]), ("", ""))[0]}
+        for m in matches
+    ]
+    return shared_view(services().sharing.policy(), current_actor(), attributed)
 
 
 @blp.route("/decisions/<decision_id>", methods=["GET"])
@@ -69,11 +83,18 @@ def replay_decision(decision_id: str) -> dict[str, Any]:
     if found.record is None:
         raise Conflict("the passenger record is past its retention period and was purged", "record_purged")
     with services().rulesets.replaying(found.ruleset_seq) as loaded:
-        again = replay(loaded, found)
+        again = replay(loaded, found, services().watchlists.current)
+    same = [_comparable(m) for m in again] == [_comparable(m) for m in found.matches]
+    recorded, _ = _shared(found.matches)
+    replayed, _ = _shared(again)
     return {
         "decision_id": found.id,
         "ruleset_version": found.ruleset_version,
-        "recorded": found.matches,
-        "replayed": again,
-        "same": again == found.matches,
+        "recorded": recorded,
+        "replayed": replayed,
+        "same": same,
     }
+
+
+def _comparable(match: dict[str, Any]) -> tuple[str, int, int, str]:
+    return (match["rule_id"], match["version"], match["weight"], match["action"])

@@ -21,7 +21,18 @@ from sqlalchemy import delete, text, update
 from api import create_app
 from api.config import Settings
 from api.db import make_engine, make_sessions, upgrade
-from api.models import AuditHeadRow, AuditRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow
+from api.models import (
+    AuditHeadRow,
+    AuditRow,
+    DecisionRow,
+    HitRow,
+    RuleRow,
+    RulesetRow,
+    RuleVersionRow,
+    SharingGrantRow,
+    WatchlistEntryRow,
+    WatchlistRevisionRow,
+)
 from api.services.audit import GENESIS, SqlAuditLog
 from api.services.container import Services
 from api.services.interfaces import Actor
@@ -84,8 +95,18 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def _reset(engine: Any) -> None:
     with engine.begin() as connection:
-        for table in (DecisionRow, RulesetRow, RuleVersionRow, RuleRow, AuditRow):
+        for table in (
+            HitRow,
+            DecisionRow,
+            RulesetRow,
+            RuleVersionRow,
+            RuleRow,
+            AuditRow,
+            WatchlistEntryRow,
+            SharingGrantRow,
+        ):
             connection.execute(delete(table))
+        connection.execute(update(WatchlistRevisionRow).values(revision=0))
         connection.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=0, hash=GENESIS))
 
 
@@ -113,6 +134,7 @@ def services(settings: Settings) -> Iterator[Services]:
     _reset(built.engine)
     yield built
     built.rulesets.stop()
+    built.watchlists.stop()
     built.engine.dispose()
 
 

@@ -37,7 +37,10 @@ def test_resubmitted_passenger_is_answered_from_the_cache(api):
     first = api.post("/v1/evaluations", "customs_system", json={"passenger": record}).json["results"][0]
     second = api.post("/v1/evaluations", "mpi_system", json={"passenger": record}).json["results"][0]
     assert (first["cached"], second["cached"]) == (False, True)
-    assert second["matches"] == first["matches"] and second["score"] == first["score"]
+    # The score is shared; the customs match is not shown to MPI (default sharing policy).
+    assert second["score"] == first["score"]
+    assert (len(first["matches"]), first["other_agency_matches"]) == (1, 0)
+    assert (second["matches"], second["other_agency_matches"]) == ([], 1)
     assert second["decision_id"] != first["decision_id"]
 
 
@@ -60,7 +63,9 @@ def test_decision_is_recorded_without_identity_and_replays_the_same(api, service
     decision = api.get(f"/v1/decisions/{decision_id}", "customs_system").json
     assert decision["ruleset_version"] == result["ruleset_version"]
     assert decision["agency"] == "customs"
-    assert decision["matches"] == [{"rule_id": "CUS-0500", "version": 1, "weight": 40, "action": "refer"}]
+    assert decision["matches"] == [
+        {"rule_id": "CUS-0500", "version": 1, "agency": "customs", "weight": 40, "action": "refer"}
+    ]
     assert decision["score"] == 40.0
     assert len(decision["identity_hash"]) == 64
     text = json.dumps(decision)

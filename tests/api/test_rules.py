@@ -102,7 +102,7 @@ def test_activating_a_new_version_supersedes_the_old_and_changes_the_ruleset(api
     assert second["ruleset_version"] != first["ruleset_version"]
     versions = api.get("/v1/rules/CUS-0500", "customs_officer").json["versions"]
     assert [v["status"] for v in versions] == ["retired", "active"]
-    hit = api.post("/v1/evaluations", "mpi_system", json={"passenger": passenger()}).json["results"][0]
+    hit = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json["results"][0]
     assert hit["matches"][0]["rule_version"] == 2 and hit["score"] == 70.0
 
 

@@ -1,0 +1,106 @@
+"""The sharing policy: which agency sees which other agency's matches and contributed fields.
+
+By default an agency sees only its own matches and contributions, plus every passenger's
+combined score. Grants widen that, one (viewer, owner, what) at a time; each change is
+audited. Auditors read everything (their work is to review all decisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import InterfaceError as SqlInterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.models import SharingGrantRow
+from api.services.interfaces import Actor, AuditEntry, AuditLog, Unavailable, Unprocessable
+from engine.language import AGENCIES
+
+SHARED_KINDS = ("matches", "contributions")
+
+
+@dataclass(frozen=True)
+class SharingPolicy:
+    grants: frozenset[tuple[str, str, str]]  # (viewer, owner, what)
+
+    def sees(self, actor: Actor, owner: str, what: str) -> bool:
+        """Whether ``actor`` may see ``owner`` agency's ``what`` (``matches`` or ``contributions``)."""
+        if actor.agency == owner or "auditor" in actor.roles:
+            return True
+        return (actor.agency, owner, what) in self.grants
+
+    def visible_agencies(self, actor: Actor, what: str) -> set[str]:
+        return {owner for owner in AGENCIES if self.sees(actor, owner, what)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "default": "each agency sees its own matches and contributions, and every combined score",
+            "grants": [{"viewer": v, "owner": o, "what": w} for v, o, w in sorted(self.grants)],
+        }
+
+
+class SqlSharingStore:
+    """Implements ``SharingStore``."""
+
+    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+        self._sessions = sessions
+        self._audit = audit
+
+    @contextmanager
+    def _session(self, writing: bool) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() if writing else self._sessions() as session:
+                yield session
+        except (OperationalError, SqlInterfaceError) as exc:
+            raise Unavailable("the store is unavailable; try again") from exc
+
+    def policy(self) -> SharingPolicy:
+        with self._session(False) as session:
+            rows = session.execute(select(SharingGrantRow.viewer, SharingGrantRow.owner, SharingGrantRow.what)).all()
+            return SharingPolicy(frozenset((v, o, w) for v, o, w in rows))
+
+    def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> SharingPolicy:
+        """Make ``viewer``'s grants from ``owner`` exactly ``kinds`` (empty: revoke them all)."""
+        wanted = set(kinds)
+        errors: dict[str, list[str]] = {}
+        if viewer not in AGENCIES:
+            errors["viewer"] = [f"must be one of {', '.join(AGENCIES)}"]
+        if owner not in AGENCIES:
+            errors["owner"] = [f"must be one of {', '.join(AGENCIES)}"]
+        elif owner == viewer:
+            errors["owner"] = ["an agency always sees its own data"]
+        if wanted - set(SHARED_KINDS):
+            errors["share"] = [f"each must be one of {', '.join(SHARED_KINDS)}"]
+        if errors:
+            raise Unprocessable("the sharing grant is invalid", "invalid_grant", errors)
+        with self._session(True) as session:
+            before = sorted(
+                session.execute(
+                    select(SharingGrantRow.what).where(SharingGrantRow.viewer == viewer, SharingGrantRow.owner == owner)
+                ).scalars()
+            )
+            session.execute(
+                delete(SharingGrantRow).where(SharingGrantRow.viewer == viewer, SharingGrantRow.owner == owner)
+            )
+            for what in sorted(wanted):
+                session.add(SharingGrantRow(viewer=viewer, owner=owner, what=what, granted_by=actor.name))
+            session.flush()
+            self._audit.append(
+                session,
+                AuditEntry(
+                    actor.label,
+                    actor.agency,
+                    "sharing.set",
+                    "sharing",
+                    f"{viewer}<-{owner}",
+                    None,
+                    None,
+                    {"before": before, "after": sorted(wanted)},
+                ),
+            )
+        return self.policy()
