@@ -31,7 +31,7 @@ class TargetingApi(Api):  # type: ignore[misc]
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     from api import errors, logging
     from api.services.container import Services
-    from api.views import admin, evaluations, flights, health, manifests, rules
+    from api.views import admin, evaluations, flights, health, hits, manifests, rules, watchlist
 
     settings = settings or (services.settings if services else Settings.from_env())
     logging.configure(settings.log_level)
@@ -52,7 +52,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         },
     )
     api = TargetingApi(app)
-    for blueprint in (evaluations.blp, manifests.blp, rules.blp, flights.blp, admin.blp, health.blp):
+    for blueprint in (
+        evaluations.blp,
+        manifests.blp,
+        rules.blp,
+        flights.blp,
+        hits.blp,
+        watchlist.blp,
+        admin.blp,
+        health.blp,
+    ):
         api.register_blueprint(blueprint)
     errors.register(app)
     _serve_docs_assets(app)

@@ -33,8 +33,16 @@ def _decision_agency(decision_id: str) -> str:
     return current_app.extensions["targeting"].store.decision(decision_id).agency  # type: ignore[no-any-return]
 
 
+def _entry_agency(entry_id: str) -> str:
+    return current_app.extensions["targeting"].watchlist_store.entry(entry_id).agency  # type: ignore[no-any-return]
+
+
 #: How the agency that owns a request's target is found, by path parameter.
-TARGET_AGENCY: dict[str, Callable[[str], str]] = {"rule_id": _rule_agency, "decision_id": _decision_agency}
+TARGET_AGENCY: dict[str, Callable[[str], str]] = {
+    "rule_id": _rule_agency,
+    "decision_id": _decision_agency,
+    "entry_id": _entry_agency,
+}
 
 
 class Unauthenticated(ServiceError):

@@ -7,6 +7,7 @@ its path inside the request (``passengers[3].booking.checked_bags``).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -374,3 +375,178 @@ class PaxlstProblemSchema(Schema):
 class PaxlstResponseSchema(EvaluationResponseSchema):
     message_type = fields.String()
     problems = fields.List(fields.Nested(PaxlstProblemSchema))
+
+
+# --- joint targeting ------------------------------------------------------------------------
+
+
+class WatchlistEntryInputSchema(StrictSchema):
+    """An entry as written; the engine checks every field (``engine.watchlist.parse_entry``)."""
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    agency = fields.String(metadata={"description": "Defaults to the caller's agency"})
+    family_name = fields.String(required=True, validate=validate.Length(max=200))
+    given_names = fields.String(load_default="", validate=validate.Length(max=200))
+    date_of_birth = fields.String(
+        allow_none=True, validate=validate.Length(max=10), metadata={"description": "YYYY-MM-DD, YYYY, or null"}
+    )
+    nationality = fields.String(allow_none=True, validate=validate.Length(max=3))
+    document_number = fields.String(allow_none=True, validate=validate.Length(max=40))
+    document_country = fields.String(allow_none=True, validate=validate.Length(max=3))
+    category = fields.String(required=True, validate=validate.Length(max=20))
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+    expires = fields.String(required=True, validate=validate.Length(max=10), metadata={"description": "YYYY-MM-DD"})
+
+
+class WatchlistEntrySchema(Schema):
+    id = fields.String()
+    agency = fields.String()
+    family_name = fields.String()
+    given_names = fields.String()
+    date_of_birth = fields.String(allow_none=True)
+    nationality = fields.String(allow_none=True)
+    document_number = fields.String(allow_none=True)
+    document_country = fields.String(allow_none=True)
+    category = fields.String()
+    reason = fields.String()
+    expires = fields.String()
+
+
+class WatchlistQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    agency = fields.String(validate=validate.OneOf(["customs", "mpi", "immigration"]))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class WatchlistPageSchema(Schema):
+    total = fields.Integer()
+    entries = fields.List(fields.Nested(WatchlistEntrySchema))
+
+
+class WatchlistImportQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    skip_bad_rows = fields.Boolean(load_default=False)
+
+
+class WatchlistImportSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    skipped_rows = fields.Integer()
+    errors = fields.List(fields.Dict(), metadata={"description": "Every bad row: line, field, message"})
+    watchlist_revision = fields.Integer()
+
+
+class WatchlistStatusSchema(Schema):
+    version = fields.String()
+    entries = fields.Integer()
+    revision = fields.Integer()
+    min_score = fields.Float()
+
+
+class HitQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    flight = fields.String(validate=validate.Length(min=2, max=8))
+    date = fields.Date()
+    status = fields.String(
+        validate=validate.OneOf(["new", "in_review", "referred", "cleared", "false_match", "offence_found"])
+    )
+    rule_id = fields.String(validate=validate.Length(min=1, max=32))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class HitSchema(Schema):
+    id = fields.String()
+    decision_id = fields.String()
+    passenger_id = fields.String(allow_none=True)
+    flight = fields.String(allow_none=True)
+    flight_date = fields.String(allow_none=True)
+    rule_id = fields.String()
+    rule_version = fields.Integer(allow_none=True)
+    agency = fields.String()
+    weight = fields.Integer()
+    action = fields.String()
+    why = fields.List(fields.Dict())
+    status = fields.String()
+    disposition = fields.String(allow_none=True)
+    note = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+
+
+class HitListSchema(Schema):
+    hits = fields.List(fields.Nested(HitSchema))
+
+
+class DispositionSchema(StrictSchema):
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["in_review", "referred", "cleared", "false_match", "offence_found"]),
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class WindowQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    since = fields.AwareDateTime(default_timezone=dt.UTC)
+    until = fields.AwareDateTime(default_timezone=dt.UTC)
+
+
+class RuleStatsSchema(Schema):
+    rule_id = fields.String()
+    versions = fields.List(fields.Dict())
+    runaway_flights = fields.List(fields.Dict())
+
+
+class BacktestRequestSchema(StrictSchema):
+    since = fields.AwareDateTime(default_timezone=dt.UTC, metadata={"description": "Default: retention start"})
+    until = fields.AwareDateTime(default_timezone=dt.UTC, metadata={"description": "Default: now"})
+    at = fields.AwareDateTime(
+        default_timezone=dt.UTC, metadata={"description": "When the rule is evaluated (validity dates); default now"}
+    )
+
+
+class BacktestSchema(Schema):
+    rule_id = fields.String()
+    version = fields.Integer()
+    since = fields.String()
+    until = fields.String()
+    evaluated = fields.Integer()
+    matched = fields.Integer()
+    flights = fields.List(fields.Dict())
+    sample = fields.List(fields.Dict())
+
+
+class FlightListQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = fields.Date(required=True)
+
+
+class FlightListSchema(Schema):
+    flights = fields.List(fields.Dict())
+
+
+class SharingGrantSchema(StrictSchema):
+    share = fields.List(
+        fields.String(validate=validate.OneOf(["matches", "contributions"])),
+        required=True,
+        validate=validate.Length(max=2),
+        metadata={"description": "What the viewer may see of the owner's data; [] revokes"},
+    )
+
+
+class SharingPolicySchema(Schema):
+    default = fields.String()
+    grants = fields.List(fields.Dict())

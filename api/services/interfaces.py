@@ -196,6 +196,11 @@ class DecisionStore(Protocol):
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int: ...
 
+    def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:
+        """The newest decision per passenger journey in the window whose record is still retained."""
+
+    def flights(self, day: dt.date) -> list[dict[str, Any]]: ...
+
 
 class KeyStore(Protocol):
     def create_key(

@@ -535,6 +535,35 @@ class SqlStore:
                 newest[row.identity_hash] = row
             return [self._decision_record(row) for row in newest.values()]
 
+    def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:
+        """The newest decision per passenger journey in the window whose record is still retained."""
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.created_at >= since, DecisionRow.created_at < until, DecisionRow.record.is_not(None))
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            newest: dict[tuple[str, str | None, dt.date | None], DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[(row.identity_hash, row.flight, row.flight_date)] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def flights(self, day: dt.date) -> list[dict[str, Any]]:
+        """Flights with evaluated passengers departing on ``day``: passengers counted once each."""
+        from sqlalchemy import func
+
+        query = (
+            select(DecisionRow.flight, func.count(func.distinct(DecisionRow.identity_hash)))
+            .where(DecisionRow.flight_date == day, DecisionRow.flight.is_not(None))
+            .group_by(DecisionRow.flight)
+            .order_by(DecisionRow.flight)
+        )
+        with self.reading() as session:
+            return [
+                {"flight": flight, "date": day.isoformat(), "passengers": int(count)}
+                for flight, count in session.execute(query)
+            ]
+
     def purge_records(self, before: dt.datetime, actor: Actor) -> int:
         with self.transaction() as session:
             result = session.execute(

@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, requires
-from api.schemas import PrioritySchema
+from api.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema
 from api.services.container import services
 from api.services.interfaces import NotFound, Unprocessable
 from engine.risk import relative_risk
@@ -16,6 +16,15 @@ from engine.risk import relative_risk
 blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")
 
 TOP_REASONS = 3
+
+
+@blp.route("/flights", methods=["GET"])
+@requires("officer", "approver", "auditor")
+@blp.arguments(FlightListQuerySchema, location="query")
+@blp.response(200, FlightListSchema)
+def flights(query: dict[str, Any]) -> dict[str, Any]:
+    """Flights departing on ``date`` (UTC) with evaluated passengers: the day's work list."""
+    return {"flights": services().store.flights(query["date"])}
 
 
 @blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
@@ -26,7 +35,8 @@ def priority(flight: str, day: str) -> dict[str, Any]:
 
     ``flight`` is carrier and number (``NZ5``), ``day`` the UTC date of scheduled departure.
     The combined score and band are shared with every agency; the reasons shown are the
-    caller's own agency's matches (auditors see all), the others are only counted.
+    matches the sharing policy lets the caller's agency see (by default its own; auditors
+    see all), the others are only counted.
     """
     try:
         date = dt.date.fromisoformat(day)
@@ -36,7 +46,7 @@ def priority(flight: str, day: str) -> dict[str, Any]:
     if not decisions:
         raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
     actor = current_actor()
-    sees_all = "auditor" in actor.roles
+    policy = services().sharing.policy()
     summaries = _summaries(decisions)  # (rule id, version) -> (agency, title)
     risks = relative_risk([d.score for d in decisions])
     ranked = sorted(zip(decisions, risks, strict=True), key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
@@ -45,7 +55,7 @@ def priority(flight: str, day: str) -> dict[str, Any]:
         visible = [
             m
             for m in decision.matches
-            if sees_all or summaries.get((m["rule_id"], m["version"]), ("", ""))[0] == actor.agency
+            if policy.sees(actor, summaries.get((m["rule_id"], m["version"]), ("", ""))[0], "matches")
         ]
         top = sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS]
         rows.append(

@@ -9,8 +9,11 @@ import yaml
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, requires
+from api.backtest import backtest
 from api.schemas import (
     ActivationSchema,
+    BacktestRequestSchema,
+    BacktestSchema,
     DiffQuerySchema,
     DiffSchema,
     ReasonOnlySchema,
@@ -20,7 +23,9 @@ from api.schemas import (
     RuleListSchema,
     RuleSchema,
     RulesetSchema,
+    RuleStatsSchema,
     RuleVersionSchema,
+    WindowQuerySchema,
 )
 from api.services.container import services
 from api.services.interfaces import Unprocessable
@@ -182,3 +187,27 @@ def current_ruleset() -> dict[str, Any]:
         "rules": len(loaded.rule_versions),
         "rule_versions": [[rule, number] for rule, number in sorted(loaded.rule_versions.items())],
     }
+
+
+@blp.route("/rules/<rule_id>/stats", methods=["GET"])
+@requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@blp.arguments(WindowQuerySchema, location="query")
+@blp.response(200, RuleStatsSchema)
+def rule_stats(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
+    """Hits, dispositions and precision (offence_found over reviewed) per version; flights where it ran away."""
+    settings = services().settings
+    return services().hits.rule_stats(
+        rule_id, query.get("since"), query.get("until"), settings.runaway_share, settings.runaway_min_passengers
+    )
+
+
+@blp.route("/rules/<rule_id>/versions/<int:number>/backtest", methods=["POST"])
+@requires("officer", "approver", own_agency=True)
+@blp.arguments(BacktestRequestSchema)
+@blp.response(200, BacktestSchema)
+def backtest_version(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
+    """How many passengers evaluated in the window (still within retention) this version would match, per flight.
+
+    Nothing is recorded: no decision, no hit. Approvers run it before approving.
+    """
+    return backtest(services(), rule_id, number, body.get("since"), body.get("until"), body.get("at"))

@@ -48,12 +48,16 @@ def test_every_endpoint_declares_a_policy(app):
 def targets(api, services):
     live_rule(api)
     decision = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
+    [hit] = services.hits.hits(None)
     return {
         "rule_id": "CUS-0500",
         "number": "1",
         "decision_id": decision["results"][0]["decision_id"],
         "flight": "LA801",
         "day": "2026-12-01",
+        "hit_id": hit["id"],
+        "viewer": "mpi",
+        "owner": "customs",
     }
 
 
@@ -62,7 +66,27 @@ def _url(rule, targets, services):
     if "key_id" in rule.arguments:
         record, _ = services.store.create_key("throwaway", "customs", ["system"], _operator())
         values["key_id"] = record["id"]
+    if "entry_id" in rule.arguments:
+        # A fresh customs entry each time: an allowed DELETE must not change what the next call sees.
+        values["entry_id"] = _entry(services)
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
+
+
+def _entry(services):
+    import datetime as dt
+    import uuid
+
+    from engine.watchlist import WatchlistEntry
+
+    entry = WatchlistEntry(
+        id=f"CUS-{uuid.uuid4().hex[:8]}",
+        agency="customs",
+        family_name="Example",
+        category="customs",
+        reason="matrix test",
+        expires=dt.date(2030, 1, 1),
+    )
+    return services.watchlist_store.create(entry, _operator()).id
 
 
 def _operator():
@@ -77,7 +101,7 @@ def test_matrix(app, api, services, targets):
         if not rule.rule.startswith("/v1"):
             continue
         policy = app.view_functions[rule.endpoint].policy
-        has_target = bool({"rule_id", "decision_id"} & set(rule.arguments))
+        has_target = bool({"rule_id", "decision_id", "entry_id"} & set(rule.arguments))
         anonymous = api.call(method, _url(rule, targets, services), json={})
         assert anonymous.status_code == 401, (rule.rule, method)
         assert anonymous.json["code"] == "unauthenticated"

@@ -1,0 +1,90 @@
+"""``/v1/hits``: each match worked by an officer of an entitled agency to a disposition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.auth import current_actor, requires
+from api.schemas import (
+    DispositionSchema,
+    HitListSchema,
+    HitQuerySchema,
+    HitSchema,
+    SharingGrantSchema,
+    SharingPolicySchema,
+)
+from api.services.container import services
+from api.services.interfaces import Forbidden, NotFound, Unprocessable
+
+blp = Blueprint("hits", __name__, url_prefix="/v1", description="Hits, dispositions and the sharing policy")
+
+WORKERS = ("officer", "approver")
+
+
+def _visible(hit: dict[str, Any]) -> dict[str, Any]:
+    if not services().sharing.policy().sees(current_actor(), hit["agency"], "matches"):
+        # Not "forbidden": that would confirm the hit exists to an agency not entitled to it.
+        raise NotFound(f"no hit {hit['id']}", "hit_not_found")
+    return hit
+
+
+@blp.route("/hits", methods=["GET"])
+@requires(*WORKERS, "auditor")
+@blp.arguments(HitQuerySchema, location="query")
+@blp.response(200, HitListSchema)
+def list_hits(query: dict[str, Any]) -> dict[str, Any]:
+    """Hits the caller's agency may see under the sharing policy, newest first, filtered."""
+    agencies = services().sharing.policy().visible_agencies(current_actor(), "matches")
+    flight = query.get("flight")
+    return {
+        "hits": services().hits.hits(
+            agencies,
+            flight=flight.upper() if flight else None,
+            day=query.get("date"),
+            status=query.get("status"),
+            rule_id=query.get("rule_id"),
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+    }
+
+
+@blp.route("/hits/<hit_id>", methods=["GET"])
+@requires(*WORKERS, "auditor")
+@blp.response(200, HitSchema)
+def get_hit(hit_id: str) -> dict[str, Any]:
+    """One hit with why it matched and its disposition."""
+    return _visible(services().hits.hit(hit_id))
+
+
+@blp.route("/hits/<hit_id>/disposition", methods=["POST"])
+@requires(*WORKERS)
+@blp.arguments(DispositionSchema)
+@blp.response(200, HitSchema)
+def set_disposition(body: dict[str, Any], hit_id: str) -> dict[str, Any]:
+    """``new`` -> ``in_review`` -> ``referred`` | ``cleared`` | ``false_match`` | ``offence_found`` (with a note)."""
+    _visible(services().hits.hit(hit_id))
+    if body["status"] != "in_review" and not body["note"].strip():
+        raise Unprocessable("a disposition needs a note", "note_required", {"note": ["required for a disposition"]})
+    return services().hits.set_status(hit_id, body["status"], body["note"].strip(), current_actor())
+
+
+@blp.route("/sharing", methods=["GET"])
+@requires("officer", "approver", "auditor", "system", "admin")
+@blp.response(200, SharingPolicySchema)
+def sharing_policy() -> dict[str, Any]:
+    """Which agency sees which other agency's matches and contributed fields."""
+    return services().sharing.policy().as_dict()  # type: ignore[no-any-return]
+
+
+@blp.route("/sharing/<viewer>/<owner>", methods=["PUT"])
+@requires("admin")
+@blp.arguments(SharingGrantSchema)
+@blp.response(200, SharingPolicySchema)
+def set_sharing(body: dict[str, Any], viewer: str, owner: str) -> dict[str, Any]:
+    """Set exactly what ``viewer`` may see of ``owner``'s data (audited); ``{"share": []}`` revokes."""
+    if "admin" not in current_actor().roles:
+        raise Forbidden("only an administrator changes the sharing policy", "role_forbidden")
+    return services().sharing.set_grants(viewer, owner, body["share"], current_actor()).as_dict()  # type: ignore[no-any-return]
