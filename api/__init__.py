@@ -31,7 +31,7 @@ class TargetingApi(Api):  # type: ignore[misc]
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     from api import errors, logging
     from api.services.container import Services
-    from api.views import admin, evaluations, flights, health, hits, manifests, rules, watchlist
+    from api.views import admin, evaluations, flights, health, hits, journeys, manifests, rules, watchlist
 
     settings = settings or (services.settings if services else Settings.from_env())
     logging.configure(settings.log_level)
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         rules.blp,
         flights.blp,
         hits.blp,
+        journeys.blp,
         watchlist.blp,
         admin.blp,
         health.blp,

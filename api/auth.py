@@ -42,6 +42,7 @@ TARGET_AGENCY: dict[str, Callable[[str], str]] = {
     "rule_id": _rule_agency,
     "decision_id": _decision_agency,
     "entry_id": _entry_agency,
+    "agency": str,  # a path that names the agency itself (a journey contribution)
 }
 
 

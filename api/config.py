@@ -70,6 +70,10 @@ class Settings:
     runaway_min_passengers: int = field(
         default=20, metadata={"doc": "Passengers a flight (or manifest) needs before the runaway flag applies."}
     )
+    journey_hours_after_arrival: int = field(
+        default=24,
+        metadata={"doc": "Hours after scheduled arrival a combined journey profile is kept (Redis TTL), then gone."},
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level of the service's JSON logs."})
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
     port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})

@@ -115,7 +115,13 @@ def evaluate_passengers(
     passengers: Sequence[SubmittedPassenger],
     at: dt.datetime | None,
     actor: Actor,
+    share: bool = True,
 ) -> dict[str, Any]:
+    """Evaluate, record decisions and hits; the results show what the sharing policy lets ``actor`` see.
+
+    ``share=False`` returns every match (for callers that store the result and apply the
+    policy when it is read, as journey profiles do).
+    """
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
     when = (at or now).astimezone(dt.UTC)
@@ -155,7 +161,7 @@ def evaluate_passengers(
         assert outcome is not None
         matches, score, from_cache = outcome["matches"], outcome["score"], n not in missed
         decision_id = str(uuid.uuid4())
-        visible, hidden = shared_view(policy, actor, matches)
+        visible, hidden = shared_view(policy, actor, matches) if share else (matches, 0)
         results.append(
             {
                 "decision_id": decision_id,

@@ -58,6 +58,8 @@ def targets(api, services):
         "hit_id": hit["id"],
         "viewer": "mpi",
         "owner": "customs",
+        "journey_key": "j-" + "0" * 32,
+        "agency": "customs",
     }
 
 
@@ -101,7 +103,7 @@ def test_matrix(app, api, services, targets):
         if not rule.rule.startswith("/v1"):
             continue
         policy = app.view_functions[rule.endpoint].policy
-        has_target = bool({"rule_id", "decision_id", "entry_id"} & set(rule.arguments))
+        has_target = bool({"rule_id", "decision_id", "entry_id", "agency"} & set(rule.arguments))
         anonymous = api.call(method, _url(rule, targets, services), json={})
         assert anonymous.status_code == 401, (rule.rule, method)
         assert anonymous.json["code"] == "unauthenticated"
