@@ -1,0 +1,214 @@
+"""Information used once, outcomes shared: journey profiles and the sharing policy on every endpoint.
+
+A passenger matches one customs rule and one MPI rule. Each endpoint that returns
+passenger data is read by each agency: it must show exactly what the sharing policy
+allows, under the default policy and after a grant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api.services.journeys import journey_key
+from tests.api.conftest import live_rule, passenger, rule
+
+MPI_RULE = rule(
+    "MPI-0500",
+    title="Fruit declared from a fruit fly country",
+    weight=60,
+    action="inspect",
+    when={"field": "declarations.food", "eq": True},
+)
+KEY = journey_key("LA801", "2026-12-01", "COL", "AB123456")
+# Every endpoint that returns passenger data or matches, and how to read it.
+PASSENGER_DATA = (
+    "POST /v1/evaluations",
+    "POST /v1/manifests/paxlst",
+    "GET /v1/decisions/<decision_id>",
+    "GET /v1/decisions/<decision_id>/replay",
+    "GET /v1/flights/<flight>/<day>/priority",
+    "GET /v1/hits",
+    "GET /v1/hits/<hit_id>",
+    "POST /v1/hits/<hit_id>/disposition",
+    "PUT /v1/journeys/<journey_key>/contributions/<agency>",
+    "GET /v1/journeys/<journey_key>",
+    "POST /v1/rules/<rule_id>/versions/<int:number>/backtest",
+    "GET /v1/watchlist",
+    "GET /v1/watchlist/<entry_id>",
+    "POST /v1/watchlist",
+    "PUT /v1/watchlist/<entry_id>",
+)
+# Endpoints that return no passenger data at all (rules, keys, audit, health, ...).
+NO_PASSENGER_DATA = (
+    "GET /v1/rules",
+    "POST /v1/rules",
+    "GET /v1/rules/<rule_id>",
+    "GET /v1/rules/<rule_id>/history",
+    "POST /v1/rules/<rule_id>/versions",
+    "GET /v1/rules/<rule_id>/versions/<int:number>",
+    "GET /v1/rules/<rule_id>/diff",
+    "POST /v1/rules/<rule_id>/versions/<int:number>/submit",
+    "POST /v1/rules/<rule_id>/versions/<int:number>/approve",
+    "POST /v1/rules/<rule_id>/versions/<int:number>/activate",
+    "POST /v1/rules/<rule_id>/retire",
+    "POST /v1/rules/<rule_id>/rollback",
+    "GET /v1/rules/<rule_id>/stats",
+    "GET /v1/rulesets/current",
+    "GET /v1/flights",
+    "GET /v1/audit",
+    "GET /v1/audit/verify",
+    "GET /v1/keys",
+    "POST /v1/keys",
+    "DELETE /v1/keys/<key_id>",
+    "GET /v1/sharing",
+    "PUT /v1/sharing/<viewer>/<owner>",
+    "GET /v1/watchlist/status",
+    "DELETE /v1/watchlist/<entry_id>",
+    "POST /v1/watchlist/import",
+)
+
+
+def test_every_endpoint_is_classified_for_passenger_data(app):
+    routes = {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/v1")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == set(PASSENGER_DATA) | set(NO_PASSENGER_DATA)
+
+
+def customs_part() -> dict[str, Any]:
+    return passenger(passenger_id="CUS-P1", declarations={"cash_over_threshold": False})
+
+
+def mpi_part() -> dict[str, Any]:
+    part = passenger(passenger_id="MPI-P1", declarations={"food": True}, booking=None)
+    part["history"] = {"prior_biosecurity_infringements": 2}
+    return part
+
+
+@pytest.fixture
+def journey(api):
+    live_rule(api)
+    live_rule(api, MPI_RULE, officer="mpi_officer", approver="mpi_approver")
+    first = api.call(
+        "PUT", f"/v1/journeys/{KEY}/contributions/customs", "customs_system", json={"passenger": customs_part()}
+    )
+    assert first.status_code == 200, first.json
+    second = api.call("PUT", f"/v1/journeys/{KEY}/contributions/mpi", "mpi_system", json={"passenger": mpi_part()})
+    assert second.status_code == 200, second.json
+    return second.json
+
+
+def rule_ids(body: Any) -> set[str]:
+    """Every rule id anywhere in a response."""
+    found: set[str] = set()
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key == "rule_id" and isinstance(value, str):
+                found.add(value)
+            found |= rule_ids(value)
+    elif isinstance(body, list):
+        for item in body:
+            found |= rule_ids(item)
+    return found
+
+
+def test_two_agencies_contribute_and_the_passenger_is_evaluated_once_per_change(api, services, journey):
+    assert journey["evaluated"] is True
+    assert journey["contributed_by"] == ["customs", "mpi"]
+    decisions = services.store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))
+    assert len(decisions) == 1  # the same passenger journey: one profile
+    # Evaluated against both agencies' rules at once: the combined score has both weights.
+    assert journey["score"] == pytest.approx(100 * (1 - 0.6 * 0.4), abs=0.05)
+    # The same part again changes nothing and evaluates nothing.
+    again = api.call("PUT", f"/v1/journeys/{KEY}/contributions/mpi", "mpi_system", json={"passenger": mpi_part()})
+    assert again.json["evaluated"] is False
+    assert again.json["decision_id"] == journey["decision_id"]
+    changed = mpi_part()
+    changed["declarations"]["food"] = False
+    third = api.call("PUT", f"/v1/journeys/{KEY}/contributions/mpi", "mpi_system", json={"passenger": changed}).json
+    assert third["evaluated"] is True and third["decision_id"] != journey["decision_id"]
+    assert third["matches"] == [] and third["other_agency_matches"] == 1  # MPI's rule no longer matches
+
+
+def test_a_contribution_for_another_journey_or_agency_is_refused(api, journey):
+    other = customs_part()
+    other["document"]["number"] = "ZZ999999"
+    wrong = api.call("PUT", f"/v1/journeys/{KEY}/contributions/customs", "customs_system", json={"passenger": other})
+    assert (wrong.status_code, wrong.json["code"]) == (422, "journey_mismatch")
+    foreign = api.call("PUT", f"/v1/journeys/{KEY}/contributions/mpi", "customs_system", json={"passenger": mpi_part()})
+    assert (foreign.status_code, foreign.json["code"]) == (403, "agency_forbidden")
+    assert api.get(f"/v1/journeys/j-{'1' * 32}", "customs_system").status_code == 404
+
+
+def _reads(api, services, who: str) -> dict[str, Any]:
+    """Every passenger-data read ``who`` can make about the journey's passenger."""
+    decision_id = services.store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))[0].id
+    hits = api.get("/v1/hits", who).json if who.endswith(("officer", "approver")) else {"hits": []}
+    system = who.replace("officer", "system")
+    reads = {
+        "journey": api.get(f"/v1/journeys/{KEY}", who).json,
+        "evaluation": api.post(
+            "/v1/evaluations", system, json={"passenger": passenger(declarations={"food": True})}
+        ).json,
+        "hits": hits,
+        "priority": api.get("/v1/flights/LA801/2026-12-01/priority", who).json,
+    }
+    decision = api.get(f"/v1/decisions/{decision_id}", system)
+    if decision.status_code == 200:
+        reads["decision"] = decision.json
+        reads["replay"] = api.get(f"/v1/decisions/{decision_id}/replay", system).json
+    for hit in services.hits.hits(None):
+        response = api.get(f"/v1/hits/{hit['id']}", who)
+        reads[f"hit {hit['rule_id']}"] = response.json if response.status_code == 200 else {}
+    return reads
+
+
+@pytest.mark.parametrize(("who", "agency"), [("customs_officer", "customs"), ("mpi_officer", "mpi")])
+def test_by_default_each_agency_sees_only_its_own_matches_and_contributions(api, services, journey, who, agency):
+    own = {"customs": "CUS-0500", "mpi": "MPI-0500"}[agency]
+    reads = _reads(api, services, who)
+    for name, body in reads.items():
+        assert rule_ids(body) <= {own}, (name, body)
+    profile = reads["journey"]["profile"]
+    if agency == "customs":
+        assert "history" not in profile and "food" not in profile.get("declarations", {})
+        assert profile["booking"]["payment_method"] == "cash"
+    else:
+        assert "booking" not in profile and "cash_over_threshold" not in profile.get("declarations", {})
+        assert profile["history"] == {"prior_biosecurity_infringements": 2}
+    # The combined score is shared with every agency.
+    assert reads["journey"]["score"] == journey["score"]
+    assert reads["journey"]["other_agency_matches"] == 1
+
+
+def test_a_grant_shares_exactly_what_it_names_and_is_audited(api, services, journey):
+    granted = api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["matches"]})
+    assert granted.status_code == 200, granted.json
+    assert {"viewer": "mpi", "owner": "customs", "what": "matches"} in granted.json["grants"]
+    mpi = _reads(api, services, "mpi_officer")
+    assert rule_ids(mpi["journey"]) == {"CUS-0500", "MPI-0500"}
+    assert "CUS-0500" in rule_ids(mpi["hits"]) and "CUS-0500" in rule_ids(mpi["priority"])
+    assert "booking" not in mpi["journey"]["profile"]  # matches shared, contributed fields not
+    customs = _reads(api, services, "customs_officer")
+    for name, body in customs.items():
+        assert rule_ids(body) <= {"CUS-0500"}, (name, body)  # a grant is one way
+    api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["contributions"]})
+    assert api.get(f"/v1/journeys/{KEY}", "mpi_officer").json["profile"]["booking"]["payment_method"] == "cash"
+    assert rule_ids(api.get(f"/v1/journeys/{KEY}", "mpi_officer").json) == {"MPI-0500"}
+    actions = [e["action"] for e in services.audit.entries(object_id="mpi<-customs")]
+    assert actions == ["sharing.set", "sharing.set"]
+    refused = api.call("PUT", "/v1/sharing/mpi/customs", "customs_officer", json={"share": ["matches"]})
+    assert refused.status_code == 403
+    bad = api.call("PUT", "/v1/sharing/mpi/mpi", "admin", json={"share": ["matches"]})
+    assert (bad.status_code, bad.json["code"]) == (422, "invalid_grant")
+
+
+def test_auditors_see_every_agency(api, services, journey):
+    body = api.get(f"/v1/journeys/{KEY}", "auditor").json
+    assert rule_ids(body) == {"CUS-0500", "MPI-0500"}
+    assert {"booking", "history"} <= set(body["profile"])
