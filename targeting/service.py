@@ -31,7 +31,19 @@ def add_commands(commands: Any, rules: Any) -> None:
     seed = commands.add_parser("seed", help="demo data: the agencies' rule packs and the demo keys")
     seed.add_argument("--rules", default="rules", help="rule packs to import (default: ./rules)")
     seed.add_argument("--accounts", default="seeds/accounts.yaml", help="demo keys (default: ./seeds/accounts.yaml)")
+    seed.add_argument(
+        "--watchlist", default="seeds/watchlist.csv", help="demo joint watchlist (default: ./seeds/watchlist.csv)"
+    )
     seed.set_defaults(handler=_seed)
+
+    watchlist = commands.add_parser("watchlist", help="the joint watchlist").add_subparsers(title="watchlist commands")
+    load = watchlist.add_parser(
+        "import", help="import a CSV of entries: every bad row reported by line and column; nothing imported if any"
+    )
+    load.add_argument("path", metavar="CSV")
+    load.add_argument("--skip-bad-rows", action="store_true", help="import the good rows and report the bad ones")
+    load.add_argument("--quiet", action="store_true", help="no progress bar")
+    load.set_defaults(handler=_watchlist_import)
 
     importer = rules.add_parser("import", help="load packs as approved, active rule versions (bootstrapping)")
     importer.add_argument("paths", nargs="+", metavar="PATH")
@@ -125,9 +137,48 @@ def _seed(args: argparse.Namespace) -> int:
                 secret=account["secret"],
                 key_id=account["id"],
             )
+    if args.watchlist and _watchlist_import(argparse.Namespace(path=args.watchlist, skip_bad_rows=False, quiet=True)):
+        return 1
     print("demo keys (seeds/accounts.yaml; for demos only):")
     for account in accounts["keys"]:
         print(f"  {account['name']:<32} {','.join(account['roles']):<9} tgt_{account['id']}_{account['secret']}")
+    return 0
+
+
+def _watchlist_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from api.services.interfaces import ServiceError
+    from engine.watchlist import parse_csv
+
+    try:
+        text = Path(args.path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.path}: cannot read: {exc}", file=sys.stderr)
+        return 1
+    entries, problems = parse_csv(text)
+    for problem in problems:
+        print(f"{args.path}: {problem}", file=sys.stderr)
+    if problems and not args.skip_bad_rows:
+        print(f"{len(problems)} problems; nothing imported (--skip-bad-rows imports the good rows)", file=sys.stderr)
+        return 1
+    services = _services()
+    with tqdm(total=len(entries), unit="entry", disable=args.quiet or None, file=sys.stderr) as bar:
+        try:
+            summary = services.watchlist_store.import_entries(
+                entries,
+                _operator(),
+                Path(args.path).name,
+                skipped_rows=len({p.line for p in problems}),
+                progress=bar.update,
+            )
+        except ServiceError as exc:
+            print(f"{exc.code}: {exc.message}", file=sys.stderr)
+            return 1
+    print(
+        f"watchlist: {summary['created']} created, {summary['updated']} updated, "
+        f"{summary['skipped_rows']} bad rows skipped"
+    )
     return 0
 
 
