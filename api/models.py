@@ -212,3 +212,14 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class JourneyPartRow(Base):
+    """One agency's part of a journey profile, for running without Redis (where it lives otherwise)."""
+
+    __tablename__ = "journey_parts"
+
+    journey_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    part: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

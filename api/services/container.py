@@ -15,7 +15,7 @@ from api.services.audit import SqlAuditLog
 from api.services.cache import MemoryCache, RedisCache
 from api.services.hits import SqlHitStore
 from api.services.interfaces import Cache
-from api.services.journeys import MemoryJourneys, RedisJourneys
+from api.services.journeys import RedisJourneys, SqlJourneys
 from api.services.sharing import SqlSharingStore
 from api.services.store import SqlStore
 from api.services.watchlists import SqlWatchlistStore
@@ -37,7 +37,7 @@ class Services:
     watchlists: WatchlistManager
     hits: SqlHitStore
     sharing: SqlSharingStore
-    journeys: RedisJourneys | MemoryJourneys
+    journeys: RedisJourneys | SqlJourneys
 
     @classmethod
     def build(cls, settings: Settings, hasher: PasswordHasher | None = None) -> Services:
@@ -69,7 +69,7 @@ class Services:
             ),
             hits=SqlHitStore(sessions, audit),
             sharing=SqlSharingStore(sessions, audit),
-            journeys=RedisJourneys(settings.redis_url) if settings.redis_url else MemoryJourneys(),
+            journeys=RedisJourneys(settings.redis_url) if settings.redis_url else SqlJourneys(sessions),
         )
 
 

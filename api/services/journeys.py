@@ -8,15 +8,20 @@ error (503): a contribution is data an agency expects to be kept.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import threading
-import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import redis
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import InterfaceError as SqlInterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.models import JourneyPartRow
 from api.services.interfaces import Unavailable
 
 PREFIX = "tgt:journey:v1:"
@@ -57,32 +62,51 @@ class RedisJourneys:
         return {name.decode(): json.loads(value) for name, value in found.items()}
 
 
-class MemoryJourneys:
-    """The same in one process, for running without Redis."""
+class SqlJourneys:
+    """The same in the relational store, for running without Redis: every worker process sees
+    every part (an in-process store would split a journey between gunicorn workers)."""
 
-    def __init__(self, max_journeys: int = 100_000) -> None:
-        self._journeys: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._max = max_journeys
-        self._lock = threading.Lock()
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except (OperationalError, SqlInterfaceError) as exc:
+            raise Unavailable("the journey store is unavailable; try again", "journeys_unavailable") from exc
 
     def put(self, key: str, agency: str, contribution: Mapping[str, Any], ttl_seconds: int) -> dict[str, Any]:
-        now = time.monotonic()
-        with self._lock:
-            parts = self._live(key, now)
-            parts[agency] = json.loads(json.dumps(contribution))
-            self._journeys[key] = (now + ttl_seconds, parts)
-            if len(self._journeys) > self._max:
-                oldest = min(self._journeys, key=lambda name: self._journeys[name][0])
-                del self._journeys[oldest]
-            return dict(parts)
+        now = dt.datetime.now(dt.UTC)
+        with self._session() as session:
+            session.execute(delete(JourneyPartRow).where(JourneyPartRow.expires_at <= now))
+            session.execute(
+                delete(JourneyPartRow).where(JourneyPartRow.journey_key == key, JourneyPartRow.agency == agency)
+            )
+            session.add(
+                JourneyPartRow(
+                    journey_key=key,
+                    agency=agency,
+                    part=json.loads(json.dumps(contribution)),
+                    expires_at=now + dt.timedelta(seconds=ttl_seconds),
+                )
+            )
+            # Like Redis EXPIRE on the hash: the whole journey lives as long as its newest part says.
+            session.execute(
+                update(JourneyPartRow)
+                .where(JourneyPartRow.journey_key == key)
+                .values(expires_at=now + dt.timedelta(seconds=ttl_seconds))
+            )
+            return self._parts(session, key, now)
 
     def get(self, key: str) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._live(key, time.monotonic()))
+        with self._session() as session:
+            return self._parts(session, key, dt.datetime.now(dt.UTC))
 
-    def _live(self, key: str, now: float) -> dict[str, Any]:
-        found = self._journeys.get(key)
-        if found is None or found[0] <= now:
-            self._journeys.pop(key, None)
-            return {}
-        return found[1]
+    @staticmethod
+    def _parts(session: Session, key: str, now: dt.datetime) -> dict[str, Any]:
+        rows = session.execute(
+            select(JourneyPartRow).where(JourneyPartRow.journey_key == key, JourneyPartRow.expires_at > now)
+        ).scalars()
+        return {row.agency: row.part for row in rows}

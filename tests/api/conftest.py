@@ -26,6 +26,7 @@ from api.models import (
     AuditRow,
     DecisionRow,
     HitRow,
+    JourneyPartRow,
     RuleRow,
     RulesetRow,
     RuleVersionRow,
@@ -97,6 +98,7 @@ def _reset(engine: Any) -> None:
     with engine.begin() as connection:
         for table in (
             HitRow,
+            JourneyPartRow,
             DecisionRow,
             RulesetRow,
             RuleVersionRow,

@@ -212,3 +212,17 @@ def test_auditors_see_every_agency(api, services, journey):
     body = api.get(f"/v1/journeys/{KEY}", "auditor").json
     assert rule_ids(body) == {"CUS-0500", "MPI-0500"}
     assert {"booking", "history"} <= set(body["profile"])
+
+
+def test_without_redis_journey_parts_live_in_the_database_for_every_worker(services):
+    from api.db import make_sessions
+    from api.services.journeys import SqlJourneys
+
+    one, other = SqlJourneys(make_sessions(services.engine)), SqlJourneys(make_sessions(services.engine))
+    one.put(KEY, "customs", {"at": "1", "passenger": {"a": 1}}, 3600)
+    assert other.put(KEY, "mpi", {"at": "2", "passenger": {"b": 2}}, 3600) == {
+        "customs": {"at": "1", "passenger": {"a": 1}},
+        "mpi": {"at": "2", "passenger": {"b": 2}},
+    }
+    one.put(KEY, "mpi", {"at": "3", "passenger": {"b": 3}}, 0)  # expired at once, like the whole journey
+    assert other.get(KEY) == {}
