@@ -17,12 +17,21 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SqlInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import ApiKeyRow, AuditHeadRow, DecisionRow, RuleRow, RulesetRow, RuleVersionRow, utcnow
+from api.models import (
+    ApiKeyRow,
+    AuditHeadRow,
+    DecisionRow,
+    JourneyPartRow,
+    RuleRow,
+    RulesetRow,
+    RuleVersionRow,
+    utcnow,
+)
 from api.services.audit import canonical_hash
 from api.services.hits import add_hits
 from api.services.interfaces import (
@@ -572,6 +581,8 @@ class SqlStore:
                 .values(record=None)
             )
             count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            # Journey profiles kept in the database (no Redis) go once their own expiry passes.
+            expired = session.execute(delete(JourneyPartRow).where(JourneyPartRow.expires_at <= utcnow()))
             self._audit.append(
                 session,
                 AuditEntry(
@@ -582,7 +593,11 @@ class SqlStore:
                     "records",
                     None,
                     None,
-                    {"before": before.isoformat(), "purged": count},
+                    {
+                        "before": before.isoformat(),
+                        "purged": count,
+                        "journey_parts_expired": int(expired.rowcount or 0),  # type: ignore[attr-defined]
+                    },
                 ),
             )
             return count
