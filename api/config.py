@@ -38,6 +38,16 @@ class Settings:
             )
         },
     )
+    console_secret_key: str = field(
+        default="",
+        metadata={
+            "doc": (
+                "Key that signs the web console's session cookie (which holds the signed-in API key); "
+                "unset: one generated once into INSTANCE_PATH/console.key (set it in production, "
+                "the same on every host)."
+            )
+        },
+    )
     record_retention_days: int = field(
         default=30,
         metadata={"doc": "Days a decision keeps the passenger record it was made on (for replay), then purged."},
@@ -119,6 +129,17 @@ class Settings:
         if self.identity_hash_key:
             return self.identity_hash_key.encode()
         path = Path(self.instance_path) / "identity.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def resolved_console_secret_key(self) -> bytes:
+        """The console's session signing key; on the embedded default, one generated once into the instance folder."""
+        if self.console_secret_key:
+            return self.console_secret_key.encode()
+        path = Path(self.instance_path) / "console.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(32))

@@ -29,6 +29,7 @@ class DecisionRecorder:
         self._store = store
         self._pending: deque[DecisionRecord] = deque()
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one writer of the queue at a time: a batch is written once
         self._wake = threading.Event()
         self._retry_seconds = retry_seconds
         self._thread: threading.Thread | None = None
@@ -58,19 +59,20 @@ class DecisionRecorder:
 
     def flush(self) -> bool:
         """Write queued decisions; True when none are left."""
-        with self._lock:
-            batch = list(self._pending)
-        if not batch:
-            return True
-        try:
-            self._store.record_decisions(batch)
-        except Unavailable:
-            return False
-        with self._lock:
-            for _ in batch:
-                self._pending.popleft()
-            PENDING.set(len(self._pending))
-        return not self._pending
+        with self._flushing:
+            with self._lock:
+                batch = list(self._pending)
+            if not batch:
+                return True
+            try:
+                self._store.record_decisions(batch)
+            except Unavailable:
+                return False
+            with self._lock:
+                for _ in batch:
+                    self._pending.popleft()
+                PENDING.set(len(self._pending))
+            return not self._pending
 
     def _start(self) -> None:
         if self._thread is None:

@@ -30,6 +30,11 @@ STATUSES = (*OPEN, *DISPOSITIONS)
 _ALLOWED = {"new": {"in_review", *DISPOSITIONS}, "in_review": set(DISPOSITIONS)}
 
 
+def upsert(session: Session) -> Any:
+    """The dialect's ``insert`` that knows ``ON CONFLICT`` (both stores have one)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def add_hits(session: Session, decisions: Sequence[DecisionRecord]) -> None:
     """Insert a hit for each match not already a hit on that passenger's journey (inside the caller's transaction)."""
     rows = [
@@ -55,9 +60,7 @@ def add_hits(session: Session, decisions: Sequence[DecisionRecord]) -> None:
     ]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = builder(HitRow).on_conflict_do_nothing(
+    statement = upsert(session)(HitRow).on_conflict_do_nothing(
         index_elements=["identity_hash", "flight", "flight_date", "rule_id"]
     )
     session.execute(statement, rows)

@@ -7,6 +7,7 @@ audited. Auditors read everything (their work is to review all decisions).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,11 +46,19 @@ class SharingPolicy:
 
 
 class SqlSharingStore:
-    """Implements ``SharingStore``."""
+    """Implements ``SharingStore``.
+
+    The policy is read on every evaluation, so each process keeps it for ``MAX_AGE_SECONDS``;
+    when the store is unreachable it keeps answering with the last policy it read (or, never
+    having read one, with no grants: the strictest policy), so evaluation goes on.
+    """
+
+    MAX_AGE_SECONDS = 1.0
 
     def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
         self._sessions = sessions
         self._audit = audit
+        self._cached: tuple[float, SharingPolicy] | None = None
 
     @contextmanager
     def _session(self, writing: bool) -> Iterator[Session]:
@@ -60,9 +69,19 @@ class SqlSharingStore:
             raise Unavailable("the store is unavailable; try again") from exc
 
     def policy(self) -> SharingPolicy:
-        with self._session(False) as session:
-            rows = session.execute(select(SharingGrantRow.viewer, SharingGrantRow.owner, SharingGrantRow.what)).all()
-            return SharingPolicy(frozenset((v, o, w) for v, o, w in rows))
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < self.MAX_AGE_SECONDS:
+            return self._cached[1]
+        try:
+            with self._session(False) as session:
+                rows = session.execute(
+                    select(SharingGrantRow.viewer, SharingGrantRow.owner, SharingGrantRow.what)
+                ).all()
+        except Unavailable:
+            return self._cached[1] if self._cached is not None else SharingPolicy(frozenset())
+        policy = SharingPolicy(frozenset((v, o, w) for v, o, w in rows))
+        self._cached = (now, policy)
+        return policy
 
     def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> SharingPolicy:
         """Make ``viewer``'s grants from ``owner`` exactly ``kinds`` (empty: revoke them all)."""
@@ -89,6 +108,7 @@ class SqlSharingStore:
             )
             for what in sorted(wanted):
                 session.add(SharingGrantRow(viewer=viewer, owner=owner, what=what, granted_by=actor.name))
+            self._cached = None
             session.flush()
             self._audit.append(
                 session,
@@ -103,4 +123,5 @@ class SqlSharingStore:
                     {"before": before, "after": sorted(wanted)},
                 ),
             )
+        self._cached = None
         return self.policy()

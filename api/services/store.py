@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SqlInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +33,7 @@ from api.models import (
     utcnow,
 )
 from api.services.audit import canonical_hash
-from api.services.hits import add_hits
+from api.services.hits import add_hits, upsert
 from api.services.interfaces import (
     ActiveRule,
     Actor,
@@ -119,7 +119,7 @@ class SqlStore:
         self._sessions = sessions
         self._audit = audit
         self._hasher = hasher or PasswordHasher()
-        self._verified: dict[str, tuple[str, float]] = {}
+        self._verified: dict[str, tuple[str, float, Actor]] = {}
         self._verified_lock = threading.Lock()
 
     @contextmanager
@@ -501,7 +501,9 @@ class SqlStore:
         ]
         if rows:
             with self.transaction() as session:
-                session.execute(insert(DecisionRow), rows)
+                # Idempotent: a batch whose commit reached the database but whose answer was lost
+                # in an outage is sent again by the retry queue, and must not fail or double up.
+                session.execute(upsert(session)(DecisionRow).on_conflict_do_nothing(index_elements=["id"]), rows)
                 add_hits(session, decisions)
 
     def decision(self, decision_id: str) -> DecisionRecord:
@@ -676,28 +678,47 @@ class SqlStore:
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
                 self._audit.append(session, AuditEntry(actor.label, row.agency, "key.revoke", "api_key", key_id))
-            return self._key_view(row)
+        with self._verified_lock:
+            self._verified = {digest: kept for digest, kept in self._verified.items() if kept[0] != key_id}
+        return self._key_view(row)
 
     def authenticate(self, presented: str) -> Actor | None:
-        """The actor for a presented key, or None. Revocation and expiry are checked on every call."""
+        """The actor for a presented key, or None. Revocation and expiry are checked on every call.
+
+        While the store is unreachable, a key verified in the last few minutes is still
+        accepted (no key can be revoked then either), so agency systems keep evaluating on
+        the loaded ruleset through a database outage; any other key gets the 503.
+        """
         if not presented.startswith(KEY_PREFIX) or presented.count("_") < 2 or len(presented) > 200:
             return None
         key_id = presented[len(KEY_PREFIX) :].split("_", 1)[0]
-        with self.reading() as session:
-            row = session.get(ApiKeyRow, key_id)
-            if row is None or row.revoked_at is not None:
-                return None
-            expires = _utc(row.expires_at)
-            if expires is not None and expires <= utcnow():
-                return None
-            if not self._secret_matches(row, presented):
-                return None
-            return Actor(row.id, row.name, row.agency, frozenset(row.roles.split(",")))
+        digest = hashlib.sha256(presented.encode()).hexdigest()
+        try:
+            with self.reading() as session:
+                row = session.get(ApiKeyRow, key_id)
+                if row is None or row.revoked_at is not None:
+                    self._forget(digest)
+                    return None
+                expires = _utc(row.expires_at)
+                if expires is not None and expires <= utcnow():
+                    self._forget(digest)
+                    return None
+                actor = Actor(row.id, row.name, row.agency, frozenset(row.roles.split(",")))
+                return actor if self._secret_matches(row, presented, digest, actor) else None
+        except Unavailable:
+            with self._verified_lock:
+                remembered = self._verified.get(digest)
+            if remembered is not None and remembered[1] > time.monotonic():
+                return remembered[2]
+            raise
 
-    def _secret_matches(self, row: ApiKeyRow, presented: str) -> bool:
+    def _forget(self, digest: str) -> None:
+        with self._verified_lock:
+            self._verified.pop(digest, None)
+
+    def _secret_matches(self, row: ApiKeyRow, presented: str, digest: str, actor: Actor) -> bool:
         # argon2 is deliberately slow; a verified key is remembered (by digest, briefly) so
         # each request does not pay for it. Revocation is still checked above every time.
-        digest = hashlib.sha256(presented.encode()).hexdigest()
         now = time.monotonic()
         with self._verified_lock:
             remembered = self._verified.get(digest)
@@ -710,7 +731,7 @@ class SqlStore:
         with self._verified_lock:
             if len(self._verified) > 10_000:
                 self._verified.clear()
-            self._verified[digest] = (row.id, now + 300)
+            self._verified[digest] = (row.id, now + 300, actor)
         return True
 
     def record_failed_authentication(self, key_id: str, reason: str) -> None:
