@@ -20,7 +20,6 @@ import pytest
 from tests.api.conftest import REDIS_URL, _reset, passenger, rule
 from tests.api.test_rollout import _free_port, _request
 
-
 GUNICORN = (sys.executable, "-m", "gunicorn", "--workers", "2", "--config", "python:api.gunicorn_conf", "api.wsgi:app")
 
 
