@@ -226,3 +226,18 @@ def test_without_redis_journey_parts_live_in_the_database_for_every_worker(servi
     }
     one.put(KEY, "mpi", {"at": "3", "passenger": {"b": 3}}, 0)  # expired at once, like the whole journey
     assert other.get(KEY) == {}
+
+
+def test_a_paxlst_manifest_shows_each_agency_only_its_matches(api):
+    from tests.api.test_paxlst_api import DATA
+
+    exists = {"field": "document.issuing_country", "exists": True}
+    live_rule(api, rule("CUS-0501", when=exists))
+    live_rule(api, rule("MPI-0501", when=exists), officer="mpi_officer", approver="mpi_approver")
+    text = (DATA / "nz5_passengers_d05b.edi").read_text().encode()
+    for who, own in (("customs_system", "CUS-0501"), ("mpi_system", "MPI-0501")):
+        body = api.post("/v1/manifests/paxlst", who, data=text, content_type="application/edifact").json
+        assert rule_ids(body) == {own}
+        # Both rules test the same thing: each passenger matches both or neither, and sees one.
+        assert all(result["other_agency_matches"] == len(result["matches"]) for result in body["results"])
+        assert any(result["matches"] for result in body["results"])
