@@ -458,6 +458,7 @@ class HitQuerySchema(Schema):
         validate=validate.OneOf(["new", "in_review", "referred", "cleared", "false_match", "offence_found"])
     )
     rule_id = fields.String(validate=validate.Length(min=1, max=32))
+    passenger_id = fields.String(validate=validate.Length(min=1, max=64))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
 

@@ -111,6 +111,7 @@ class SqlHitStore:
         day: dt.date | None = None,
         status: str | None = None,
         rule_id: str | None = None,
+        passenger_ref: str | None = None,
         limit: int = 200,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
@@ -126,6 +127,8 @@ class SqlHitStore:
             query = query.where(HitRow.status == status)
         if rule_id is not None:
             query = query.where(HitRow.rule_id == rule_id)
+        if passenger_ref is not None:
+            query = query.where(HitRow.passenger_ref == passenger_ref)
         with self._session(False) as session:
             return [hit_view(row) for row in session.execute(query.limit(limit).offset(offset)).scalars()]
 

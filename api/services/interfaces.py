@@ -270,6 +270,7 @@ class HitStore(Protocol):
         day: dt.date | None = None,
         status: str | None = None,
         rule_id: str | None = None,
+        passenger_ref: str | None = None,
         limit: int = 200,
         offset: int = 0,
     ) -> list[dict[str, Any]]: ...

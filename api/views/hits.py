@@ -45,6 +45,7 @@ def list_hits(query: dict[str, Any]) -> dict[str, Any]:
             day=query.get("date"),
             status=query.get("status"),
             rule_id=query.get("rule_id"),
+            passenger_ref=query.get("passenger_id"),
             limit=query["limit"],
             offset=query["offset"],
         )

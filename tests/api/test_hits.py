@@ -27,6 +27,9 @@ def test_each_match_is_one_hit_per_journey_worked_to_a_disposition(api, services
     api.post("/v1/evaluations", "customs_system", json={"passenger": traveller})  # resubmitted: same hit
     hits = api.get("/v1/hits?flight=LA801&date=2026-12-01", "customs_officer").json["hits"]
     assert len(hits) == 1
+    mine = api.get(f"/v1/hits?passenger_id={traveller['passenger_id']}", "customs_officer").json["hits"]
+    assert mine == hits
+    assert api.get("/v1/hits?passenger_id=nobody", "customs_officer").json["hits"] == []
     hit = hits[0]
     assert (hit["rule_id"], hit["rule_version"], hit["status"]) == ("CUS-0500", 1, "new")
     assert hit["why"][0]["field"] == "booking.payment_method"
