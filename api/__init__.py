@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 class TargetingApi(Api):  # type: ignore[misc]
     """flask-smorest with this service's error shape (``api.errors``)."""
 
+    def __init__(self, app: Flask) -> None:
+        from api.errors import ErrorSchema
+
+        # What /openapi.json documents for every error response (flask-smorest's own shape is another).
+        self.ERROR_SCHEMA = ErrorSchema
+        super().__init__(app)
+
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
         from api.errors import http_exception_body
 
@@ -29,7 +36,7 @@ class TargetingApi(Api):  # type: ignore[misc]
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
-    from api import errors, logging
+    from api import console, errors, logging, ratelimit
     from api.services.container import Services
     from api.views import admin, evaluations, flights, health, hits, journeys, manifests, rules, watchlist
 
@@ -65,7 +72,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ):
         api.register_blueprint(blueprint)
     errors.register(app)
+    ratelimit.register(app, settings)
     _serve_docs_assets(app)
+    console.register(app, settings)
 
     @app.after_request
     def _served_by(response: Any) -> Any:

@@ -10,14 +10,15 @@ authenticated and authorised before the request body is even read.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from api import metrics
-from api.services.interfaces import Actor, Forbidden, ServiceError
+from api import inputs, metrics
+from api.services.interfaces import Actor, AuditEntry, Forbidden, ServiceError, Unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,10 +72,12 @@ def requires(*roles: str, own_agency: bool = False, auditors_cross_agency: bool 
                 raise Forbidden(f"this needs one of the roles {', '.join(sorted(policy.roles))}", "role_forbidden")
             g.actor = actor
             g.policy = policy
+            inputs.check_path(kwargs)
             if policy.own_agency:
                 for name, resolve in TARGET_AGENCY.items():
                     if name in kwargs:
                         ensure_agency(resolve(kwargs[name]))
+            inputs.check_query_and_body()
             return view(*args, **kwargs)
 
         guarded.policy = policy  # type: ignore[attr-defined]
@@ -101,14 +104,35 @@ def authenticate() -> Actor:
     presented = _presented_key()
     if not presented:
         metrics.AUTH_FAILURES.inc()
+        _audit_failure("none", "no API key presented")
         raise Unauthenticated("an API key is required (header X-API-Key or Authorization: Bearer)")
-    actor = services.store.authenticate(presented)
+    # Keys are printable ASCII: anything else is refused unlooked-up (a NUL cannot even be queried for).
+    actor = services.store.authenticate(presented) if presented.isascii() and presented.isprintable() else None
     if actor is None:
         metrics.AUTH_FAILURES.inc()
-        key_id = presented[4:].split("_", 1)[0][:32] if presented.startswith("tgt_") else "malformed"
-        services.store.record_failed_authentication(key_id, "invalid, revoked or expired key")
+        _audit_failure(_claimed_key_id(presented), "invalid, revoked or expired key")
         raise Unauthenticated("the API key is invalid, revoked or expired")
     return actor
+
+
+#: A well-formed key: ``tgt_<key id>_<secret>``.
+_KEY_ID = re.compile(r"tgt_([A-Za-z0-9.-]{1,32})_.")
+
+
+def _claimed_key_id(presented: str) -> str:
+    # Only the id of a well-formed key is recorded: anything else may be (part of) a secret.
+    match = _KEY_ID.match(presented)
+    return match.group(1) if match else "malformed"
+
+
+def _audit_failure(key_id: str, reason: str) -> None:
+    services = current_app.extensions["targeting"]
+    detail = {"reason": reason, "address": request.remote_addr or ""}
+    try:
+        with services.store.transaction() as session:
+            services.audit.append(session, AuditEntry("anonymous", "", "auth.failed", "api_key", key_id, detail=detail))
+    except Unavailable:
+        pass  # the request is refused either way
 
 
 def current_actor() -> Actor:

@@ -54,6 +54,24 @@ class Settings:
     )
     max_manifest_size: int = field(default=1000, metadata={"doc": "Passengers accepted in one evaluation request."})
     max_request_bytes: int = field(default=8 * 1024 * 1024, metadata={"doc": "Largest request body, bytes."})
+    rate_limit: str = field(
+        default="1200/minute",
+        metadata={
+            "doc": (
+                "Requests one API key may make to /v1 (e.g. `1200/minute`, `20/second;1000/hour`); "
+                "past it 429 with Retry-After. Counted in Redis when REDIS_URL is set, shared by every process."
+            )
+        },
+    )
+    auth_failure_limit: str = field(
+        default="20/minute",
+        metadata={
+            "doc": (
+                "Failed authentications (missing, unknown, revoked or expired key) one client address may make; "
+                "past it every /v1 request from that address gets 429 until the window ends."
+            )
+        },
+    )
     ruleset_poll_seconds: float = field(
         default=0.5, metadata={"doc": "How often each process checks the store for a newer ruleset, seconds."}
     )
@@ -141,9 +159,17 @@ class Settings:
             return self.console_secret_key.encode()
         path = Path(self.instance_path) / "console.key"
         if not path.exists():
+            # gunicorn workers start together: the first to link its key wins and every worker reads that one.
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            candidate = path.with_name(f".console.key.{os.getpid()}.{secrets.token_hex(4)}")
+            candidate.write_text(secrets.token_hex(32))
+            candidate.chmod(0o600)
+            try:
+                os.link(candidate, path)
+            except FileExistsError:
+                pass
+            finally:
+                candidate.unlink()
         return path.read_text().strip().encode()
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from api import metrics
@@ -34,6 +35,19 @@ _HTTP_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+class ErrorSchema(Schema):
+    """The error shape, as /openapi.json documents every error response."""
+
+    code = fields.String(required=True, metadata={"description": "Stable code a program can switch on"})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for a person"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Messages by the dotted path of each bad field ('$' for the whole request)"},
+    )
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -37,6 +37,7 @@ RULESET = Gauge(
 ENGINE_RESTARTS = Counter(
     "targeting_engine_worker_restarts_total", "Engine worker processes replaced after a crash or hang"
 )
+RATE_LIMITED = Counter("targeting_rate_limited_total", "Requests refused by a rate limit", ["limit"])
 
 
 def exposition() -> bytes:

@@ -1,15 +1,21 @@
-"""Benchmarks: ``python -m benchmarks [--quick] [--json PATH]``.
+"""Benchmarks: ``python -m benchmarks [--quick] [--skip-memory] [--skip-watchlist] [--skip-http] [--json PATH]``.
 
-Prints a table and writes JSON. Each case is measured side by side in the same run, so
-ratios stay meaningful on a shared, noisy machine. Cases so far:
+Prints a table per case and a summary against the targets, and writes JSON. Each case is
+measured side by side in the same run, so ratios stay meaningful on a shared, noisy machine:
 
 1. in-process evaluation at 100 / 1,000 / 5,000 / 10,000 active rules: this engine vs. a
    naive single durable-rules ruleset holding the same rules (run in a child process with
    a timeout, since it hangs past 511 rules);
-4. activation: compile and load time of a ruleset;
-5. memory: RSS at start and after many evaluations.
+2. memory: RSS at start and after many evaluations (``--skip-memory``: about 1.5 min);
+3. activation: compile and load of 1,000 and 10,000 rules, in this process and into the
+   isolated engine worker as the service does it (``benchmarks.activation``);
+4. watchlist screening at 10,000 and 100,000 entries, passengers per CPU second of one
+   process (``benchmarks.watchlist``; ``--skip-watchlist``: about 30 s);
+5. failed requests while a 10,000-rule ruleset is activated through the API under load, and
+   the time until every gunicorn worker serves it (``benchmarks.activation``; needs the
+   service's dependencies; ``--skip-http``: about 3 min, most of it seeding the store).
 
-HTTP, watchlist and failure-during-activation cases are still to come (see the issue).
+``--quick`` is a smoke run: fewer records, one repeat, 1,000 rules under load.
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing as mp
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import percentile, rss_mb
+from benchmarks.activation import TARGET_ACTIVATION_S, activation_time, activation_under_load
+from benchmarks.measure import machine, percentile, rss_mb
 from benchmarks.synthetic import synthetic_packs, synthetic_records
+from benchmarks.watchlist import run as screening
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
@@ -134,41 +141,149 @@ def _memory(evaluations: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer records and evaluations (a smoke run)")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the 1,000,000-evaluation memory case")
+    parser.add_argument("--skip-watchlist", action="store_true", help="skip watchlist screening")
+    parser.add_argument("--skip-http", action="store_true", help="skip activation under load (gunicorn)")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     args = parser.parse_args()
+    began = time.monotonic()
     records = 2000 if args.quick else 20000
     sizes = (100, 1000, 5000, 10000)
     results: dict[str, Any] = {
-        "machine": f"{platform.node()} {platform.machine()} {platform.python_version()} cpus={mp.cpu_count()}",
+        "machine": machine(),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "in_process": [],
     }
     print(
+        f"in-process evaluation, one core, {records:,} synthetic passengers\n"
         f"{'rules':>6} | {'ours rec/s':>10} | {'p50 us':>7} | {'p99 us':>7} | {'hits':>5} | "
         f"{'compile s':>9} | {'load s':>6} | {'naive rec/s':>11} | naive"
     )
+    # Per-record work grows with the share of passengers that hit, so it is printed with every row.
     for size in sizes:
         ours = _ours(size, records)
         naive = _naive(size, min(records, 5000), timeout=60)
         results["in_process"].append({"rules": size, "ours": ours, "naive": naive})
         print(
             f"{size:>6} | {ours['records_per_s']:>10} | {ours['p50_us']:>7} | {ours['p99_us']:>7} | "
-            f"{ours['hit_share']:>5} | {ours['compile_s']:>9} | {ours['load_s']:>6} | "
+            f"{ours['hit_share']:>5.1%} | {ours['compile_s']:>9} | {ours['load_s']:>6} | "
             f"{naive.get('records_per_s', '-'):>11} | {naive['result']}",
             flush=True,
         )
     per_record = {row["rules"]: 1 / row["ours"]["records_per_s"] for row in results["in_process"]}
     results["slowdown_10000_vs_100"] = round(per_record[10000] / per_record[100], 2)
     print(f"per-record cost at 10,000 rules vs 100: {results['slowdown_10000_vs_100']}x")
-    memory = _memory(50_000 if args.quick else 1_000_000)
-    results["memory"] = memory
+    if not args.skip_memory:
+        memory = _memory(50_000 if args.quick else 1_000_000)
+        results["memory"] = memory
+        print(
+            f"memory: RSS {memory['rss_start_mb']} MB -> {memory['rss_end_mb']} MB after "
+            f"{memory['evaluations']:,} evaluations ({memory['growth_percent']}%)"
+        )
+
     print(
-        f"memory: RSS {memory['rss_start_mb']} MB -> {memory['rss_end_mb']} MB after "
-        f"{memory['evaluations']:,} evaluations ({memory['growth_percent']}%)"
+        f"\nactivation, median of {1 if args.quick else 3} (seconds)\n"
+        f"{'rules':>6} | {'shards':>6} | {'compile':>7} | {'load here':>9} | {'load in worker':>14} | "
+        f"{'service: compile + worker':>25}"
     )
+    results["activation"] = []
+    for size in (1000, 10000):
+        row = activation_time(size, repeats=1 if args.quick else 3)
+        results["activation"].append(row)
+        print(
+            f"{size:>6} | {row['shards']:>6} | {row['compile_s']:>7} | {row['load_s']:>9} | "
+            f"{row['worker_s']:>14} | {row['service_s']:>25}",
+            flush=True,
+        )
+
+    if not args.skip_watchlist:
+        passengers = 2000 if args.quick else 20000
+        print(
+            f"\nwatchlist screening, {passengers:,} passengers per list\n"
+            f"{'entries':>8} | {'build s':>7} | {'pax/cpu-s':>9} | {'p50 us':>6} | {'p99 us':>6} | "
+            f"{'candidates':>10} | {'hits':>5} | planted found"
+        )
+        results["watchlist"] = []
+        for size in (10_000, 100_000):
+            row = screening(size, passengers)
+            results["watchlist"].append(row)
+            print(
+                f"{size:>8} | {row['build_s']:>7} | {row['passengers_per_cpu_s']:>9} | {row['p50_us']:>6} | "
+                f"{row['p99_us']:>6} | {row['candidates_mean']:>10} | {row['hit_share']:>5.1%} | "
+                f"{row['planted_found']}/{row['planted']}",
+                flush=True,
+            )
+
+    if not args.skip_http:
+        size = 1000 if args.quick else 10000
+        print(f"\nactivating a {size:,}-rule ruleset through the API under load (seeding the store first)", flush=True)
+        load = activation_under_load(size)
+        results["activation_under_load"] = load
+        print(
+            f"seeded in {load['seed_s']} s, service up in {load['startup_s']} s; activate answered "
+            f"{load['activate_status']} in {load['activate_request_s']} s; every worker on the new version after "
+            f"{load['all_workers_new_version_s']} s (per worker: {load['per_worker_s']}); "
+            f"{load['failed']} of {load['requests']} requests failed; p50/p99 "
+            f"{load['p50_ms_before']}/{load['p99_ms_before']} ms before, "
+            f"{load['p50_ms_during']}/{load['p99_ms_during']} ms while switching",
+            flush=True,
+        )
+
+    results["summary"] = _summary(results)
+    print("\n| case | measured | target | met |\n| --- | --- | --- | --- |")
+    for row in results["summary"]:
+        print(f"| {row['case']} | {row['measured']} | {row['target']} | {row['met']} |")
+    results["seconds"] = round(time.monotonic() - began)
     Path(args.json).write_text(json.dumps(results, indent=2))
-    print(f"written: {args.json}")
+    print(f"\n{results['machine']}; whole run {results['seconds']} s; written: {args.json}")
     return 0
+
+
+def _summary(results: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per measured case: its figure, the issue's target where it sets one, and whether it is met."""
+    rows: list[dict[str, str]] = []
+
+    def add(case: str, measured: str, target: str = "-", met: bool | None = None) -> None:
+        rows.append(
+            {"case": case, "measured": measured, "target": target, "met": {None: "-", True: "yes", False: "no"}[met]}
+        )
+
+    by_size = {row["rules"]: row["ours"] for row in results["in_process"]}
+    if 10000 in by_size:
+        rate = by_size[10000]["records_per_s"]
+        add("in-process evaluation, 10,000 rules, one core", f"{rate:,} records/s", "20,000 records/s", rate >= 20000)
+    if "slowdown_10000_vs_100" in results:
+        slowdown = results["slowdown_10000_vs_100"]
+        add("per-record cost, 10,000 vs 100 rules", f"{slowdown}x", "1.5x", slowdown <= 1.5)
+    if "memory" in results:
+        memory = results["memory"]
+        add(f"RSS growth over {memory['evaluations']:,} evaluations", f"{memory['growth_percent']} %")
+    for row in results["activation"]:
+        target = f"{TARGET_ACTIVATION_S:g} s" if row["rules"] == 10000 else "-"
+        add(
+            f"activation, {row['rules']:,} rules (compile + isolated worker)",
+            f"{row['service_s']} s",
+            target,
+            row["service_s"] <= TARGET_ACTIVATION_S if row["rules"] == 10000 else None,
+        )
+    for row in results.get("watchlist", []):
+        add(
+            f"watchlist screening, {row['entries']:,} entries", f"{row['passengers_per_cpu_s']:,} passengers/s per core"
+        )
+    if "activation_under_load" in results:
+        load = results["activation_under_load"]
+        add(
+            f"failed requests while activating {load['rules']:,} rules under load",
+            f"{load['failed']} of {load['requests']:,}",
+            "0",
+            load["failed"] == 0 and load["activate_status"] == 200,
+        )
+        add("activate request under load (store, then this worker's reload)", f"{load['activate_request_s']} s")
+        add(
+            f"time until all {load['workers']} workers serve the new version",
+            f"{load['all_workers_new_version_s']} s",
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ service, so the figures are a floor.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +60,14 @@ def _call(port: int, method: str, path: str, key: str, body: Any = None) -> tupl
 
 
 def _environment(tmp: str) -> dict[str, str]:
-    env = {**os.environ, "INSTANCE_PATH": tmp, "LOG_LEVEL": "WARNING", "IDENTITY_HASH_KEY": "benchmark"}
+    env = {
+        **os.environ,
+        "INSTANCE_PATH": tmp,
+        "LOG_LEVEL": "WARNING",
+        "IDENTITY_HASH_KEY": "benchmark",
+    }
+    # 16 clients on one key measure the service, not its per-key allowance.
+    env["RATE_LIMIT"] = "1000000/minute"
     if _reachable(5432):
         from sqlalchemy import text
 
@@ -75,8 +84,23 @@ def _environment(tmp: str) -> dict[str, str]:
     return env
 
 
-def _prepare(env: dict[str, str], rule_count: int) -> dict[str, str]:
-    """Import the synthetic rules and create the keys, through the service's own store."""
+def drop_database(env: dict[str, str]) -> None:
+    """Drop the PostgreSQL database ``_environment`` created, if it did."""
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import text
+
+    from api.db import make_engine
+
+    admin = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _prepare(env: dict[str, str], rule_count: int, packs: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """Import the synthetic rules (or ``packs``) and create the keys, through the service's own store."""
     saved = dict(os.environ)
     os.environ.update(env)
     try:
@@ -88,8 +112,8 @@ def _prepare(env: dict[str, str], rule_count: int) -> dict[str, str]:
         services = Services.build(Settings.from_env())
         upgrade(services.engine)
         operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
-        packs = [(f"synthetic-{n}", pack) for n, pack in enumerate(synthetic_packs(rule_count))]
-        services.store.import_packs(packs, operator)
+        sources = [(f"synthetic-{n}", pack) for n, pack in enumerate(packs or synthetic_packs(rule_count))]
+        services.store.import_packs(sources, operator)
         keys = {}
         for label, agency, roles in (
             ("system", "customs", ["system"]),
@@ -102,6 +126,35 @@ def _prepare(env: dict[str, str], rule_count: int) -> dict[str, str]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def worker_pids(server: subprocess.Popen[bytes]) -> set[int]:
+    """The gunicorn master's worker processes (Linux)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+@contextlib.contextmanager
+def serve(env: dict[str, str], workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """gunicorn with ``workers`` sync workers on a free loopback port, until the block ends."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "api.wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _reachable(port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("service did not start")
+            time.sleep(0.2)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
 
 
 def _load(port: int, key: str, clients: int, seconds: float, passengers: list[dict]) -> dict[str, Any]:
@@ -132,6 +185,76 @@ def _load(port: int, key: str, clients: int, seconds: float, passengers: list[di
     }
 
 
+def _run(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    keys = _prepare(env, args.rules)
+    with serve(env, args.workers) as (_, port):
+        time.sleep(1)
+        passengers = synthetic_records(20000, seed=11)
+        _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": passengers[:50]})
+
+        results["single_16_clients"] = _load(port, keys["system"], 16, args.seconds, passengers)
+
+        manifest_times = []
+        for n in range(10):
+            manifest = synthetic_records(300, seed=100 + n)
+            status, _, took = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": manifest})
+            assert status == 200
+            manifest_times.append(took)
+        results["manifest_300_p50_ms"] = round(statistics.median(manifest_times) * 1000, 1)
+
+        paxlst_times = []
+        message = synthetic_paxlst(300).encode()
+        for _ in range(10):
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request(
+                "POST",
+                "/v1/manifests/paxlst",
+                message,
+                {"X-API-Key": keys["system"], "Content-Type": "application/edifact"},
+            )
+            response = connection.getresponse()
+            assert response.status == 200, response.read()[:300]
+            response.read()
+            connection.close()
+            paxlst_times.append(time.perf_counter() - started)
+        results["paxlst_300_p50_ms"] = round(statistics.median(paxlst_times) * 1000, 1)
+
+        batch = synthetic_records(1000, seed=999)
+        status, _, miss = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
+        status, body, hit = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
+        assert all(r["cached"] for r in body["results"])
+        results["batch_1000_passengers_per_s_miss"] = round(1000 / miss)
+        results["batch_1000_passengers_per_s_hit"] = round(1000 / hit)
+        results["cache_hit_speedup"] = round(miss / hit, 1)
+
+        rule = {
+            "id": "CUS-999999",
+            "title": "bench",
+            "weight": 10,
+            "action": "notify",
+            "valid_until": "2028-12-31",
+            "when": {"field": "booking.one_way", "eq": True},
+        }
+        _call(port, "POST", "/v1/rules", keys["officer"], {"rule": rule, "reason": "bench"})
+        _call(port, "POST", "/v1/rules/CUS-999999/versions/1/submit", keys["officer"], {})
+        _call(port, "POST", "/v1/rules/CUS-999999/versions/1/approve", keys["approver"], {})
+        during: dict[str, Any] = {}
+        loader = threading.Thread(target=lambda: during.update(_load(port, keys["system"], 8, 4, passengers)))
+        loader.start()
+        time.sleep(1.5)
+        status, _, took = _call(port, "POST", "/v1/rules/CUS-999999/versions/1/activate", keys["approver"], {})
+        loader.join()
+        results["activation"] = {
+            "status": status,
+            "request_s": round(took, 3),
+            "failed_during": during["failed"],
+            "requests_during": during["requests"],
+        }
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.http")
     parser.add_argument("--rules", type=int, default=1000)
@@ -148,96 +271,10 @@ def main() -> int:
             import redis
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-        keys = _prepare(env, args.rules)
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "api.wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            deadline = time.monotonic() + 120
-            while not _reachable(port):
-                if time.monotonic() > deadline:
-                    raise SystemExit("service did not start")
-                time.sleep(0.2)
-            time.sleep(1)
-            passengers = synthetic_records(20000, seed=11)
-            _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": passengers[:50]})
-
-            results["single_16_clients"] = _load(port, keys["system"], 16, args.seconds, passengers)
-
-            manifest_times = []
-            for n in range(10):
-                manifest = synthetic_records(300, seed=100 + n)
-                status, _, took = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": manifest})
-                assert status == 200
-                manifest_times.append(took)
-            results["manifest_300_p50_ms"] = round(statistics.median(manifest_times) * 1000, 1)
-
-            paxlst_times = []
-            message = synthetic_paxlst(300).encode()
-            for _ in range(10):
-                started = time.perf_counter()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                connection.request(
-                    "POST",
-                    "/v1/manifests/paxlst",
-                    message,
-                    {"X-API-Key": keys["system"], "Content-Type": "application/edifact"},
-                )
-                response = connection.getresponse()
-                assert response.status == 200, response.read()[:300]
-                response.read()
-                connection.close()
-                paxlst_times.append(time.perf_counter() - started)
-            results["paxlst_300_p50_ms"] = round(statistics.median(paxlst_times) * 1000, 1)
-
-            batch = synthetic_records(1000, seed=999)
-            status, _, miss = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
-            status, body, hit = _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": batch})
-            assert all(r["cached"] for r in body["results"])
-            results["batch_1000_passengers_per_s_miss"] = round(1000 / miss)
-            results["batch_1000_passengers_per_s_hit"] = round(1000 / hit)
-            results["cache_hit_speedup"] = round(miss / hit, 1)
-
-            rule = {
-                "id": "CUS-999999",
-                "title": "bench",
-                "weight": 10,
-                "action": "notify",
-                "valid_until": "2028-12-31",
-                "when": {"field": "booking.one_way", "eq": True},
-            }
-            _call(port, "POST", "/v1/rules", keys["officer"], {"rule": rule, "reason": "bench"})
-            _call(port, "POST", "/v1/rules/CUS-999999/versions/1/submit", keys["officer"], {})
-            _call(port, "POST", "/v1/rules/CUS-999999/versions/1/approve", keys["approver"], {})
-            during: dict[str, Any] = {}
-            loader = threading.Thread(target=lambda: during.update(_load(port, keys["system"], 8, 4, passengers)))
-            loader.start()
-            time.sleep(1.5)
-            status, _, took = _call(port, "POST", "/v1/rules/CUS-999999/versions/1/activate", keys["approver"], {})
-            loader.join()
-            results["activation"] = {
-                "status": status,
-                "request_s": round(took, 3),
-                "failed_during": during["failed"],
-                "requests_during": during["requests"],
-            }
+            results.update(_run(env, args))
         finally:
-            server.terminate()
-            server.wait(timeout=60)
+            drop_database(env)
     single = results["single_16_clients"]
     print(f"store {results['store']}, cache {results['cache']}, {args.rules} rules, {args.workers} workers")
     print("| case | result |\n| --- | --- |")

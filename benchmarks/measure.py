@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import platform
+
 
 def rss_mb() -> float:
     """Resident memory of this process, MB (Linux)."""
@@ -16,3 +19,19 @@ def percentile(values: list[float], share: float) -> float:
     """The value below which ``share`` of ``values`` fall (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def machine() -> str:
+    """What the figures were measured on: host, CPU model and count, memory, Python (Linux)."""
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as meminfo:
+        memory_gb = int(meminfo.readline().split()[1]) / 1024**2
+    return (
+        f"{platform.node()}: {os.cpu_count()} x {model} ({platform.machine()}), {memory_gb:.0f} GB RAM, "
+        f"Linux {platform.release()}, Python {platform.python_version()}"
+    )

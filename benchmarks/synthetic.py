@@ -1,9 +1,11 @@
 """Seeded generator of realistic synthetic rule packs and passengers, for scale tests and benchmarks.
 
 Rules look like the agencies' own: most are anchored on a route, origin or document
-country (an equality or membership the compiler can index) plus two or three behaviour
-signals; a few percent have no such anchor. Passengers follow skewed real-world-like
-distributions, so a few percent of them hit something.
+country (an equality or membership the compiler can index) plus three behaviour signals
+of different kinds; a few percent have no such anchor and four signals instead. Passengers
+follow skewed real-world-like distributions (most book direct or through a big chain, most
+hold a visa waiver, few declare cash), so a few percent of them hit something at 10,000
+rules and well under 1 % at 1,000.
 """
 
 from __future__ import annotations
@@ -156,17 +158,20 @@ COUNTRIES = [
     "VEN",
     "URY",
 ]
-_DECLARATIONS = [
-    "food",
-    "plants_or_seeds",
-    "animal_products",
-    "outdoor_equipment",
-    "visited_farm",
-    "cash_over_threshold",
-    "goods_over_allowance",
-    "medicines",
-]
-_AGENCY_NAMES = ["Agency 12", "Agency 7", "Quick Travel NZ", "Direct", "Flight Centre"]
+# Share of passengers making each declaration: food is common, cash over the threshold rare.
+_DECLARATIONS = {
+    "food": 0.12,
+    "plants_or_seeds": 0.03,
+    "animal_products": 0.04,
+    "outdoor_equipment": 0.05,
+    "visited_farm": 0.02,
+    "cash_over_threshold": 0.005,
+    "goods_over_allowance": 0.02,
+    "medicines": 0.06,
+}
+# Most bookings are made direct or through a large chain; the rest spread over many small agencies.
+_AGENCY_WEIGHTS = {"Direct": 52, "Flight Centre": 18, "Quick Travel NZ": 2, "Fast Travel Ltd": 2, "small agency": 26}
+_VISA_WEIGHTS = {"WAIVER": 45, "VISITOR": 20, "RESIDENT": 15, "WORK": 6, "STUDENT": 6, "NONE": 5, "TRANSIT": 3}
 _AGENCIES = {"customs": "CUS", "mpi": "MPI", "immigration": "INZ"}
 
 
@@ -175,9 +180,11 @@ def _skewed(rnd: random.Random, items: list[str]) -> str:
     return items[min(int(rnd.expovariate(1 / (len(items) / 6))), len(items) - 1)]
 
 
-def _signal(rnd: random.Random) -> dict[str, Any]:
-    """A behaviour signal; each holds for roughly 2 to 10 % of passengers."""
-    kind = rnd.randrange(12)
+_SIGNAL_KINDS = 12
+
+
+def _signal(rnd: random.Random, kind: int) -> dict[str, Any]:
+    """A behaviour signal of one kind; each holds for roughly 1 to 8 % of passengers (a few well under 1 %)."""
     if kind == 0:
         return {"field": "booking.payment_method", "in": rnd.sample(["cash", "voucher", "other"], 2)}
     if kind == 1:
@@ -187,7 +194,7 @@ def _signal(rnd: random.Random) -> dict[str, Any]:
     if kind == 3:
         return {"all": [{"field": "booking.one_way", "eq": True}, {"field": "booking.passengers_in_booking", "eq": 1}]}
     if kind == 4:
-        return {"field": f"declarations.{rnd.choice(_DECLARATIONS)}", "eq": True}
+        return {"field": f"declarations.{rnd.choice(list(_DECLARATIONS))}", "eq": True}
     if kind == 5:
         low = rnd.randint(16, 60)
         return {"field": "traveller.age", "between": [low, low + rnd.randint(0, 2)]}
@@ -201,12 +208,17 @@ def _signal(rnd: random.Random) -> dict[str, Any]:
         return {
             "all": [
                 {"not": {"field": "traveller.country_of_residence", "eq": "NZL"}},
-                {"field": "booking.passengers_in_booking", "gte": 4},
+                {"field": "booking.passengers_in_booking", "gte": rnd.randint(4, 6)},
             ]
         }
     if kind == 10:
         return {"field": "history.prior_customs_offences", "gte": rnd.randint(1, 3)}
-    return {"any": [{"field": "booking.one_way", "eq": True}, {"field": "booking.checked_bags", "gte": 4}]}
+    return {"any": [{"field": "booking.payment_method", "eq": "cash"}, {"field": "booking.checked_bags", "gte": 4}]}
+
+
+def _agency(rnd: random.Random) -> str:
+    name = rnd.choices(list(_AGENCY_WEIGHTS), list(_AGENCY_WEIGHTS.values()))[0]
+    return f"Agency {rnd.randint(1, 60)}" if name == "small agency" else name
 
 
 def _anchor(rnd: random.Random) -> dict[str, Any] | None:
@@ -228,10 +240,12 @@ def synthetic_packs(rule_count: int, seed: int = 1) -> list[dict[str, Any]]:
     packs = {agency: [] for agency in _AGENCIES}
     for number in range(rule_count):
         agency = list(_AGENCIES)[number % 3]
-        conditions = [_signal(rnd) for _ in range(3)]
+        # Distinct kinds: a rule does not repeat itself, and repeats would make it match far more often.
+        kinds = rnd.sample(range(_SIGNAL_KINDS), 4)
+        conditions = [_signal(rnd, kind) for kind in kinds[:3]]
         anchor = _anchor(rnd)
         if anchor is None:
-            conditions.append(_signal(rnd))
+            conditions.append(_signal(rnd, kinds[3]))
         else:
             conditions.insert(0, anchor)
         packs[agency].append(
@@ -282,18 +296,18 @@ def synthetic_records(count: int, seed: int = 2) -> list[dict[str, Any]]:
                     "issuing_country": nationality if rnd.random() < 0.95 else _skewed(rnd, COUNTRIES),
                     "expiry_date": (arrival.date() + dt.timedelta(days=rnd.randint(-10, 3650))).isoformat(),
                 },
-                "visa": {"type": rnd.choice(["NONE", "WAIVER", "VISITOR", "VISITOR", "STUDENT", "WORK", "RESIDENT"])},
+                "visa": {"type": rnd.choices(list(_VISA_WEIGHTS), list(_VISA_WEIGHTS.values()))[0]},
                 "booking": {
                     "reference": f"R{rnd.randint(10000, 99999)}",
                     "booked_at": (departure - dt.timedelta(days=int(rnd.expovariate(1 / 30)))).isoformat(),
                     "payment_method": rnd.choices(["card", "cash", "invoice", "voucher", "miles"], [85, 4, 6, 3, 2])[0],
-                    "travel_agency": rnd.choice(_AGENCY_NAMES),
+                    "travel_agency": _agency(rnd),
                     "checked_bags": min(int(rnd.expovariate(1.2)), 50),
                     "one_way": rnd.random() < 0.15,
-                    "passengers_in_booking": rnd.choice([1, 1, 2, 2, 3, 4]),
+                    "passengers_in_booking": rnd.choices([1, 2, 3, 4, 5, 6], [50, 28, 10, 7, 3, 2])[0],
                 },
                 "itinerary": legs,
-                "declarations": {name: rnd.random() < 0.08 for name in _DECLARATIONS},
+                "declarations": {name: rnd.random() < share for name, share in _DECLARATIONS.items()},
                 "history": {"prior_customs_offences": int(rnd.random() < 0.01)},
             }
         )

@@ -6,6 +6,7 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+# The venv's bundled setuptools (65.x) has published advisories (pip-audit, scripts/audit.sh).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 'setuptools>=78.1.1' 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import engine, durable_rules_engine, re2, yaml" 

@@ -30,7 +30,7 @@ def normalise_errors(raw: Any) -> dict[str, list[str]]:
     return out
 
 
-@dataclass
+@dataclass(eq=False)  # exceptions stay hashable
 class ApiError(Exception):
     """A refused or failed API call, as the API described it."""
 

@@ -13,9 +13,37 @@ import yaml
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+#: Keys written first, in this order, as the rule packs are written; the store may keep them in any order.
+KEY_ORDER = ("id", "title", "description", "weight", "action", "valid_from", "valid_until", "when", "field")
+
+
+class _Condition(dict):  # type: ignore[type-arg]
+    """A leaf condition, written on one line like the packs: ``- {field: booking.checked_bags, gte: 3}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # lists indented under their key, as in the packs
+
+
+_Dumper.add_representer(
+    _Condition, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+)
+
+
+def _ordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        keys = [key for key in KEY_ORDER if key in value] + [key for key in value if key not in KEY_ORDER]
+        ordered = {key: _ordered(value[key]) for key in keys}
+        return _Condition(ordered) if "field" in value else ordered
+    if isinstance(value, list):
+        return [_ordered(item) for item in value]
+    return value
+
+
 def dump(content: dict[str, Any]) -> str:
-    # The same dump as the API's diff endpoint, so line numbers and diffs agree with it.
-    return yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
+    """A rule as YAML for reading and editing, keys in the packs' order."""
+    return yaml.dump(_ordered(content), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _jsonable(value: Any) -> Any:
@@ -50,7 +78,7 @@ def _tokens(path: str) -> list[str | int]:
 def locate(text: str, path: str) -> int | None:
     """The 1-based line of ``text`` where the value at ``path`` (``when.all[1].field``) is, or its nearest parent."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
     if node is None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api import metrics
@@ -13,10 +14,32 @@ from api.auth import public
 from api.services.container import services
 
 blp = Blueprint("health", __name__, description="Health, readiness and metrics")
+#: Reachable without a key (the API's default is the ApiKey scheme).
+NO_KEY: dict[str, Any] = {"security": []}
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class LoadedRulesetSchema(Schema):
+    seq = fields.Integer(required=True)
+    version = fields.String(required=True)
+    rules = fields.Integer(required=True)
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "ready, degraded or unavailable"})
+    store = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    cache = fields.String(required=True, metadata={"description": "the cache and whether it answers"})
+    ruleset = fields.Nested(LoadedRulesetSchema, required=True)
+    decisions_pending = fields.Integer(required=True)
 
 
 @blp.route("/healthz", methods=["GET"])
 @public
+@blp.response(200, HealthSchema)
+@blp.doc(**NO_KEY)
 def healthz() -> dict[str, Any]:
     """The process is up."""
     return {"status": "ok"}
@@ -24,6 +47,9 @@ def healthz() -> dict[str, Any]:
 
 @blp.route("/readyz", methods=["GET"])
 @public
+@blp.response(200, ReadinessSchema)
+@blp.alt_response(503, schema=ReadinessSchema, description="Neither the store nor a loaded ruleset")
+@blp.doc(**NO_KEY)
 def readyz() -> tuple[dict[str, Any], int]:
     """Store, cache and loaded ruleset. ``degraded`` still evaluates (uncached, or on the loaded ruleset)."""
     found = services()
@@ -45,6 +71,11 @@ def readyz() -> tuple[dict[str, Any], int]:
 
 @blp.route("/metrics", methods=["GET"])
 @public
+@blp.doc(
+    responses={"200": {"description": "OK", "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    **NO_KEY,
+)
 def prometheus_metrics() -> Response:
     """Prometheus metrics of this process."""
-    return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: the exposition type already names its charset, and Flask would add another.
+    return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -121,6 +121,9 @@ def settings(backend: Backend, tmp_path: Path) -> Settings:
         instance_path=str(tmp_path),
         ruleset_poll_seconds=0.1,
         engine_isolation=False,  # in-process engine for speed; test_engine_isolation covers the worker
+        # Every test client request comes from 127.0.0.1, and the matrix test alone sends dozens without a key;
+        # test_rate_limits.py checks the limit itself.
+        auth_failure_limit="10000/minute",
         testing=True,
     )
 
