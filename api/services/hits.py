@@ -10,18 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import DecisionRow, HitRow, utcnow
-from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, DecisionRecord, NotFound, Unavailable
+from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, DecisionRecord, NotFound
+from api.services.sessions import reading, transaction
 
 OPEN = ("new", "in_review")
 DISPOSITIONS = ("referred", "cleared", "false_match", "offence_found")
@@ -95,13 +94,8 @@ class SqlHitStore:
         self._sessions = sessions
         self._audit = audit
 
-    @contextmanager
-    def _session(self, writing: bool) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() if writing else self._sessions() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def _session(self, writing: bool) -> AbstractContextManager[Session]:
+        return (transaction if writing else reading)(self._sessions)
 
     def hits(
         self,

@@ -11,18 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import redis
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import JourneyPartRow
 from api.services.interfaces import Unavailable
+from api.services.sessions import transaction
 
 PREFIX = "tgt:journey:v1:"
 
@@ -69,13 +68,8 @@ class SqlJourneys:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the journey store is unavailable; try again", "journeys_unavailable") from exc
+    def _session(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions, "the journey store is unavailable; try again", "journeys_unavailable")
 
     def put(self, key: str, agency: str, contribution: Mapping[str, Any], ttl_seconds: int) -> dict[str, Any]:
         now = dt.datetime.now(dt.UTC)

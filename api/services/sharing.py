@@ -8,18 +8,17 @@ audited. Auditors read everything (their work is to review all decisions).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import SharingGrantRow
 from api.services.interfaces import Actor, AuditEntry, AuditLog, Unavailable, Unprocessable
+from api.services.sessions import reading, transaction
 from engine.language import AGENCIES
 
 SHARED_KINDS = ("matches", "contributions")
@@ -60,13 +59,8 @@ class SqlSharingStore:
         self._audit = audit
         self._cached: tuple[float, SharingPolicy] | None = None
 
-    @contextmanager
-    def _session(self, writing: bool) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() if writing else self._sessions() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def _session(self, writing: bool) -> AbstractContextManager[Session]:
+        return (transaction if writing else reading)(self._sessions)
 
     def policy(self) -> SharingPolicy:
         now = time.monotonic()

@@ -11,15 +11,14 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import (
@@ -32,6 +31,7 @@ from api.models import (
     RuleVersionRow,
     utcnow,
 )
+from api.services import sessions
 from api.services.audit import canonical_hash
 from api.services.hits import add_hits, upsert
 from api.services.interfaces import (
@@ -122,21 +122,11 @@ class SqlStore:
         self._verified: dict[str, tuple[str, float, Actor]] = {}
         self._verified_lock = threading.Lock()
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def transaction(self) -> AbstractContextManager[Session]:
+        return sessions.transaction(self._sessions)
 
-    @contextmanager
-    def reading(self) -> Iterator[Session]:
-        try:
-            with self._sessions() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def reading(self) -> AbstractContextManager[Session]:
+        return sessions.reading(self._sessions)
 
     def ping(self) -> bool:
         try:

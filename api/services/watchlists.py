@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import InterfaceError as SqlInterfaceError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.services.audit import canonical_hash
-from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, Forbidden, NotFound, Unavailable
+from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, Forbidden, NotFound
+from api.services.sessions import reading, transaction
 from engine.watchlist import WatchlistEntry
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
@@ -58,21 +57,11 @@ class SqlWatchlistStore:
         self._sessions = sessions
         self._audit = audit
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
 
-    @contextmanager
-    def _reading(self) -> Iterator[Session]:
-        try:
-            with self._sessions() as session:
-                yield session
-        except (OperationalError, SqlInterfaceError) as exc:
-            raise Unavailable("the store is unavailable; try again") from exc
+    def _reading(self) -> AbstractContextManager[Session]:
+        return reading(self._sessions)
 
     def revision(self) -> int:
         with self._reading() as session:
