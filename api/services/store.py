@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from api.models import (
     ApiKeyRow,
@@ -110,6 +110,9 @@ def rule_view(row: RuleRow) -> dict[str, Any]:
         "title": versions[-1]["content"].get("title") if versions else None,
         "versions": versions,
     }
+
+
+_READ_CHUNK = 400  # (rule id, version) pairs per query: well under SQLite's bound-parameter limit
 
 
 class SqlStore:
@@ -412,7 +415,10 @@ class SqlStore:
     def _new_ruleset(self, session: Session, actor: Actor, reason: str) -> RulesetInfo:
         rows = list(
             session.execute(
-                select(RuleVersionRow).where(RuleVersionRow.status == "active").order_by(RuleVersionRow.rule_id)
+                select(RuleVersionRow)
+                .options(joinedload(RuleVersionRow.rule))
+                .where(RuleVersionRow.status == "active")
+                .order_by(RuleVersionRow.rule_id)
             ).scalars()
         )
         packs: dict[str, list[dict[str, Any]]] = {}
@@ -459,9 +465,20 @@ class SqlStore:
             if row is None:
                 raise NotFound(f"no ruleset {seq}", "ruleset_not_found")
             info = self._ruleset_info(row)
+            # One query per chunk, not per version: a 10,000-rule ruleset is read in seconds less.
+            found: dict[tuple[str, int], RuleVersionRow] = {}
+            pairs = list(info.rule_versions)
+            for start in range(0, len(pairs), _READ_CHUNK):
+                chunk = pairs[start : start + _READ_CHUNK]
+                query = (
+                    select(RuleVersionRow)
+                    .options(joinedload(RuleVersionRow.rule))
+                    .where(tuple_(RuleVersionRow.rule_id, RuleVersionRow.number).in_(chunk))
+                )
+                found.update(((row.rule_id, row.number), row) for row in session.execute(query).scalars())
             rules = []
-            for rule_id, number in info.rule_versions:
-                version = self._version_row(session, rule_id, number)
+            for rule_id, number in pairs:
+                version = found.get((rule_id, number)) or self._version_row(session, rule_id, number)
                 rules.append(ActiveRule(rule_id, number, version.rule.agency, version.content))
             return info, rules
 
