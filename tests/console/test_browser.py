@@ -123,12 +123,26 @@ class Officer:
 
     def go(self, element: Any) -> None:
         """Click something that loads a page, and wait until the next page has replaced this one."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.css("html")
         element.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+
+        def replaced(driver: Any) -> bool:
+            try:
+                return bool(expected_conditions.staleness_of(page)(driver))
+            except WebDriverException as exc:
+                # Chromium sometimes reports the old node this way while the next page loads.
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 30).until(replaced)
+        WebDriverWait(self.driver, 30).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete"
+        )
 
     def text(self) -> str:
         return str(self.css("main").text)
