@@ -74,7 +74,11 @@ def test_everything_survives_killing_every_process(backend, services, tmp_path: 
         call("POST", "/v1/watchlist", "customs_officer", entry)
         evaluated = call("POST", "/v1/evaluations", "customs_system", {"passengers": [passenger() for _ in range(3)]})
         decision_ids = [result["decision_id"] for result in evaluated["results"]]
-        [hit] = call("GET", "/v1/hits", "customs_officer")["hits"]
+        # Decisions and their hits are written just after the answer (by the decision recorder).
+        deadline = time.monotonic() + 15
+        while not (hits := call("GET", "/v1/hits", "customs_officer")["hits"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [hit] = hits
         call("POST", f"/v1/hits/{hit['id']}/disposition", "customs_officer", {"status": "cleared", "note": "ok"})
         before = call("GET", "/v1/audit/verify", "auditor")
     finally:
