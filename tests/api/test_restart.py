@@ -72,7 +72,15 @@ def test_everything_survives_killing_every_process(backend, services, tmp_path: 
         call("POST", "/v1/rules/CUS-0500/versions/1/activate", "customs_approver", {})
         entry = {"id": "CUS-W9", "family_name": "Other", "category": "customs", "reason": "r", "expires": "2030-01-01"}
         call("POST", "/v1/watchlist", "customs_officer", entry)
-        evaluated = call("POST", "/v1/evaluations", "customs_system", {"passengers": [passenger() for _ in range(3)]})
+        # Each worker loads the activated ruleset on its next poll of the store, so the
+        # evaluation is repeated until the worker that answers has it.
+        manifest = {"passengers": [passenger() for _ in range(3)]}
+        deadline = time.monotonic() + 15
+        while True:
+            evaluated = call("POST", "/v1/evaluations", "customs_system", manifest)
+            if all(result["matches"] for result in evaluated["results"]) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         decision_ids = [result["decision_id"] for result in evaluated["results"]]
         # Decisions and their hits are written just after the answer (by the decision recorder).
         deadline = time.monotonic() + 15
