@@ -3,17 +3,20 @@
 Prints a table per case and a summary against the targets, and writes JSON. Each case is
 measured side by side in the same run, so ratios stay meaningful on a shared, noisy machine:
 
-1. in-process evaluation at 100 / 1,000 / 5,000 / 10,000 active rules: this engine vs. a
-   naive single durable-rules ruleset holding the same rules (run in a child process with
-   a timeout, since it hangs past 511 rules);
+1. in-process evaluation at 100 / 500 / 1,000 / 5,000 / 10,000 active rules: this engine
+   vs. a naive single durable-rules ruleset holding the same rules (run in a child process
+   with a timeout, since it hangs past 511 rules);
 2. memory: RSS at start and after many evaluations (``--skip-memory``: about 1.5 min);
 3. activation: compile and load of 1,000 and 10,000 rules, in this process and into the
    isolated engine worker as the service does it (``benchmarks.activation``);
 4. watchlist screening at 10,000 and 100,000 entries, passengers per CPU second of one
    process (``benchmarks.watchlist``; ``--skip-watchlist``: about 30 s);
-5. failed requests while a 10,000-rule ruleset is activated through the API under load, and
-   the time until every gunicorn worker serves it (``benchmarks.activation``; needs the
-   service's dependencies; ``--skip-http``: about 3 min, most of it seeding the store).
+5. HTTP end to end with gunicorn on loopback at 1,000 rules: single-passenger latency with
+   16 concurrent clients, a 300-passenger manifest, batch throughput, cache hit vs miss
+   (``benchmarks.http``), then failed requests while a 10,000-rule ruleset is activated
+   through the API under load and the time until every gunicorn worker serves it
+   (``benchmarks.activation``); ``--skip-http`` skips both (about 4 min, most of it
+   seeding the store).
 
 ``--quick`` is a smoke run: fewer records, one repeat, 1,000 rules under load.
 """
@@ -28,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import http
 from benchmarks.activation import TARGET_ACTIVATION_S, activation_time, activation_under_load
 from benchmarks.measure import machine, percentile, rss_mb
 from benchmarks.synthetic import synthetic_packs, synthetic_records
@@ -143,12 +147,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer records and evaluations (a smoke run)")
     parser.add_argument("--skip-memory", action="store_true", help="skip the 1,000,000-evaluation memory case")
     parser.add_argument("--skip-watchlist", action="store_true", help="skip watchlist screening")
-    parser.add_argument("--skip-http", action="store_true", help="skip activation under load (gunicorn)")
+    parser.add_argument("--skip-http", action="store_true", help="skip the HTTP cases (gunicorn)")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     args = parser.parse_args()
     began = time.monotonic()
     records = 2000 if args.quick else 20000
-    sizes = (100, 1000, 5000, 10000)
+    sizes = (100, 500, 1000, 5000, 10000)
     results: dict[str, Any] = {
         "machine": machine(),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -215,6 +219,19 @@ def main() -> int:
             )
 
     if not args.skip_http:
+        print("\nHTTP end to end, gunicorn on loopback, 1,000 rules (client and service share the cores)", flush=True)
+        served = http.measure(1000, seconds=4 if args.quick else 10, workers=2)
+        results["http"] = served
+        single = served["single_16_clients"]
+        print(
+            f"store {served['store']}, cache {served['cache']}, {served['workers']} workers; single passenger, "
+            f"16 clients: {single['per_s']} req/s, p50 {single['p50_ms']} ms, p99 {single['p99_ms']} ms, "
+            f"{single['failed']} failed; 300-passenger manifest p50 {served['manifest_300_p50_ms']} ms "
+            f"(PAXLST {served['paxlst_300_p50_ms']} ms); batch of 1,000: "
+            f"{served['batch_1000_passengers_per_s_miss']} passengers/s on a miss, "
+            f"{served['batch_1000_passengers_per_s_hit']} on a hit ({served['cache_hit_speedup']}x)",
+            flush=True,
+        )
         size = 1000 if args.quick else 10000
         print(f"\nactivating a {size:,}-rule ruleset through the API under load (seeding the store first)", flush=True)
         load = activation_under_load(size)
@@ -252,12 +269,17 @@ def _summary(results: dict[str, Any]) -> list[dict[str, str]]:
     if 10000 in by_size:
         rate = by_size[10000]["records_per_s"]
         add("in-process evaluation, 10,000 rules, one core", f"{rate:,} records/s", "20,000 records/s", rate >= 20000)
+    naive_500 = next((row["naive"] for row in results["in_process"] if row["rules"] == 500), None)
+    if naive_500 is not None and "records_per_s" in naive_500:
+        ratio = round(by_size[500]["records_per_s"] / naive_500["records_per_s"], 1)
+        add("vs naive single ruleset, 500 rules", f"{ratio}x", "10x", ratio >= 10)
     if "slowdown_10000_vs_100" in results:
         slowdown = results["slowdown_10000_vs_100"]
         add("per-record cost, 10,000 vs 100 rules", f"{slowdown}x", "1.5x", slowdown <= 1.5)
     if "memory" in results:
         memory = results["memory"]
-        add(f"RSS growth over {memory['evaluations']:,} evaluations", f"{memory['growth_percent']} %")
+        growth = memory["growth_percent"]
+        add(f"RSS growth over {memory['evaluations']:,} evaluations", f"{growth} %", "< 5 %", growth < 5)
     for row in results["activation"]:
         target = f"{TARGET_ACTIVATION_S:g} s" if row["rules"] == 10000 else "-"
         add(
@@ -267,9 +289,23 @@ def _summary(results: dict[str, Any]) -> list[dict[str, str]]:
             row["service_s"] <= TARGET_ACTIVATION_S if row["rules"] == 10000 else None,
         )
     for row in results.get("watchlist", []):
+        rate = row["passengers_per_cpu_s"]
+        target = row["entries"] == 100_000
         add(
-            f"watchlist screening, {row['entries']:,} entries", f"{row['passengers_per_cpu_s']:,} passengers/s per core"
+            f"watchlist screening, {row['entries']:,} entries",
+            f"{rate:,} passengers/s per core",
+            "2,000 passengers/s per core" if target else "-",
+            rate >= 2000 if target else None,
         )
+    if "http" in results:
+        served = results["http"]
+        manifest = served["manifest_300_p50_ms"]
+        add("HTTP: 300-passenger manifest at 1,000 rules, p50", f"{manifest} ms", "100 ms", manifest <= 100)
+        p99 = served["single_16_clients"]["p99_ms"]
+        add("HTTP: single passenger, 16 clients, p99", f"{p99} ms", "10 ms", p99 <= 10)
+        speedup = served["cache_hit_speedup"]
+        add("HTTP: cache hit vs miss (batch of 1,000)", f"{speedup}x faster", "5x", speedup >= 5)
+        add("HTTP: batch endpoint throughput (miss)", f"{served['batch_1000_passengers_per_s_miss']:,} passengers/s")
     if "activation_under_load" in results:
         load = results["activation_under_load"]
         add(

@@ -185,15 +185,15 @@ def _load(port: int, key: str, clients: int, seconds: float, passengers: list[di
     }
 
 
-def _run(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+def _run(env: dict[str, str], rule_count: int, seconds: float, workers: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    keys = _prepare(env, args.rules)
-    with serve(env, args.workers) as (_, port):
+    keys = _prepare(env, rule_count)
+    with serve(env, workers) as (_, port):
         time.sleep(1)
         passengers = synthetic_records(20000, seed=11)
         _call(port, "POST", "/v1/evaluations", keys["system"], {"passengers": passengers[:50]})
 
-        results["single_16_clients"] = _load(port, keys["system"], 16, args.seconds, passengers)
+        results["single_16_clients"] = _load(port, keys["system"], 16, seconds, passengers)
 
         manifest_times = []
         for n in range(10):
@@ -255,14 +255,9 @@ def _run(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.http")
-    parser.add_argument("--rules", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--json", default="benchmarks/results-http.json")
-    args = parser.parse_args()
-    results: dict[str, Any] = {"rules": args.rules, "workers": args.workers}
+def measure(rules: int, seconds: float, workers: int) -> dict[str, Any]:
+    """Every HTTP case against a fresh service holding ``rules`` synthetic rules."""
+    results: dict[str, Any] = {"rules": rules, "workers": workers}
     with tempfile.TemporaryDirectory() as tmp:
         env = _environment(tmp)
         results["store"] = "postgresql" if "DATABASE_URL" in env else "sqlite"
@@ -272,9 +267,20 @@ def main() -> int:
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
         try:
-            results.update(_run(env, args))
+            results.update(_run(env, rules, seconds, workers))
         finally:
             drop_database(env)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.http")
+    parser.add_argument("--rules", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", default="benchmarks/results-http.json")
+    args = parser.parse_args()
+    results = measure(args.rules, args.seconds, args.workers)
     single = results["single_16_clients"]
     print(f"store {results['store']}, cache {results['cache']}, {args.rules} rules, {args.workers} workers")
     print("| case | result |\n| --- | --- |")
