@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, send_from_directory
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Settings
 
@@ -43,6 +44,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or (services.settings if services else Settings.from_env())
     logging.configure(settings.log_level)
     app = Flask(__name__, instance_path=settings.instance_path)
+    if settings.trusted_proxies:
+        # Only as many forwarded hops as there are proxies of ours: a client cannot choose its address.
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         API_TITLE="Border targeting service",

@@ -63,6 +63,16 @@ class Settings:
             )
         },
     )
+    trusted_proxies: int = field(
+        default=0,
+        metadata={
+            "doc": (
+                "Reverse proxies in front of the service whose X-Forwarded-For/-Proto headers are believed "
+                "(0: none; the client address is the connection's). Set it to the number of proxies, so "
+                "failed-authentication limits and audit entries see the real client, not the proxy."
+            )
+        },
+    )
     auth_failure_limit: str = field(
         default="20/minute",
         metadata={

@@ -136,3 +136,23 @@ def test_health_and_metrics_are_never_limited(services, backend):
 def test_a_malformed_limit_is_refused_at_start(services):
     with pytest.raises(ValueError, match="RATE_LIMIT"):
         create_app(replace(services.settings, rate_limit="lots"), services=services)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_limited_and_audited(services, backend):
+    api = _client(services, backend, auth_failure_limit="1/minute", trusted_proxies=1)
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    first = {"X-Forwarded-For": OTHER_ADDRESS}
+    assert api.get("/v1/rules", headers=first, environ_base=proxy).status_code == 401
+    assert _failures(services)[-1]["detail"]["address"] == OTHER_ADDRESS
+    assert api.get("/v1/rules", headers=first, environ_base=proxy).status_code == 429
+    # Another client behind the same proxy is not refused for the first one's failures.
+    second = {"X-Forwarded-For": "198.51.100.9", "X-API-Key": backend.keys["customs_system"]}
+    assert api.get("/v1/rulesets/current", headers=second, environ_base=proxy).status_code == 200
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(services, backend):
+    api = _client(services, backend, auth_failure_limit="1/minute")
+    # A client cannot escape its limit by claiming another address.
+    assert api.get("/v1/rules", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 401
+    assert _failures(services)[-1]["detail"]["address"] == "127.0.0.1"
+    assert api.get("/v1/rules", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429
