@@ -24,11 +24,11 @@ class TargetingApi(Api):  # type: ignore[misc]
     """flask-smorest with this service's error shape (``api.errors``)."""
 
     def __init__(self, app: Flask) -> None:
-        from api.errors import ErrorSchema
+        from api.errors import AccessResponses, ErrorSchema
 
         # What /openapi.json documents for every error response (flask-smorest's own shape is another).
         self.ERROR_SCHEMA = ErrorSchema
-        super().__init__(app)
+        super().__init__(app, spec_kwargs={"extra_plugins": [AccessResponses()]})
 
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
         from api.errors import http_exception_body

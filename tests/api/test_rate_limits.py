@@ -156,3 +156,22 @@ def test_without_trusted_proxies_a_forwarded_address_is_ignored(services, backen
     assert api.get("/v1/rules", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 401
     assert _failures(services)[-1]["detail"]["address"] == "127.0.0.1"
     assert api.get("/v1/rules", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429
+
+
+def test_every_api_operation_documents_401_and_429_with_retry_after(services, backend):
+    spec = _client(services, backend).get("/openapi.json").json
+    operations = {
+        (path, method): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    for (path, method), operation in operations.items():
+        documented = set(operation["responses"])
+        if path.startswith("/v1/"):
+            assert {"401", "429"} <= documented, (method, path)
+        else:  # health, readiness and metrics are neither keyed nor limited
+            assert not {"401", "429"} & documented, (method, path)
+    limited = spec["components"]["responses"]["RATE_LIMITED"]
+    assert limited["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "Retry-After" in limited["headers"]
