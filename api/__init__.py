@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["targeting"] = services
     services.rulesets.refresh()
     services.watchlists.refresh()
+    services.decisions.recover()  # decisions an earlier process answered but could not write
     if not settings.testing:
         services.rulesets.start()
         services.watchlists.start()

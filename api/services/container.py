@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy import Engine
 
 from api.config import Settings
-from api.decisions import DecisionRecorder
+from api.decisions import DecisionRecorder, DecisionSpool
 from api.rulesets import EngineIsolation, RulesetManager
 from api.services.audit import SqlAuditLog
 from api.services.cache import MemoryCache, RedisCache
@@ -61,7 +62,7 @@ class Services:
                 settings.ruleset_poll_seconds,
                 EngineIsolation(settings.engine_timeout_seconds) if settings.engine_isolation else None,
             ),
-            decisions=DecisionRecorder(store),
+            decisions=DecisionRecorder(store, spool=DecisionSpool(Path(settings.instance_path) / "decision-spool")),
             identity_key=settings.resolved_identity_key(),
             watchlist_store=watchlist_store,
             watchlists=WatchlistManager(
