@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -125,8 +126,45 @@ def validate(packs: Sequence[PackSource]) -> list[Problem]:
     return []
 
 
+# The last few rulesets compiled in this process, by the exact content of their packs: an
+# activation compiles the new ruleset to store it, then again to load it, in one process.
+_RECENT: OrderedDict[str, CompiledRuleset] = OrderedDict()
+_RECENT_SIZE = 2
+_RECENT_LOCK = threading.Lock()
+
+
+def _content_key(packs: Sequence[PackSource]) -> str | None:
+    """A hash of the packs' exact content; None when it is not plain JSON (YAML dates), so not cached."""
+    try:
+        canonical = json.dumps(
+            [[pack.source, pack.data] for pack in packs],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(f"{COMPILER_REVISION}\n{canonical}".encode()).hexdigest()
+
+
 def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
     """Compile packs into one ruleset, or raise ``RuleCompilationError`` with every problem."""
+    key = _content_key(packs)
+    with _RECENT_LOCK:
+        if key is not None and key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key]
+    compiled = _compile(packs)
+    if key is not None:
+        with _RECENT_LOCK:
+            _RECENT[key] = compiled
+            while len(_RECENT) > _RECENT_SIZE:
+                _RECENT.popitem(last=False)
+    return compiled
+
+
+def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     problems: list[Problem] = []
     rules: list[Rule] = []
     for pack in packs:

@@ -424,7 +424,11 @@ class SqlStore:
         packs: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             packs.setdefault(row.rule.agency, []).append(row.content)
-        compiled = compile_packs([PackSource(f"store:{a}", {"agency": a, "rules": r}) for a, r in packs.items()])
+        # The same packs, in the same order, as the processes that load it (api.rulesets.build), so
+        # the activating process compiles once (engine.compile_packs keeps recent results).
+        compiled = compile_packs(
+            [PackSource(f"store:{a}", {"agency": a, "rules": r}) for a, r in sorted(packs.items())]
+        )
         ruleset = RulesetRow(
             version=compiled.version,
             rule_versions=[[row.rule_id, row.number] for row in rows],

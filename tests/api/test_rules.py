@@ -132,3 +132,24 @@ def test_duplicate_rule_and_unknown_version(api):
     assert (again.status_code, again.json["code"]) == (409, "rule_exists")
     missing = api.post("/v1/rules/CUS-0500/versions/9/submit", "customs_officer", json={})
     assert (missing.status_code, missing.json["code"]) == (404, "version_not_found")
+
+
+def test_an_activation_compiles_the_new_ruleset_once(api, monkeypatch):
+    from collections import OrderedDict
+
+    from engine import compiler
+
+    compiled = []
+    real = compiler._compile
+    monkeypatch.setattr(compiler, "_RECENT", OrderedDict())
+    monkeypatch.setattr(compiler, "_compile", lambda packs: compiled.append(packs) or real(packs))
+    content = rule()
+    created = api.post("/v1/rules", "customs_officer", json={"rule": content, "reason": "r"})
+    api.post(f"/v1/rules/{content['id']}/versions/1/submit", "customs_officer", json={})
+    api.post(f"/v1/rules/{content['id']}/versions/1/approve", "customs_approver", json={})
+    compiled.clear()
+    activated = api.post(f"/v1/rules/{content['id']}/versions/1/activate", "customs_approver", json={})
+    assert (created.status_code, activated.status_code) == (201, 200)
+    # Stored (compiled to check it and name its version), then loaded by this process from that result.
+    assert len(compiled) == 1
+    assert api.get("/v1/rulesets/current", "customs_system").json["version"] == activated.json["ruleset_version"]

@@ -160,3 +160,39 @@ def test_yaml_reading_is_strict(tmp_path):
         compile_packs(packs)
     # "NO" stays the text NO (YAML 1.1 would read it as false) and is reported as a bad code.
     assert [p.message for p in caught.value.problems] == ["item 1: 'NO' must match [A-Z]{3}"]
+
+
+def _pack(weight: int, valid_until: object = "2030-01-01") -> PackSource:
+    rule = {
+        "id": "CUS-0001",
+        "title": "t",
+        "weight": weight,
+        "action": "refer",
+        "valid_until": valid_until,
+        "when": {"field": "traveller.nationality", "eq": "FRA"},
+    }
+    return PackSource("cache-test", {"agency": "customs", "rules": [rule]})
+
+
+def test_the_same_content_compiled_again_is_not_compiled_twice():
+    first = compile_packs([_pack(10)])
+    assert compile_packs([_pack(10)]) is first
+    # Any change of content is a different ruleset, even one JSON would write alike in other languages.
+    changed = compile_packs([_pack(11)])
+    assert changed is not first and changed.version != first.version
+    assert compile_packs([_pack(10)]) is first  # two recent results are kept
+
+
+def test_content_that_is_not_plain_json_is_compiled_every_time():
+    import datetime as dt
+
+    dated = [_pack(10, valid_until=dt.date(2030, 1, 1))]  # as YAML reads a date
+    assert compile_packs(dated) is not compile_packs(dated)
+    assert compile_packs(dated).version == compile_packs([_pack(10)]).version
+
+
+def test_a_failed_compilation_is_not_remembered():
+    broken = PackSource("cache-test", {"agency": "customs", "rules": [{"id": "CUS-0001"}]})
+    for _ in range(2):
+        with pytest.raises(RuleCompilationError):
+            compile_packs([broken])
