@@ -262,6 +262,9 @@ def _run_worker(worker: int, workers: int, rule_count: int, record_count: int, p
                 tally.matched_records += bool(expected)
             if len(tally.disagreements) >= 20:
                 break
+            if tally.records % 50_000 < BATCH:
+                elapsed = time.perf_counter() - started
+                print(f"worker {worker}: {tally.records:,} records, {elapsed:.0f} s", file=sys.stderr, flush=True)
     tally.seconds = time.perf_counter() - started
     return tally
 
