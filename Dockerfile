@@ -23,6 +23,9 @@ WORKDIR /app
 COPY rules rules
 COPY seeds seeds
 RUN mkdir -p /app/instance && chown targeting /app/instance
+# Identity and console keys, the SQLite default and the decision spool (decisions answered while
+# the store was down) live here: keep it on a volume so a replaced container loses none of them.
+VOLUME /app/instance
 USER targeting
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s \
