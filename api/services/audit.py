@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -62,28 +63,41 @@ class SqlAuditLog:
         self._sessions = sessions
 
     def append(self, session: Session, entry: AuditEntry) -> int:
-        session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1))
+        return self.append_many(session, [entry])[0]
+
+    def append_many(self, session: Session, entries: Sequence[AuditEntry]) -> list[int]:
+        """Chain ``entries`` in order, in ``session``'s transaction; their sequence numbers.
+
+        The head row is updated first, which locks it until the transaction ends, so
+        concurrent writers chain one after the other and never fork the chain.
+        """
+        if not entries:
+            return []
+        session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + len(entries)))
         head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
         session.refresh(head)
-        row = AuditRow(
-            seq=head.seq,
-            at=utcnow(),
-            actor=entry.actor,
-            agency=entry.agency,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            before_hash=entry.before_hash,
-            after_hash=entry.after_hash,
-            detail=json.loads(json.dumps(dict(entry.detail), default=str)),
-            prev_hash=head.hash,
-            hash="",
-        )
-        row.hash = _entry_hash(row)
-        head.hash = row.hash
-        session.add(row)
+        first, previous, rows = head.seq - len(entries) + 1, head.hash, []
+        for offset, entry in enumerate(entries):
+            row = AuditRow(
+                seq=first + offset,
+                at=utcnow(),
+                actor=entry.actor,
+                agency=entry.agency,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                before_hash=entry.before_hash,
+                after_hash=entry.after_hash,
+                detail=json.loads(json.dumps(dict(entry.detail), default=str)),
+                prev_hash=previous,
+                hash="",
+            )
+            row.hash = previous = _entry_hash(row)
+            rows.append(row)
+        head.hash = previous
+        session.add_all(rows)
         session.flush()
-        return row.seq
+        return [row.seq for row in rows]
 
     def entries(
         self,

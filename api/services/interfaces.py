@@ -141,6 +141,9 @@ class AuditLog(Protocol):
     def append(self, session: Session, entry: AuditEntry) -> int:
         """Add ``entry`` inside the caller's transaction; returns its sequence number."""
 
+    def append_many(self, session: Session, entries: Sequence[AuditEntry]) -> list[int]:
+        """Add ``entries`` in order inside the caller's transaction; returns their sequence numbers."""
+
     def entries(
         self,
         *,

@@ -363,33 +363,42 @@ class SqlStore:
         with self.transaction() as session:
             self._serialise_ruleset_changes(session)
             now = utcnow()
-            changed = False
+            # Every rule with its versions in a few queries, the new rows in one flush and the audit
+            # entries in one chained append: an import of 10,000 rules is seconds, not minutes.
+            known = {rule.id: rule for rule in session.execute(select(RuleRow)).scalars()}
+            entries: list[AuditEntry] = []
             for source, data in packs:
                 agency = data["agency"]
                 for content in data["rules"]:
                     rule_id = content["id"]
-                    rule = session.get(RuleRow, rule_id)
+                    rule = known.get(rule_id)
                     if rule is None:
-                        rule = RuleRow(id=rule_id, agency=agency, created_by=actor.name)
+                        rule = known[rule_id] = RuleRow(id=rule_id, agency=agency, created_by=actor.name, versions=[])
                         session.add(rule)
-                        session.flush()
                     elif rule.agency != agency:
                         raise Conflict(f"rule {rule_id} belongs to {rule.agency}", "agency_mismatch")
                     current = next((v for v in rule.versions if v.status == "active"), None)
                     if current is not None and current.content_hash == canonical_hash(content):
                         continue
-                    changed = True
                     number = max((v.number for v in rule.versions), default=0) + 1
-                    row = self._new_version(
-                        session, rule_id, number, content, f"imported from {source}", actor, "active"
+                    row = RuleVersionRow(
+                        number=number,
+                        content=dict(content),
+                        content_hash=canonical_hash(content),
+                        reason=f"imported from {source}",
+                        status="active",
+                        author=actor.name,
+                        submitted_by=actor.name,
+                        approved_by=actor.name,
+                        activated_by=actor.name,
+                        submitted_at=now,
+                        approved_at=now,
+                        activated_at=now,
                     )
-                    row.submitted_by = row.approved_by = row.activated_by = actor.name
-                    row.submitted_at = row.approved_at = row.activated_at = now
+                    rule.versions.append(row)
                     if current is not None:
                         current.status, current.retired_by, current.retired_at = "retired", actor.name, now
-                    session.refresh(rule)
-                    self._audit.append(
-                        session,
+                    entries.append(
                         AuditEntry(
                             actor.label,
                             agency,
@@ -399,8 +408,11 @@ class SqlStore:
                             current.content_hash if current else None,
                             row.content_hash,
                             {"source": source},
-                        ),
+                        )
                     )
+            changed = bool(entries)
+            session.flush()
+            self._audit.append_many(session, entries)
             latest = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
             if not changed and latest is not None:
                 return self._ruleset_info(latest)

@@ -153,3 +153,30 @@ def test_an_activation_compiles_the_new_ruleset_once(api, monkeypatch):
     # Stored (compiled to check it and name its version), then loaded by this process from that result.
     assert len(compiled) == 1
     assert api.get("/v1/rulesets/current", "customs_system").json["version"] == activated.json["ruleset_version"]
+
+
+def test_importing_packs_versions_each_changed_rule_once_with_a_chained_audit_entry(services):
+    from tests.api.conftest import OPERATOR
+
+    def pack(weight: int) -> list[tuple[str, dict]]:
+        rules = [{**rule(), "id": f"CUS-07{n:02d}", "weight": weight if n == 0 else 10} for n in range(3)]
+        return [("pack.yaml", {"agency": "customs", "rules": rules})]
+
+    def imports() -> list[dict]:
+        return [e for e in services.audit.entries(limit=1000) if e["action"] == "rule.import"]
+
+    first = services.store.import_packs(pack(10), OPERATOR)
+    assert [e["object_id"] for e in imports()] == ["CUS-0700@1", "CUS-0701@1", "CUS-0702@1"]
+    # The same content again changes nothing: no version, no entry, the same ruleset.
+    assert services.store.import_packs(pack(10), OPERATOR).seq == first.seq
+    assert len(imports()) == 3
+
+    changed = services.store.import_packs(pack(20), OPERATOR)
+    assert changed.seq > first.seq
+    assert [e["object_id"] for e in imports()][3:] == ["CUS-0700@2"]
+    assert imports()[-1]["before_hash"] == imports()[0]["after_hash"]
+    versions = {(v["number"], v["status"]) for v in services.store.rule("CUS-0700")["versions"]}
+    assert versions == {(1, "retired"), (2, "active")}
+    assert dict(changed.rule_versions)["CUS-0700"] == 2
+    report = services.audit.verify()
+    assert report.ok and report.entries == len(services.audit.entries(limit=1000))
