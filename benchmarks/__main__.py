@@ -15,8 +15,7 @@ measured side by side in the same run, so ratios stay meaningful on a shared, no
    16 concurrent clients, a 300-passenger manifest, batch throughput, cache hit vs miss
    (``benchmarks.http``), then failed requests while a 10,000-rule ruleset is activated
    through the API under load and the time until every gunicorn worker serves it
-   (``benchmarks.activation``); ``--skip-http`` skips both (about 4 min, most of it
-   seeding the store).
+   (``benchmarks.activation``); ``--skip-http`` skips both (about 2 min).
 
 ``--quick`` is a smoke run: fewer records, one repeat, 1,000 rules under load.
 """
