@@ -26,7 +26,7 @@ from typing import Any
 
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import Problem, RuleCompilationError
-from engine.language import All, AnyOf, Condition, Leaf, Not, Rule, parse_pack
+from engine.language import All, Leaf, Rule, leaves, parse_pack
 from engine.network import AlphaNetwork
 from engine.normalise import EQ, Conjunction, RegexTable, TooComplex, normalise
 from engine.regex import SafePattern
@@ -103,15 +103,15 @@ class CompiledRuleset:
         That is the lowest ``gte`` threshold on a ``watchlist.*`` field (what the
         ``{watchlist: ...}`` condition reads as), or 1 when rules only test the scores otherwise.
         """
-        leaves = [
+        tests = [
             leaf
             for compiled in self.rules
-            for leaf in _leaves(compiled.rule.when)
+            for leaf in leaves(compiled.rule.when)
             if leaf.field.startswith("watchlist.")
         ]
-        if not leaves:
+        if not tests:
             return None
-        return min((leaf.value for leaf in leaves if leaf.op == "gte"), default=Decimal(1))
+        return min((leaf.value for leaf in tests if leaf.op == "gte"), default=Decimal(1))
 
 
 STAGES = ("parse", "unique_ids", "normalise", "shard")
@@ -355,13 +355,3 @@ def _make_shard(rules: list[CompiledRule], batch: list[int], shards: list[Shard]
     fields = sorted({test.field for position in batch for conj in rules[position].conjunctions for test in conj})
     shards.append(Shard(tuple(batch), tuple(fields)))
     return len(shards) - 1
-
-
-def _leaves(condition: Condition) -> Iterable[Leaf]:
-    if isinstance(condition, Leaf):
-        yield condition
-    elif isinstance(condition, Not):
-        yield from _leaves(condition.item)
-    elif isinstance(condition, All | AnyOf):
-        for item in condition.items:
-            yield from _leaves(item)

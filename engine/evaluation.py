@@ -18,7 +18,7 @@ from typing import Any
 from engine import durable_adapter
 from engine.compiler import CompiledRuleset
 from engine.errors import RecordError
-from engine.language import All, AnyOf, Leaf, Not, Rule
+from engine.language import Leaf, Rule, leaves
 from engine.normalise import EngineTest
 from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
 from engine.regex import SafePattern
@@ -191,12 +191,12 @@ class BaseEvaluator:
 
     def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
         compiled = self.ruleset.rules[position]
-        leaves = self._leaves[position]
+        by_path = self._leaves[position]
         reasons: dict[str, Reason] = {}
         for branch in sorted(branches):
             for test in compiled.conjunctions[branch]:
                 if test.leaf_path not in reasons:
-                    reasons[test.leaf_path] = _reason(leaves[test.leaf_path], test, record)
+                    reasons[test.leaf_path] = _reason(by_path[test.leaf_path], test, record)
         return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
 
 
@@ -288,14 +288,4 @@ def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
 
 
 def _leaves_by_path(rule: Rule) -> dict[str, Leaf]:
-    found: dict[str, Leaf] = {}
-    stack = [rule.when]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Leaf):
-            found[node.path] = node
-        elif isinstance(node, Not):
-            stack.append(node.item)
-        elif isinstance(node, All | AnyOf):
-            stack.extend(node.items)
-    return found
+    return {leaf.path: leaf for leaf in leaves(rule.when)}

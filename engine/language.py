@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union
@@ -62,6 +62,17 @@ class Not:
 
 
 Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 - recursive alias needs the string-free form
+
+
+def leaves(condition: Condition) -> Iterator[Leaf]:
+    """Every test of ``condition``, however deeply nested, in order."""
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from leaves(condition.item)
+    else:
+        for item in condition.items:
+            yield from leaves(item)
 
 
 @dataclass(frozen=True)

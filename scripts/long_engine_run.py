@@ -38,7 +38,7 @@ from typing import Any
 from benchmarks.synthetic import synthetic_packs, synthetic_records
 from engine import Evaluator, PackSource, check_record, compile_packs
 from engine.catalogue import CATALOGUE, DECIMAL_SCALE, MAX_LIST_LENGTH, FieldType
-from engine.language import All, AnyOf, Condition, Leaf, Not, Rule
+from engine.language import All, Condition, Leaf, Rule, leaves
 from engine.records import PassengerRecord
 from engine.reference import holds, matching_rules
 
@@ -46,16 +46,6 @@ BATCH = 500
 RULE_SEED = 7
 WORKING_DAY = dt.datetime(2026, 12, 3, 6, 0, tzinfo=dt.UTC)
 AFTER_EXPIRY = dt.datetime(2029, 1, 2, 6, 0, tzinfo=dt.UTC)  # the synthetic rules run to 2028-12-31
-
-
-def _leaves(condition: Condition) -> Iterator[Leaf]:
-    if isinstance(condition, All | AnyOf):
-        for item in condition.items:
-            yield from _leaves(item)
-    elif isinstance(condition, Not):
-        yield from _leaves(condition.item)
-    else:
-        yield condition
 
 
 def _top_level(condition: Condition) -> Iterator[Condition]:
@@ -131,7 +121,7 @@ def _literal_pool(rules: list[Rule]) -> dict[str, list[Any]]:
     """Per field, the values the rules compare with and, for ordered types, one step either side."""
     pool: dict[str, set[Any]] = defaultdict(set)
     for rule in rules:
-        for leaf in _leaves(rule.when):
+        for leaf in leaves(rule.when):
             if leaf.op in ("exists", "matches"):
                 continue
             values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
@@ -168,7 +158,7 @@ def _mutate(
 ) -> PassengerRecord:
     """The record moved towards one rule's literals (most of them), then a few random changes."""
     values = dict(record.values)
-    for leaf in _leaves(rnd.choice(rules).when):
+    for leaf in leaves(rnd.choice(rules).when):
         if rnd.random() < 0.85:
             _aim(values, leaf, rnd)
     for _ in range(rnd.randint(0, 3)):
