@@ -91,8 +91,10 @@ class DecisionSpool:
 
     def adopt(self) -> list[_Batch]:
         """Batches spooled by processes that are gone (their locks are free), oldest first."""
+        if not self.folder.is_dir():
+            return []
         adopted = []
-        for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else ():
+        for path in sorted(self.folder.glob("*.json")):
             try:
                 handle = path.open("rb")
             except FileNotFoundError:
@@ -113,7 +115,7 @@ class DecisionSpool:
                 continue
             adopted.append(_Batch(decisions, path, handle))
         # A .partial file is a batch whose writer died before answering: never acknowledged, so dropped.
-        for partial in self.folder.glob("*.partial") if self.folder.is_dir() else ():
+        for partial in self.folder.glob("*.partial"):
             with partial.open("rb") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

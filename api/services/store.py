@@ -207,7 +207,16 @@ class SqlStore:
         actor: Actor,
         status: str,
     ) -> RuleVersionRow:
-        row = RuleVersionRow(
+        row = self._version(rule_id, number, content, reason, actor, status)
+        session.add(row)
+        session.flush()
+        return row
+
+    @staticmethod
+    def _version(
+        rule_id: str, number: int, content: Mapping[str, Any], reason: str, actor: Actor, status: str
+    ) -> RuleVersionRow:
+        return RuleVersionRow(
             rule_id=rule_id,
             number=number,
             content=dict(content),
@@ -216,9 +225,6 @@ class SqlStore:
             status=status,
             author=actor.name,
         )
-        session.add(row)
-        session.flush()
-        return row
 
     def _rule_row(self, session: Session, rule_id: str) -> RuleRow:
         rule = session.get(RuleRow, rule_id)
@@ -381,21 +387,10 @@ class SqlStore:
                     if current is not None and current.content_hash == canonical_hash(content):
                         continue
                     number = max((v.number for v in rule.versions), default=0) + 1
-                    row = RuleVersionRow(
-                        number=number,
-                        content=dict(content),
-                        content_hash=canonical_hash(content),
-                        reason=f"imported from {source}",
-                        status="active",
-                        author=actor.name,
-                        submitted_by=actor.name,
-                        approved_by=actor.name,
-                        activated_by=actor.name,
-                        submitted_at=now,
-                        approved_at=now,
-                        activated_at=now,
-                    )
-                    rule.versions.append(row)
+                    row = self._version(rule_id, number, content, f"imported from {source}", actor, "active")
+                    row.submitted_by = row.approved_by = row.activated_by = actor.name
+                    row.submitted_at = row.approved_at = row.activated_at = now
+                    rule.versions.append(row)  # added with its rule, written by the one flush below
                     if current is not None:
                         current.status, current.retired_by, current.retired_at = "retired", actor.name, now
                     entries.append(
@@ -410,11 +405,10 @@ class SqlStore:
                             {"source": source},
                         )
                     )
-            changed = bool(entries)
             session.flush()
             self._audit.append_many(session, entries)
             latest = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
-            if not changed and latest is not None:
+            if not entries and latest is not None:
                 return self._ruleset_info(latest)
             return self._new_ruleset(session, actor, "import")
 
