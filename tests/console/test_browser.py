@@ -8,6 +8,7 @@ pages in docs/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import urllib.request
@@ -123,12 +124,18 @@ class Officer:
 
     def go(self, element: Any) -> None:
         """Click something that loads a page, and wait until the next page has replaced this one."""
+        with self.next_page():
+            element.click()
+
+    @contextlib.contextmanager
+    def next_page(self) -> Iterator[None]:
+        """Wait, after the block, until a new page has replaced the current one and finished loading."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         page = self.css("html")
-        element.click()
+        yield
 
         def replaced(driver: Any) -> bool:
             try:
@@ -152,8 +159,6 @@ class Officer:
 
     def sign_in(self, key: str) -> None:
         from selenium.webdriver.common.keys import Keys
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
 
         self.driver.delete_all_cookies()
         self.driver.get(f"{self.base}/console/sign-in")
@@ -161,9 +166,8 @@ class Officer:
         # Keyboard only: the first Tab reaches the skip link; the key is typed and Enter submits.
         self.css("body").send_keys(Keys.TAB)
         assert self.driver.switch_to.active_element.get_attribute("class") == "skip-link"
-        page = self.css("html")
-        self.css("#api_key").send_keys(key + Keys.ENTER)
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        with self.next_page():
+            self.css("#api_key").send_keys(key + Keys.ENTER)
         assert "Signed in as" in self.css("header").text
 
     def sign_out(self) -> None:
