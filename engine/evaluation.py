@@ -21,6 +21,7 @@ from engine.errors import RecordError
 from engine.language import Leaf, Rule, leaves
 from engine.normalise import EngineTest
 from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
+from engine.reference import value_holds
 from engine.regex import SafePattern
 from engine.values import EngineValue, encode, to_json
 from engine.watchlist import Watchlist
@@ -279,10 +280,13 @@ def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
     entries: tuple[dict[str, Any], ...] = ()
     if leaf.field.startswith("watchlist.") and not test.negated:
         category = leaf.field.removeprefix("watchlist.").removesuffix("_score")
+        # The entries that pass the leaf's own test, whatever its operator: each entry's
+        # score read as the field's value.
         entries = tuple(
             match.as_dict()
             for match in record.watchlist
-            if (category == "score" or match.entry.category == category) and cut_score(match.score) >= value
+            if (category == "score" or match.entry.category == category)
+            and value_holds(leaf.op, value, cut_score(match.score))
         )
     return Reason(path, leaf.field, leaf.op, expected, to_json(record.get(leaf.field)), test.negated, entries)
 

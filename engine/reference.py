@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from engine.language import All, AnyOf, Condition, Leaf, Not, Rule
 from engine.records import PassengerRecord
@@ -31,12 +32,15 @@ def holds(condition: Condition, record: PassengerRecord) -> bool:
 
 
 def leaf_holds(leaf: Leaf, record: PassengerRecord) -> bool:
-    actual = record.get(leaf.field)
-    if leaf.op == "exists":
-        return (actual is not None) == leaf.value
+    return value_holds(leaf.op, leaf.value, record.get(leaf.field))
+
+
+def value_holds(op: str, expected: Any, actual: Any) -> bool:
+    """Whether ``actual`` (a typed value, None when missing) passes the test ``op expected``."""
+    if op == "exists":
+        return (actual is not None) == expected
     if actual is None:
         return False
-    op, expected = leaf.op, leaf.value
     if op == "eq":
         return actual == expected
     if op == "ne":

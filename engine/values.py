@@ -200,6 +200,8 @@ def to_json(value: TypedValue | None) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, tuple | list):
+        # Bounds of ``between`` and lists of dates or decimals are nested values: every
+        # element must come out as JSON too, not only the top level.
+        return [to_json(item) for item in value]
     return value
