@@ -27,6 +27,15 @@ class Settings:
         default="",
         metadata={"doc": "Redis URL of the evaluation cache; unset: an in-process cache."},
     )
+    redis_key_prefix: str = field(
+        default="",
+        metadata={
+            "doc": (
+                "Prefix of every key the service writes to Redis (cache, journey profiles, rate-limit counters), "
+                "for several deployments or test runs on one Redis; unset: no prefix."
+            )
+        },
+    )
     cache_ttl_seconds: int = field(default=24 * 3600, metadata={"doc": "Seconds a cached evaluation result lives."})
     identity_hash_key: str = field(
         default="",

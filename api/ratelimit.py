@@ -61,6 +61,16 @@ def _not_api() -> bool:
     return not request.path.startswith("/v1/")
 
 
+def _storage_options(settings: Settings) -> dict[str, Any]:
+    if not settings.redis_url:
+        return {}
+    # Short timeouts like the cache's: a Redis that hangs must not hang requests.
+    options: dict[str, Any] = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+    if settings.redis_key_prefix:
+        options["key_prefix"] = settings.redis_key_prefix + "LIMITS"  # the limits library's own prefix
+    return options
+
+
 def register(app: Flask, settings: Settings) -> Limiter:
     """Limit ``/v1`` requests of ``app`` per ``settings``; a limited request is a 429 in the error shape."""
     for name in ("rate_limit", "auth_failure_limit"):
@@ -88,8 +98,7 @@ def register(app: Flask, settings: Settings) -> Limiter:
             ),
         ],
         storage_uri=settings.redis_url or "memory://",
-        # Short timeouts like the cache's: a Redis that hangs must not hang requests.
-        storage_options={"socket_connect_timeout": 0.25, "socket_timeout": 0.25} if settings.redis_url else {},
+        storage_options=_storage_options(settings),
         strategy="fixed-window",
         key_prefix="targeting",
         in_memory_fallback_enabled=True,

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 class RedisCache:
     RETRY_AFTER_SECONDS = 2.0
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key_prefix: str = "") -> None:
+        self._prefix = key_prefix
         self._client = redis.Redis.from_url(
             url, socket_connect_timeout=0.25, socket_timeout=0.25, health_check_interval=10
         )
@@ -41,7 +42,7 @@ class RedisCache:
         if not keys or not self._available():
             return [None] * len(keys)
         try:
-            values = self._client.mget(keys)
+            values = self._client.mget([self._prefix + key for key in keys])
         except redis.RedisError as exc:
             self._failed("get", exc)
             return [None] * len(keys)
@@ -53,7 +54,7 @@ class RedisCache:
         try:
             with self._client.pipeline(transaction=False) as pipe:
                 for key, value in items.items():
-                    pipe.set(key, value, ex=ttl_seconds)
+                    pipe.set(self._prefix + key, value, ex=ttl_seconds)
                 pipe.execute()
         except redis.RedisError as exc:
             self._failed("set", exc)

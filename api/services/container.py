@@ -49,7 +49,8 @@ class Services:
         sessions = make_sessions(engine)
         audit = SqlAuditLog(sessions)
         store = SqlStore(sessions, audit, hasher)
-        cache: Cache = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+        redis_url, prefix = settings.redis_url, settings.redis_key_prefix
+        cache: Cache = RedisCache(redis_url, prefix) if redis_url else MemoryCache()
         watchlist_store = SqlWatchlistStore(sessions, audit)
         return cls(
             settings=settings,
@@ -70,7 +71,7 @@ class Services:
             ),
             hits=SqlHitStore(sessions, audit),
             sharing=SqlSharingStore(sessions, audit),
-            journeys=RedisJourneys(settings.redis_url) if settings.redis_url else SqlJourneys(sessions),
+            journeys=RedisJourneys(redis_url, prefix) if redis_url else SqlJourneys(sessions),
         )
 
 

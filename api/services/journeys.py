@@ -38,16 +38,17 @@ def journey_key(flight: str, day: str, issuing_country: str, document_number: st
 
 
 class RedisJourneys:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key_prefix: str = "") -> None:
         self._client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self._prefix = key_prefix + PREFIX
 
     def put(self, key: str, agency: str, contribution: Mapping[str, Any], ttl_seconds: int) -> dict[str, Any]:
         """Store ``agency``'s part and return every agency's part, in one round trip."""
         try:
             with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(PREFIX + key, agency, json.dumps(contribution, sort_keys=True))
-                pipe.expire(PREFIX + key, ttl_seconds)
-                pipe.hgetall(PREFIX + key)
+                pipe.hset(self._prefix + key, agency, json.dumps(contribution, sort_keys=True))
+                pipe.expire(self._prefix + key, ttl_seconds)
+                pipe.hgetall(self._prefix + key)
                 _, _, found = pipe.execute()
         except redis.RedisError as exc:
             raise Unavailable("the journey store is unavailable; try again", "journeys_unavailable") from exc
@@ -55,7 +56,7 @@ class RedisJourneys:
 
     def get(self, key: str) -> dict[str, Any]:
         try:
-            found = self._client.hgetall(PREFIX + key)
+            found = self._client.hgetall(self._prefix + key)
         except redis.RedisError as exc:
             raise Unavailable("the journey store is unavailable; try again", "journeys_unavailable") from exc
         return {name.decode(): json.loads(value) for name, value in found.items()}
