@@ -173,6 +173,7 @@ _DECLARATIONS = {
 _AGENCY_WEIGHTS = {"Direct": 52, "Flight Centre": 18, "Quick Travel NZ": 2, "Fast Travel Ltd": 2, "small agency": 26}
 _VISA_WEIGHTS = {"WAIVER": 45, "VISITOR": 20, "RESIDENT": 15, "WORK": 6, "STUDENT": 6, "NONE": 5, "TRANSIT": 3}
 _AGENCIES = {"customs": "CUS", "mpi": "MPI", "immigration": "INZ"}
+_NZ_SUMMER = dt.timezone(dt.timedelta(hours=13))
 
 
 def _skewed(rnd: random.Random, items: list[str]) -> str:
@@ -261,11 +262,25 @@ def synthetic_packs(rule_count: int, seed: int = 1) -> list[dict[str, Any]]:
     return [{"agency": agency, "rules": rules} for agency, rules in packs.items()]
 
 
-def synthetic_records(count: int, seed: int = 2) -> list[dict[str, Any]]:
+FIRST_ARRIVAL = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+
+
+def synthetic_records(
+    count: int, seed: int = 2, first_arrival: dt.datetime = FIRST_ARRIVAL, spread_days: int = 0
+) -> list[dict[str, Any]]:
+    """``count`` passengers arriving between ``first_arrival`` and ``spread_days`` days later.
+
+    Arrival times fall on the minute in the arriving country's summer offset (+13:00), as
+    manifests carry them, so rules on local dates and seasons meet ordinary values.
+    """
     rnd = random.Random(seed)
-    arrival = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
     records = []
     for number in range(count):
+        arrival = first_arrival
+        if spread_days:  # no draw otherwise: the seeded sequences the benchmarks use stay as they were
+            arrival = (first_arrival + dt.timedelta(minutes=rnd.randint(0, spread_days * 24 * 60))).astimezone(
+                _NZ_SUMMER
+            )
         departure = arrival - dt.timedelta(hours=rnd.randint(3, 30))
         legs = [
             {"airport": _skewed(rnd, AIRPORTS), "country": _skewed(rnd, COUNTRIES)} for _ in range(rnd.randint(1, 3))
