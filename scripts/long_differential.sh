@@ -11,6 +11,6 @@ jobs=$(nproc)
 chunks=$(( (total + chunk - 1) / chunk ))
 echo "differential: $total examples in $chunks chunks of $chunk, $jobs at a time"
 seq 1 "$chunks" | xargs -P "$jobs" -I{} sh -c \
-  "DIFFERENTIAL_EXAMPLES=$chunk .venv/bin/python -m pytest tests/engine/test_differential.py -q -p no:cacheprovider \
+  "HYPOTHESIS_PROFILE=fresh DIFFERENTIAL_EXAMPLES=$chunk .venv/bin/python -m pytest tests/engine/test_differential.py -q -p no:cacheprovider \
      --hypothesis-seed={} > /tmp/differential-{}.log 2>&1 && echo 'chunk {} passed' || { echo 'chunk {} FAILED: /tmp/differential-{}.log'; exit 255; }"
 echo "differential: all $chunks chunks passed ($total examples)"
