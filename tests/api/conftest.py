@@ -2,11 +2,19 @@
 
 Every API test runs once per database. Tables are emptied between tests (the schema is
 migrated once per session); API keys are kept, since hashing them is deliberately slow.
+
+The PostgreSQL server and Redis are shared (with other runs, other projects), so a run
+touches only what it creates: a database of its own, ``targeting_test_<run id>``, dropped
+at the end of the session, and Redis keys under ``targeting-test:<run id>:`` only
+(``REDIS_KEY_PREFIX``), deleted by prefix between tests and at the end; never FLUSHDB.
+``TEST_RUN_ID`` sets the run id (``scripts/check_leftovers.py`` does, to look for
+leftovers); otherwise each session makes one up.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -41,6 +49,12 @@ from api.services.store import SqlStore
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+RUN_ID = os.environ.get("TEST_RUN_ID") or f"r{uuid.uuid4().hex[:12]}"
+if not re.fullmatch(r"[a-z0-9_]{1,40}", RUN_ID):
+    raise ValueError(f"TEST_RUN_ID must be 1 to 40 of a-z, 0-9 and _, not {RUN_ID!r}")
+#: This run's own PostgreSQL database, and the prefix of every Redis key it writes.
+POSTGRES_DATABASE = f"targeting_test_{RUN_ID}"
+REDIS_KEY_PREFIX = f"targeting-test:{RUN_ID}:"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 OPERATOR = Actor("test", "operator:test", "central", frozenset({"admin"}))
 
@@ -60,14 +74,50 @@ ACCOUNTS = {
 }
 
 
-def _postgres_database() -> str:
-    name = f"targeting_test_{os.getpid()}"
+def _administer(statement: str) -> None:
     admin = make_engine(POSTGRES_URL)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def _create_postgres_database() -> str:
+    # The name is this run's alone: an existing one is an error, not something to drop.
+    _administer(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + POSTGRES_DATABASE
+
+
+def _drop_postgres_database() -> None:
+    # FORCE ends connections left open (a pool not yet disposed, a server a failed test left behind).
+    _administer(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+
+
+def delete_redis_keys(url: str = REDIS_URL, prefix: str = REDIS_KEY_PREFIX) -> int:
+    """Delete the keys under ``prefix`` (SCAN, then DEL in batches), and only those; returns how many."""
+    assert prefix and not set("*?[]\\") & set(prefix), prefix
+    client = redis.Redis.from_url(url)
+    deleted = 0
+    try:
+        batch = []
+        for key in client.scan_iter(match=prefix + "*", count=1000):
+            batch.append(key)
+            if len(batch) == 500:
+                deleted += client.delete(*batch)
+                batch = []
+        if batch:
+            deleted += client.delete(*batch)
+    finally:
+        client.close()
+    return deleted
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_redis_keys() -> Iterator[None]:
+    """At the end of the session, delete every key this run wrote to the shared Redis."""
+    yield
+    delete_redis_keys()
 
 
 @dataclass
@@ -82,16 +132,20 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
-        url = _postgres_database()
-    engine = make_engine(url)
-    upgrade(engine)
-    store = SqlStore(make_sessions(engine), SqlAuditLog(make_sessions(engine)), FAST_HASHER)
-    keys = {}
-    for label, (name, agency, roles) in ACCOUNTS.items():
-        _, plaintext = store.create_key(name, agency, roles, OPERATOR, key_id=f"k{label.replace('_', '')}")
-        keys[label] = plaintext
-    engine.dispose()
-    yield Backend(request.param, url, keys)
+        url = _create_postgres_database()
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        store = SqlStore(make_sessions(engine), SqlAuditLog(make_sessions(engine)), FAST_HASHER)
+        keys = {}
+        for label, (name, agency, roles) in ACCOUNTS.items():
+            _, plaintext = store.create_key(name, agency, roles, OPERATOR, key_id=f"k{label.replace('_', '')}")
+            keys[label] = plaintext
+        engine.dispose()
+        yield Backend(request.param, url, keys)
+    finally:
+        if request.param == "postgresql":
+            _drop_postgres_database()
 
 
 def _reset(engine: Any) -> None:
@@ -117,6 +171,7 @@ def settings(backend: Backend, tmp_path: Path) -> Settings:
     return Settings(
         database_url=backend.url,
         redis_url=REDIS_URL,
+        redis_key_prefix=REDIS_KEY_PREFIX,
         identity_hash_key="test-identity-key",
         instance_path=str(tmp_path),
         ruleset_poll_seconds=0.1,
@@ -134,7 +189,7 @@ def build_services(settings: Settings) -> Services:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    delete_redis_keys()  # this run's keys only: the Redis is shared
     built = build_services(settings)
     _reset(built.engine)
     yield built

@@ -110,6 +110,7 @@ def test_redis_killed_and_restarted_under_evaluation_load(settings, backend, mon
     server.start()
     # The limit is far above this load: the point is that counting in Redis survives the outage.
     local = replace(settings, redis_url=f"redis://127.0.0.1:{server.port}/0", rate_limit="1000000/minute")
+    prefix = local.redis_key_prefix
     services = build_services(local)
     from tests.api.conftest import _reset
 
@@ -152,7 +153,7 @@ def test_redis_killed_and_restarted_under_evaluation_load(settings, backend, mon
         restarted = redis.Redis(port=server.port)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not (
-            restarted.keys("tgt:eval:*") and restarted.keys("LIMITS:LIMITER/targeting/*")
+            restarted.keys(f"{prefix}tgt:eval:*") and restarted.keys(f"{prefix}LIMITS:LIMITER/targeting/*")
         ):
             time.sleep(0.2)
         time.sleep(0.5)
@@ -173,5 +174,6 @@ def test_redis_killed_and_restarted_under_evaluation_load(settings, backend, mon
     assert any(cached for _, _, cached in by_phase["after"])
     assert ready["status"] == "ready"
     # Evaluations were cached in the restarted Redis, and the limiter counts there again.
-    assert any(key.startswith(b"tgt:eval:") for key in stored)
-    assert any(key.startswith(b"LIMITS:LIMITER/targeting/") for key in stored)
+    assert any(key.decode().startswith(f"{prefix}tgt:eval:") for key in stored)
+    assert any(key.decode().startswith(f"{prefix}LIMITS:LIMITER/targeting/") for key in stored)
+    assert all(key.decode().startswith(prefix) for key in stored)  # REDIS_KEY_PREFIX covers every key

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from api import create_app
-from tests.api.conftest import REDIS_URL, ApiClient
+from tests.api.conftest import REDIS_KEY_PREFIX, REDIS_URL, ApiClient
 
 OTHER_ADDRESS = "192.0.2.7"  # TEST-NET-1: only ever a WSGI environ value here
 
@@ -70,8 +70,8 @@ def test_the_limiter_keeps_no_secret_in_redis(services, backend):
     api = _client(services, backend, rate_limit="5/minute")
     api.get("/v1/rulesets/current", "customs_system")
     api.get("/v1/rules", headers={"X-API-Key": "tgt_kcustomssystem_guessedsecret"})
-    stored = [key.decode() for key in redis.Redis.from_url(REDIS_URL).keys("*targeting*")]
-    assert stored  # the counters are in the shared Redis, not in this process
+    stored = [key.decode() for key in redis.Redis.from_url(REDIS_URL).scan_iter(match=f"{REDIS_KEY_PREFIX}*targeting*")]
+    assert stored  # the counters are in the shared Redis (under the run's prefix), not in this process
     secret = backend.keys["customs_system"].split("_", 2)[2]
     assert not [key for key in stored if secret in key or "guessedsecret" in key]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import REDIS_URL, _reset, passenger, rule
+from tests.api.conftest import REDIS_KEY_PREFIX, REDIS_URL, _reset, passenger, rule
 from tests.api.test_rollout import _free_port, _request
 
 GUNICORN = (sys.executable, "-m", "gunicorn", "--workers", "2", "--config", "python:api.gunicorn_conf", "api.wsgi:app")
@@ -32,14 +32,16 @@ def _start(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         start_new_session=True,  # its own process group, so one signal reaches every process
     )
     deadline = time.monotonic() + 30
-    while True:
+    while time.monotonic() < deadline:
         try:
             if _request(port, "GET", "/healthz", "", None)[0] == 200:
                 return server
         except OSError:
             pass
-        assert time.monotonic() < deadline, "service did not start"
         time.sleep(0.1)
+    os.killpg(server.pid, signal.SIGKILL)  # nothing of it may outlive the test (its database is dropped)
+    server.wait(timeout=30)
+    raise AssertionError("service did not start")
 
 
 def test_everything_survives_killing_every_process(backend, services, tmp_path: Path):
@@ -52,6 +54,7 @@ def test_everything_survives_killing_every_process(backend, services, tmp_path: 
         **os.environ,
         "DATABASE_URL": backend.url,
         "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "IDENTITY_HASH_KEY": "restart-test",
         "INSTANCE_PATH": str(tmp_path),
         "LOG_LEVEL": "WARNING",

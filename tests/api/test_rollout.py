@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from tests.api.conftest import REDIS_URL, _reset, passenger, rule
+from tests.api.conftest import REDIS_KEY_PREFIX, REDIS_URL, _reset, passenger, rule
 
 
 def _free_port() -> int:
@@ -42,6 +43,7 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         **os.environ,
         "DATABASE_URL": backend.url,
         "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "IDENTITY_HASH_KEY": "rollout-test",
         "INSTANCE_PATH": str(tmp_path),
         "LOG_LEVEL": "WARNING",
@@ -66,6 +68,7 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: nothing of it may outlive the test
     )
     keys = backend.keys
     try:
@@ -126,7 +129,11 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         connection.close()
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
     failures = [o for o in observations if o[2] != 200]
     assert failures == []
