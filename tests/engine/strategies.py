@@ -67,9 +67,13 @@ def rule_value(field: Field) -> st.SearchStrategy[Any]:
 
 @st.composite
 def leaf(draw: st.DrawFn) -> dict[str, Any]:
-    if draw(st.integers(0, 15)) == 0:
+    kind = draw(st.integers(0, 15))
+    if kind == 0:
         return draw(watchlist_condition())
-    field = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
+    if kind == 1:  # a screening score under any operator, not only the written form's gte
+        field = CATALOGUE[draw(st.sampled_from(sorted(name for name in CATALOGUE if name.startswith("watchlist."))))]
+    else:
+        field = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
     op = draw(st.sampled_from(sorted(field.operators)))
     value_strategy = rule_value(field)
     if op == "exists":

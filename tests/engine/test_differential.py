@@ -1,18 +1,29 @@
 """The engine path (normalisation, sharding, durable-rules) agrees with the reference evaluator.
 
+Every example runs the whole output path: the matching rule ids must equal the
+reference's, and each answer must serialise to strict JSON exactly as the CLI and the API
+emit it, with every reason true of the record (a negated reason false) and every
+watchlist entry it lists passing the leaf's own operator.
+
 CI runs ``DIFFERENTIAL_EXAMPLES`` (default 2,000) rule packs, each against a batch of
-records; the README documents the 100,000-example run.
+records, on fixed examples (tests/conftest.py); the README documents the 100,000-example
+run with fresh seeds (scripts/long_differential.sh).
 """
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from engine import Evaluator, PackSource, RuleCompilationError, check_record, compile_packs
-from engine.reference import matching_rules
+from engine.evaluation import Evaluation
+from engine.language import Rule, leaves
+from engine.records import PassengerRecord, cut_score
+from engine.reference import leaf_holds, matching_rules, value_holds
 from engine.values import parse_datetime
 from engine.watchlist import Watchlist, parse_csv
 from tests.engine.strategies import AT, WATCHLIST_ROWS, record, rule_pack
@@ -42,5 +53,33 @@ def test_engine_agrees_with_reference(pack, records, at):
             expected = matching_rules(rules, screened, when)
             result = evaluator.evaluate(checked, when, WATCHLIST)
             assert result.rule_ids == expected, (raw, pack)
-            for match in result.matches:
-                assert match.why, "every match explains itself"
+            _check_output(result, screened, {rule.id: rule for rule in rules})
+
+
+def _check_output(result: Evaluation, record: PassengerRecord, rules: dict[str, Rule]) -> None:
+    """The answer as the CLI and API emit it: strict JSON, each reason true of the record."""
+    emitted: dict[str, Any] = json.loads(json.dumps(result.as_dict(), allow_nan=False))
+    assert emitted["passenger_id"] == result.passenger_id
+    for match in emitted["matches"]:
+        assert match["why"], "every match explains itself"
+        rule = rules[match["rule_id"]]
+        by_path = {leaf.path[leaf.path.index("when") :]: leaf for leaf in leaves(rule.when)}
+        for reason in match["why"]:
+            leaf = by_path[reason["path"]]
+            negated = reason["operator"].startswith("not ")
+            assert (reason["field"], reason["operator"].removeprefix("not ")) == (leaf.field, leaf.op)
+            assert leaf_holds(leaf, record) is not negated, (reason, rule.id)
+            if leaf.field.startswith("watchlist.") and not negated:
+                _check_listed_entries(reason, leaf.op, leaf.value, leaf.field, record)
+
+
+def _check_listed_entries(reason: dict[str, Any], op: str, expected: Any, field: str, record: PassengerRecord) -> None:
+    """A watchlist reason lists exactly the screened entries whose score passes the leaf's test."""
+    category = field.removeprefix("watchlist.").removesuffix("_score")
+    passing = sorted(
+        match.entry.id
+        for match in record.watchlist
+        if (category == "score" or match.entry.category == category)
+        and value_holds(op, expected, cut_score(match.score))
+    )
+    assert sorted(entry["entry_id"] for entry in reason.get("watchlist", [])) == passing
