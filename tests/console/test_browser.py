@@ -2,14 +2,19 @@
 
 The app runs in a thread behind werkzeug's server on a free loopback port (SQLite, the
 in-process cache). The browser is Debian's Chromium and chromedriver (.ci/run installs
-them); nothing is downloaded at run time. The run leaves screenshots of the three main
-pages in docs/.
+them); nothing is downloaded at run time. Without them the test is skipped, except in CI
+(``CI=true``, as .ci/run sets) or when refreshing screenshots, where that is a failure.
+
+The run leaves screenshots of the three main pages in build/screenshots/ (ignored by git);
+``bash scripts/refresh_screenshots.sh`` (``REFRESH_DOCS=1``) also writes them over docs/.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -24,12 +29,24 @@ from tests.console.conftest import ROOT, Console, build_console, seed_flight
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 DOCS = ROOT / "docs"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+REFRESH_DOCS = os.environ.get("REFRESH_DOCS", "") == "1"
+#: In CI a missing browser must fail the run: skipped browser tests would leave it green.
+BROWSER_REQUIRED = REFRESH_DOCS or os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromium-driver at /usr/bin/chromium and /usr/bin/chromedriver "
-    "(.ci/run installs them)",
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium() -> None:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        reason = (
+            f"needs Debian's chromium and chromium-driver; missing {', '.join(missing)} "
+            "(.ci/run installs them: apt-get install chromium chromium-driver)"
+        )
+        if BROWSER_REQUIRED:
+            pytest.fail(f"{reason}; CI=true or REFRESH_DOCS=1, so this is a failure, not a skip", pytrace=False)
+        pytest.skip(reason)
+
 
 RULE = """\
 id: CUS-0100
@@ -183,8 +200,10 @@ class Officer:
             "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
         )
         self.driver.set_window_size(width, min(max(height, 700), max_height) + chrome)
-        DOCS.mkdir(exist_ok=True)
-        self.driver.save_screenshot(str(DOCS / name))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        assert self.driver.save_screenshot(str(SCREENSHOTS / name)), name
+        if REFRESH_DOCS:
+            shutil.copyfile(SCREENSHOTS / name, DOCS / name)
         self.driver.set_window_size(width, 900)
 
 
