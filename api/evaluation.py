@@ -23,7 +23,7 @@ from api.rulesets import LoadedRuleset
 from api.schemas import SubmittedPassenger
 from api.services.container import Services
 from api.services.interfaces import Actor, DecisionRecord
-from api.services.sharing import SharingPolicy
+from api.services.sharing import Provenance, submitted_by, with_sources
 from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
 from engine.watchlist import Watchlist
@@ -81,12 +81,6 @@ def _decision_matches(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def shared_view(policy: SharingPolicy, actor: Actor, matches: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The matches ``actor`` may see under the sharing policy, and how many others there are."""
-    visible = [m for m in matches if policy.sees(actor, m["agency"], "matches")]
-    return visible, len(matches) - len(visible)
-
-
 def runaway_rules(outcomes: Sequence[dict[str, Any]], share: float, minimum: int) -> list[dict[str, Any]]:
     """Rules matching more than ``share`` of a manifest of at least ``minimum`` passengers."""
     if len(outcomes) < minimum:
@@ -116,11 +110,15 @@ def evaluate_passengers(
     at: dt.datetime | None,
     actor: Actor,
     share: bool = True,
+    provenance: Sequence[Provenance] | None = None,
 ) -> dict[str, Any]:
     """Evaluate, record decisions and hits; the results show what the sharing policy lets ``actor`` see.
 
-    ``share=False`` returns every match (for callers that store the result and apply the
-    policy when it is read, as journey profiles do).
+    ``provenance`` says, per passenger, which agency gave each field (default: ``actor``'s
+    agency gave all of it); each reason keeps it, so that every view of the match shows
+    a value only to those the policy shows that agency's contribution. ``share=False``
+    returns every match (for callers that store the result and apply the policy when it is
+    read, as journey profiles do).
     """
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
@@ -154,14 +152,16 @@ def evaluate_passengers(
     metrics.EVALUATIONS.labels("false").inc(len(misses))
     missed = set(misses)
     policy = services.sharing.policy()
+    provenance = provenance or [submitted_by(actor.agency)] * len(passengers)
     results: list[dict[str, Any]] = []
     decisions: list[DecisionRecord] = []
     for n, (passenger, record) in enumerate(zip(passengers, checked, strict=True)):
         outcome = found[n]
         assert outcome is not None
-        matches, score, from_cache = outcome["matches"], outcome["score"], n not in missed
+        score, from_cache = outcome["score"], n not in missed
+        matches = with_sources(outcome["matches"], provenance[n])
         decision_id = str(uuid.uuid4())
-        visible, hidden = shared_view(policy, actor, matches) if share else (matches, 0)
+        visible, hidden = policy.matches_for(actor, matches) if share else (matches, 0)
         results.append(
             {
                 "decision_id": decision_id,
@@ -195,13 +195,10 @@ def evaluate_passengers(
         )
     services.decisions.record(decisions)
     settings = services.settings
-    runaway = [
-        flag
-        for flag in runaway_rules(
-            [f for f in found if f is not None], settings.runaway_share, settings.runaway_min_passengers
-        )
-        if policy.sees(actor, flag["agency"], "matches")
-    ]
+    runaway, _ = policy.matches_for(
+        actor,
+        runaway_rules([f for f in found if f is not None], settings.runaway_share, settings.runaway_min_passengers),
+    )
     metrics.EVALUATION_SECONDS.observe(time.perf_counter() - started)
     return {
         "ruleset_version": loaded.version,

@@ -12,12 +12,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from api.evaluation import evaluate_passengers, shared_view
+from api.evaluation import evaluate_passengers
 from api.rulesets import LoadedRuleset
 from api.schemas import SubmittedPassenger
 from api.services.container import Services
 from api.services.interfaces import Actor, NotFound, Unprocessable
 from api.services.journeys import journey_key
+from api.services.sharing import given_by
 from engine import PassengerRecord, RecordError, check_record
 from engine.errors import group_by_path
 
@@ -64,6 +65,24 @@ def merge(parts: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], lis
     return merged, provenance, conflicts
 
 
+def givers(parts: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each key of the merged record (``section.name``, or a section given whole), every
+    agency whose part gave the value it holds: several agencies give the same flight and
+    document, and each of them sees what it gave itself."""
+    found: dict[str, set[str]] = {}
+    for agency, part in parts.items():
+        if agency == EVALUATION:
+            continue
+        for section, values in part["passenger"].items():
+            if isinstance(values, dict) and isinstance(merged.get(section), dict):
+                for name, value in values.items():
+                    if merged[section].get(name) == value:
+                        found.setdefault(f"{section}.{name}", set()).add(agency)
+            elif merged.get(section) == values:
+                found.setdefault(section, set()).add(agency)
+    return found
+
+
 def contribute(
     services: Services,
     loaded: LoadedRuleset,
@@ -96,7 +115,15 @@ def contribute(
         raise Unprocessable(
             "the merged profile is invalid", "invalid_profile", group_by_path(exc.problems, "_schema")
         ) from None
-    outcome = evaluate_passengers(services, loaded, [SubmittedPassenger(merged, record)], None, actor, share=False)
+    outcome = evaluate_passengers(
+        services,
+        loaded,
+        [SubmittedPassenger(merged, record)],
+        None,
+        actor,
+        share=False,
+        provenance=[given_by(givers(parts, merged))],
+    )
     result = outcome["results"][0]
     evaluation = {
         "decision_id": result["decision_id"],
@@ -117,19 +144,18 @@ def view(
     if not any(agency != EVALUATION for agency in parts):
         raise NotFound(f"no journey {key}", "journey_not_found")
     policy = services.sharing.policy()
-    merged, provenance, conflicts = merge(parts)
+    merged, _, conflicts = merge(parts)
+    given = givers(parts, merged)
     shown: dict[str, Any] = {}
     for section, values in merged.items():
         if isinstance(values, dict):
-            kept = {
-                n: v for n, v in values.items() if policy.sees(actor, provenance[f"{section}.{n}"], "contributions")
-            }
+            kept = {n: v for n, v in values.items() if policy.sees_value(actor, [given.get(f"{section}.{n}", ())])}
             if kept:
                 shown[section] = kept
-        elif policy.sees(actor, provenance[section], "contributions"):
+        elif policy.sees_value(actor, [given.get(section, ())]):
             shown[section] = values
     evaluation = parts.get(EVALUATION, {})
-    visible, hidden = shared_view(policy, actor, evaluation.get("matches", []))
+    visible, hidden = policy.matches_for(actor, evaluation.get("matches", []))
     found = {
         "journey_key": key,
         "contributed_by": sorted(agency for agency in parts if agency != EVALUATION),

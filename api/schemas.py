@@ -118,6 +118,12 @@ class ReasonSchema(Schema):
     expected = fields.Raw()
     actual = fields.Raw()
     watchlist = fields.List(fields.Dict(), metadata={"description": "Entries a watchlist condition matched"})
+    withheld = fields.Boolean(
+        metadata={
+            "description": "Present (true) when the passenger's value came from a contribution the sharing "
+            "policy does not show the caller: actual is then null and no watchlist entries are given"
+        }
+    )
 
 
 class MatchSchema(Schema):

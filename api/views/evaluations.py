@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, requires
-from api.evaluation import evaluate_passengers, replay, shared_view
+from api.evaluation import evaluate_passengers, replay
 from api.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.services.container import services
 from api.services.interfaces import Conflict, Unprocessable
@@ -62,7 +62,7 @@ def _shared(matches: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
         m if "agency" in m else {**m, "agency": summaries.get((m["rule_id"], m["version"]), ("", ""))[0]}
         for m in matches
     ]
-    return shared_view(services().sharing.policy(), current_actor(), attributed)
+    return services().sharing.policy().matches_for(current_actor(), attributed)
 
 
 @blp.route("/decisions/<decision_id>", methods=["GET"])

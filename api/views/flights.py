@@ -52,12 +52,12 @@ def priority(flight: str, day: str) -> dict[str, Any]:
     ranked = sorted(zip(decisions, risks, strict=True), key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
     rows = []
     for rank, (decision, risk) in enumerate(ranked, start=1):
-        visible = [
-            m
+        summarised = [
+            {**m, "agency": agency, "title": title}
             for m in decision.matches
-            if policy.sees(actor, summaries.get((m["rule_id"], m["version"]), ("", ""))[0], "matches")
+            for agency, title in [summaries.get((m["rule_id"], m["version"]), ("", ""))]
         ]
-        top = sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS]
+        visible, hidden = policy.matches_for(actor, summarised)
         rows.append(
             {
                 "rank": rank,
@@ -66,15 +66,8 @@ def priority(flight: str, day: str) -> dict[str, Any]:
                 "score": decision.score,
                 "percentile": risk.percentile,
                 "band": risk.band,
-                "top_reasons": [
-                    {
-                        **m,
-                        "agency": summaries[(m["rule_id"], m["version"])][0],
-                        "title": summaries[(m["rule_id"], m["version"])][1],
-                    }
-                    for m in top
-                ],
-                "other_agency_matches": len(decision.matches) - len(visible),
+                "top_reasons": sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS],
+                "other_agency_matches": hidden,
             }
         )
     return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}

@@ -24,10 +24,12 @@ WORKERS = ("officer", "approver")
 
 
 def _visible(hit: dict[str, Any]) -> dict[str, Any]:
-    if not services().sharing.policy().sees(current_actor(), hit["agency"], "matches"):
+    """The hit as the caller may see it (``SharingPolicy.matches_for``), or not found."""
+    shown, _ = services().sharing.policy().matches_for(current_actor(), [hit])
+    if not shown:
         # Not "forbidden": that would confirm the hit exists to an agency not entitled to it.
         raise NotFound(f"no hit {hit['id']}", "hit_not_found")
-    return hit
+    return shown[0]
 
 
 @blp.route("/hits", methods=["GET"])
@@ -36,20 +38,20 @@ def _visible(hit: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, HitListSchema)
 def list_hits(query: dict[str, Any]) -> dict[str, Any]:
     """Hits the caller's agency may see under the sharing policy, newest first, filtered."""
-    agencies = services().sharing.policy().visible_agencies(current_actor(), "matches")
+    policy = services().sharing.policy()
     flight = query.get("flight")
-    return {
-        "hits": services().hits.hits(
-            agencies,
-            flight=flight.upper() if flight else None,
-            day=query.get("date"),
-            status=query.get("status"),
-            rule_id=query.get("rule_id"),
-            passenger_ref=query.get("passenger_id"),
-            limit=query["limit"],
-            offset=query["offset"],
-        )
-    }
+    # The store pages over the agencies whose matches the caller sees; what it sees of each is the policy's.
+    found = services().hits.hits(
+        policy.visible_agencies(current_actor(), "matches"),
+        flight=flight.upper() if flight else None,
+        day=query.get("date"),
+        status=query.get("status"),
+        rule_id=query.get("rule_id"),
+        passenger_ref=query.get("passenger_id"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return {"hits": policy.matches_for(current_actor(), found)[0]}
 
 
 @blp.route("/hits/<hit_id>", methods=["GET"])
@@ -69,7 +71,7 @@ def set_disposition(body: dict[str, Any], hit_id: str) -> dict[str, Any]:
     _visible(services().hits.hit(hit_id))
     if body["status"] != "in_review" and not body["note"].strip():
         raise Unprocessable("a disposition needs a note", "note_required", {"note": ["required for a disposition"]})
-    return services().hits.set_status(hit_id, body["status"], body["note"].strip(), current_actor())
+    return _visible(services().hits.set_status(hit_id, body["status"], body["note"].strip(), current_actor()))
 
 
 @blp.route("/sharing", methods=["GET"])

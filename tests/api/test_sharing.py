@@ -241,3 +241,124 @@ def test_a_paxlst_manifest_shows_each_agency_only_its_matches(api):
         # Both rules test the same thing: each passenger matches both or neither, and sees one.
         assert all(result["other_agency_matches"] == len(result["matches"]) for result in body["results"])
         assert any(result["matches"] for result in body["results"])
+
+
+# A value only MPI contributes, and a Customs rule that matches on it.
+MPI_AGENCY = "Southern Cross Tours 4471"
+AGENCY_KEY = journey_key("LA801", "2026-12-01", "COL", "TA000001")
+AGENCY_RULE = rule(
+    "CUS-0510", title="Booked through a travel agency", when={"field": "booking.travel_agency", "exists": True}
+)
+AGE_RULE = rule("CUS-0511", title="Adult traveller", when={"field": "traveller.age", "gte": 18})
+
+
+def _reasons(body: Any, rule_id: str) -> list[dict[str, Any]]:
+    """Every reason (``why`` item) of ``rule_id``'s matches and hits anywhere in a response."""
+    found: list[dict[str, Any]] = []
+    if isinstance(body, dict):
+        if body.get("rule_id") == rule_id and isinstance(body.get("why"), list):
+            found.extend(body["why"])
+        for value in body.values():
+            found.extend(_reasons(value, rule_id))
+    elif isinstance(body, list):
+        for item in body:
+            found.extend(_reasons(item, rule_id))
+    return found
+
+
+def _customs_reads(api, services, customs_part: dict[str, Any]) -> dict[str, Any]:
+    """What Customs' officer, approver and system read about the passenger once Customs sends a changed part:
+    the evaluation answer, the journey, hits and the priority list."""
+    reads: dict[str, Any] = {}
+    answer = api.call(
+        "PUT", f"/v1/journeys/{AGENCY_KEY}/contributions/customs", "customs_system", json={"passenger": customs_part}
+    )
+    assert answer.status_code == 200 and answer.json["evaluated"] is True, answer.json
+    reads["evaluation answer"] = answer.json
+    for who in ("customs_officer", "customs_approver", "customs_system"):
+        reads[f"journey {who}"] = api.get(f"/v1/journeys/{AGENCY_KEY}", who).json
+    for who in ("customs_officer", "customs_approver"):
+        reads[f"hits {who}"] = api.get("/v1/hits?flight=LA801", who).json
+        reads[f"priority {who}"] = api.get("/v1/flights/LA801/2026-12-01/priority", who).json
+        for hit in services.hits.hits(["customs"]):
+            reads[f"hit {hit['rule_id']} {who}"] = api.get(f"/v1/hits/{hit['id']}", who).json
+    return reads
+
+
+def test_a_match_shows_another_agencys_contributed_value_only_under_a_grant(api, services):
+    live_rule(api)  # cash through Bogota: fields both agencies gave, or Customs alone
+    live_rule(api, AGENCY_RULE)
+    live_rule(api, AGE_RULE)
+    customs = passenger(passenger_id="CUS-P2", document={"number": "TA000001"}, traveller=None)
+    customs["declarations"] = {"cash_over_threshold": False}
+    mpi = passenger(passenger_id="MPI-P2", document={"number": "TA000001"}, booking=None)
+    mpi["booking"] = {"travel_agency": MPI_AGENCY}  # and the date of birth Customs did not give
+    put = f"/v1/journeys/{AGENCY_KEY}/contributions"
+    assert api.call("PUT", f"{put}/customs", "customs_system", json={"passenger": customs}).status_code == 200
+    assert api.call("PUT", f"{put}/mpi", "mpi_system", json={"passenger": mpi}).status_code == 200
+
+    customs["declarations"] = {"cash_over_threshold": True}
+    reads = _customs_reads(api, services, customs)
+    for name, body in reads.items():
+        assert MPI_AGENCY not in str(body), name
+        # Customs sees its own matches, each condition and expected value ...
+        if name.startswith("hit "):
+            assert rule_ids(body) == {name.split()[1]}, name
+        else:
+            assert {"CUS-0500", "CUS-0510", "CUS-0511"} <= rule_ids(body), name
+    for name, body in reads.items():
+        if name.startswith("priority"):
+            continue  # reasons there carry no values
+        for rule_id in ("CUS-0510", "CUS-0511"):
+            for reason in _reasons(body, rule_id):
+                # ... but not the value MPI contributed (the age is derived from MPI's date of birth).
+                assert reason["withheld"] is True and reason["actual"] is None, (name, reason)
+                assert reason["expected"] is not None
+        for reason in _reasons(body, "CUS-0500"):
+            # Values Customs gave itself (the flight both gave, the payment only Customs) stay visible.
+            assert "withheld" not in reason and reason["actual"] in ("cash", "BOG"), (name, reason)
+
+    granted = api.call("PUT", "/v1/sharing/customs/mpi", "admin", json={"share": ["contributions"]})
+    assert granted.status_code == 200, granted.json
+    customs["declarations"] = {"cash_over_threshold": False}
+    reads = _customs_reads(api, services, customs)
+    for name, body in reads.items():
+        for rule_id, value in (("CUS-0510", MPI_AGENCY), ("CUS-0511", 36)):
+            if name.startswith("priority") or (name.startswith("hit ") and rule_id not in name):
+                continue
+            [reason] = _reasons(body, rule_id)
+            assert (reason["actual"], "withheld" in reason) == (value, False), name
+    assert MPI_AGENCY in str(api.get(f"/v1/journeys/{AGENCY_KEY}", "auditor").json)
+
+
+def test_a_match_on_a_record_another_agency_submitted_withholds_its_values(api, services):
+    live_rule(api, MPI_RULE, officer="mpi_officer", approver="mpi_approver")
+    submitted = api.post(
+        "/v1/evaluations", "customs_system", json={"passenger": passenger(declarations={"food": True})}
+    )
+    assert submitted.status_code == 200 and submitted.json["results"][0]["other_agency_matches"] == 1
+    [hit] = api.get("/v1/hits", "mpi_officer").json["hits"]
+    [reason] = hit["why"]
+    # MPI's rule matched Customs' record: MPI sees that it matched and on what, not Customs' value.
+    assert (hit["rule_id"], reason["field"], reason["actual"], reason["withheld"]) == (
+        "MPI-0500",
+        "declarations.food",
+        None,
+        True,
+    )
+    assert "sources" not in reason
+    api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["contributions"]})
+    [reason] = api.get(f"/v1/hits/{hit['id']}", "mpi_officer").json["why"]
+    assert (reason["actual"], "withheld" in reason) == (True, False)
+    [reason] = api.get(f"/v1/hits/{hit['id']}", "auditor").json["why"]
+    assert reason["actual"] is True
+
+
+def test_every_derived_field_names_the_contributed_fields_it_comes_from():
+    from api.services.sharing import DERIVED_FROM
+    from engine.catalogue import CATALOGUE
+
+    # A new derived field must say what it is computed from, or its value would show without its inputs' grants.
+    assert set(DERIVED_FROM) == {name for name, field in CATALOGUE.items() if field.derived}
+    inputs = {name for names in DERIVED_FROM.values() for name in names}
+    assert all(name == "itinerary" or not CATALOGUE[name].derived for name in inputs)
