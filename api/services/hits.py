@@ -2,7 +2,9 @@
 
 A hit is created with the decision that first produced it, in the same transaction; the
 same passenger on the same flight matching the same rule again is the same hit, so an
-outcome is recorded once. Dispositions are audited.
+outcome is recorded once. Only the agency that owns the rule works its hits: a sharing
+grant lets another agency see them, never record their outcome (which is the owner's
+rule precision). Dispositions are audited.
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.models import DecisionRow, HitRow, utcnow
-from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, DecisionRecord, NotFound
+from api.services.interfaces import (
+    Actor,
+    AuditEntry,
+    AuditLog,
+    Conflict,
+    DecisionRecord,
+    Forbidden,
+    NotFound,
+    Unprocessable,
+)
 from api.services.sessions import reading, transaction
 
 OPEN = ("new", "in_review")
@@ -134,10 +145,22 @@ class SqlHitStore:
             return hit_view(row)
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> dict[str, Any]:
+        """Move a hit on (``in_review``, or a disposition with a note): only by the rule's own agency."""
+        note = note.strip()
         with self._session(True) as session:
             row = session.get(HitRow, hit_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no hit {hit_id}", "hit_not_found")
+            if row.agency != actor.agency:
+                raise Forbidden(
+                    f"this hit is {row.agency}'s to work; a sharing grant shows it to {actor.agency}, "
+                    f"it does not let {actor.agency} record its outcome",
+                    "agency_forbidden",
+                )
+            if status != "in_review" and not note:
+                raise Unprocessable(
+                    "a disposition needs a note", "note_required", {"note": ["required for a disposition"]}
+                )
             if status not in _ALLOWED.get(row.status, set()):
                 raise Conflict(f"a hit that is {row.status} cannot become {status}", "invalid_transition")
             before = row.status

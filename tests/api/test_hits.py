@@ -50,6 +50,35 @@ def test_each_match_is_one_hit_per_journey_worked_to_a_disposition(api, services
     assert actions == ["hit.in_review", "hit.offence_found"]
 
 
+def test_a_grant_to_see_hits_does_not_let_another_agency_work_them(api, services):
+    import pytest
+
+    from api.services.interfaces import Actor, Forbidden
+
+    live_rule(api)
+    api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()})
+    [hit] = api.get("/v1/hits", "customs_officer").json["hits"]
+    url = f"/v1/hits/{hit['id']}/disposition"
+    unseen = api.post(url, "mpi_officer", json={"status": "in_review"})
+    assert (unseen.status_code, unseen.json["code"]) == (404, "hit_not_found")  # not even confirmed to exist
+    assert api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["matches"]}).status_code == 200
+    assert api.get(f"/v1/hits/{hit['id']}", "mpi_officer").status_code == 200  # seeing is granted ...
+    for who in ("mpi_officer", "mpi_approver"):
+        for status in ("in_review", "offence_found", "false_match"):
+            refused = api.post(url, who, json={"status": status, "note": "seen from MPI"})
+            # ... working it is not: only Customs' dispositions count towards Customs' rule precision.
+            assert (refused.status_code, refused.json["code"]) == (403, "agency_forbidden"), (who, status)
+    mere = Actor("kmpiofficer", "mere@mpi", "mpi", frozenset({"officer"}))
+    with pytest.raises(Forbidden):
+        services.hits.set_status(hit["id"], "offence_found", "seen from MPI", mere)
+    assert services.hits.hit(hit["id"])["status"] == "new"
+    assert services.audit.entries(object_id=hit["id"]) == []
+    [version] = api.get("/v1/rules/CUS-0500/stats", "customs_officer").json["versions"]
+    assert (version["reviewed"], version["precision"]) == (0, None)
+    worked = api.post(url, "customs_officer", json={"status": "in_review"})
+    assert (worked.status_code, worked.json["status"]) == (200, "in_review")
+
+
 def test_rule_stats_count_hits_dispositions_and_precision_per_version(api):
     live_rule(api)
     api.post("/v1/evaluations", "customs_system", json={"passengers": manifest(4)})
