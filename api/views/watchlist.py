@@ -24,8 +24,10 @@ from engine.watchlist import parse_csv
 
 blp = Blueprint("watchlist", __name__, url_prefix="/v1", description="The joint non-compliant list (watchlist)")
 
+#: Entries are personal data (names, dates of birth, documents): the officers who keep their
+#: agency's entries, and auditors, read them; no other role needs to. The status carries none.
 KEEPERS = ("officer",)
-READERS = ("officer", "approver", "auditor")
+READERS = ("officer", "auditor")
 MAX_IMPORT_ERRORS_SHOWN = 1000
 
 
@@ -45,7 +47,7 @@ def list_entries(query: dict[str, Any]) -> dict[str, Any]:
 @requires("officer", "approver", "auditor", "system", "admin")
 @blp.response(200, WatchlistStatusSchema)
 def status() -> dict[str, Any]:
-    """The list version this process screens with (it is in every decision that used it)."""
+    """The list version this process screens with (it is in every decision that used it): no entry, so any key."""
     manager = services().watchlists
     current = manager.current
     return {

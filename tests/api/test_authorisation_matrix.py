@@ -124,6 +124,60 @@ def test_matrix(app, api, services, targets):
     assert checked >= 8 * 20
 
 
+#: Who may call the watchlist, as the README's table says. Entries are personal data (names, dates of birth,
+#: documents): the officers who keep their agency's entries and auditors read them, no other role. The status
+#: (list version, size, threshold) carries none, and every key may read the version its decisions name.
+WATCHLIST_ROLES = {
+    ("GET", "/v1/watchlist"): ({"officer", "auditor"}, False),
+    ("POST", "/v1/watchlist"): ({"officer"}, False),
+    ("GET", "/v1/watchlist/<entry_id>"): ({"officer", "auditor"}, True),
+    ("PUT", "/v1/watchlist/<entry_id>"): ({"officer"}, True),
+    ("DELETE", "/v1/watchlist/<entry_id>"): ({"officer"}, True),
+    ("POST", "/v1/watchlist/import"): ({"officer"}, False),
+    ("GET", "/v1/watchlist/status"): ({"officer", "approver", "auditor", "system", "admin"}, False),
+}
+
+
+def test_watchlist_entries_are_read_only_by_the_roles_that_need_them(app, api, services):
+    declared = {
+        (method, rule.rule): (set(policy.roles), policy.own_agency)
+        for rule, method in _routes(app)
+        if rule.rule.startswith("/v1/watchlist")
+        for policy in [app.view_functions[rule.endpoint].policy]
+    }
+    assert declared == WATCHLIST_ROLES
+    entry_id = _entry(services)
+    for account in ("customs_approver", "customs_system", "admin"):
+        for path in ("/v1/watchlist", f"/v1/watchlist/{entry_id}"):
+            refused = api.get(path, account)
+            assert (refused.status_code, refused.json["code"]) == (403, "role_forbidden"), (account, path)
+            assert "Example" not in refused.get_data(as_text=True)
+        assert api.get("/v1/watchlist/status", account).json["entries"] >= 0
+    for account in ("customs_officer", "auditor"):
+        assert api.get(f"/v1/watchlist/{entry_id}", account).json["family_name"] == "Example"
+
+
+def test_the_readme_names_the_watchlist_roles_the_code_declares():
+    """Each README row of watchlist endpoints names exactly the roles those endpoints allow."""
+    from pathlib import Path
+
+    roles = {"officer", "approver", "auditor", "system", "admin"}
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = [line.split(" | ") for line in readme.splitlines() if line.startswith("| `") and "/v1/watchlist" in line]
+    covered = set()
+    for row in rows:
+        paths, who = row[0], row[1]
+        named = roles if who == "any key" else {role for role in roles if role in who}
+        allowed = set()
+        for methods, path in re.findall(r"`([A-Z/]+) (/v1/watchlist[^`]*)`", paths):
+            for method in methods.split("/"):
+                key = (method, re.sub(r"<\w+>", "<entry_id>", path))
+                allowed |= WATCHLIST_ROLES[key][0]
+                covered.add(key)
+        assert named == allowed, row
+    assert covered == set(WATCHLIST_ROLES)
+
+
 def test_authentication_comes_before_validation(api):
     response = api.post("/v1/evaluations", json={"passengers": "not a list"})
     assert response.status_code == 401

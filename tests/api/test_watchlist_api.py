@@ -31,7 +31,8 @@ def test_an_officer_keeps_their_agency_entries_and_every_change_is_audited(api, 
     created = api.post("/v1/watchlist", "customs_officer", json=entry())
     assert created.status_code == 201, created.json
     assert created.json["agency"] == "customs"
-    assert api.get("/v1/watchlist/CUS-W1", "customs_approver").json["family_name"] == "Quispe"
+    assert api.get("/v1/watchlist/CUS-W1", "customs_officer2").json["family_name"] == "Quispe"
+    assert api.get("/v1/watchlist/CUS-W1", "customs_approver").status_code == 403  # not a role that keeps the list
     changed = api.call("PUT", "/v1/watchlist/CUS-W1", "customs_officer", json=entry(reason="updated"))
     assert changed.status_code == 200 and changed.json["reason"] == "updated"
     listed = api.get("/v1/watchlist", "customs_officer").json
