@@ -112,7 +112,7 @@ import json
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from types import MappingProxyType
@@ -235,14 +235,21 @@ class RowError:
         return f"line {self.line}: {self.field or '-'}: {self.message}"
 
 
-def parse_csv(text: str, *, today: dt.date | None = None) -> tuple[list[WatchlistEntry], list[RowError]]:
+def parse_csv(
+    text: str,
+    *,
+    today: dt.date | None = None,
+    check: Callable[[WatchlistEntry], Iterable[tuple[str, str]]] | None = None,
+) -> tuple[list[WatchlistEntry], list[RowError]]:
     """Parse a watchlist CSV: the entries of the good rows, and every problem of the bad ones.
 
     The first row is a header naming the columns of :data:`CSV_COLUMNS` (any order; the
     columns outside :data:`REQUIRED_COLUMNS` may be left out). A row with any problem
     yields no entry and one :class:`RowError` per problem, with the line the row starts
     on, so nothing is dropped without a report. Blank lines are skipped. ``today``
-    (default: today in UTC) bounds dates of birth.
+    (default: today in UTC) bounds dates of birth. ``check`` is the importer's own test of
+    each valid entry (whose it is, say): each ``(column, message)`` it gives is a problem
+    of that row like any other.
     """
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -293,6 +300,10 @@ def parse_csv(text: str, *, today: dt.date | None = None) -> tuple[list[Watchlis
         entry, problems = parse_entry(values, line=line, today=today)
         errors.extend(problems)
         if entry is None:
+            continue
+        refused = [RowError(line, column, message) for column, message in check(entry)] if check else []
+        if refused:
+            errors.extend(refused)
             continue
         if entry.id in first_line:
             errors.append(RowError(line, "id", f"duplicate id {entry.id!r}, first on line {first_line[entry.id]}"))

@@ -243,6 +243,9 @@ class WatchlistStore(Protocol):
 
     def entries(self, agency: str | None, limit: int, offset: int) -> tuple[int, list[WatchlistEntry]]: ...
 
+    def owners(self, entry_ids: Sequence[str], batch: int = 1000) -> dict[str, str]:
+        """The owning agency of each of ``entry_ids`` already on the list."""
+
     def entry(self, entry_id: str) -> WatchlistEntry: ...
 
     def create(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry: ...

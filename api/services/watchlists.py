@@ -88,6 +88,16 @@ class SqlWatchlistStore:
             rows = session.execute(query.limit(limit).offset(offset)).scalars()
             return total, [_entry(row) for row in rows]
 
+    def owners(self, entry_ids: Sequence[str], batch: int = 1000) -> dict[str, str]:
+        """The owning agency of each of ``entry_ids`` already on the list."""
+        found: dict[str, str] = {}
+        with self._reading() as session:
+            for start in range(0, len(entry_ids), batch):
+                chunk = list(entry_ids[start : start + batch])
+                query = select(WatchlistEntryRow.id, WatchlistEntryRow.agency).where(WatchlistEntryRow.id.in_(chunk))
+                found.update((entry_id, agency) for entry_id, agency in session.execute(query))
+        return found
+
     def entry(self, entry_id: str) -> WatchlistEntry:
         with self._reading() as session:
             row = session.get(WatchlistEntryRow, entry_id)

@@ -81,6 +81,31 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_each_row_and_field(api):
     assert api.get("/v1/watchlist", "customs_officer").json["total"] == 198
 
 
+def test_a_row_of_another_agency_is_a_bad_row_reported_by_line_and_skipped_with_the_others(api, services):
+    listed = api.post("/v1/watchlist", "mpi_officer", json=entry("MPI-W1", category="biosecurity"))
+    assert listed.status_code == 201, listed.json
+    rows = [f"CUS-{n:05d},customs,Family{n},Given,1980-01-01,NZL,,,customs,reason,2030-01-01\n" for n in range(10)]
+    rows[3] = "MPI-00003,mpi,Family,Given,1980-01-01,NZL,,,biosecurity,reason,2030-01-01\n"  # MPI's row
+    rows[6] = "CUS-00006,customs,,Given,1980-01-01,NZL,,,customs,reason,2030-01-01\n"  # no family name
+    rows[8] = "MPI-W1,customs,Family,Given,1980-01-01,NZL,,,customs,reason,2030-01-01\n"  # an id MPI keeps
+    text = HEADER + "".join(rows)
+    refused = api.post("/v1/watchlist/import", "customs_officer", data=text, content_type="text/csv")
+    assert (refused.status_code, refused.json["code"]) == (422, "invalid_csv")
+    # Every problem by line and column, the other agency's rows like any other (the header is line 1).
+    assert set(refused.json["errors"]) == {"lines[5].agency", "lines[8].family_name", "lines[10].id"}
+    assert api.get("/v1/watchlist", "customs_officer").json["total"] == 0
+    accepted = api.post(
+        "/v1/watchlist/import?skip_bad_rows=true", "customs_officer", data=text, content_type="text/csv"
+    )
+    assert accepted.status_code == 200, accepted.json
+    assert (accepted.json["created"], accepted.json["updated"], accepted.json["skipped_rows"]) == (7, 0, 3)
+    assert [(e["line"], e["field"]) for e in accepted.json["errors"]] == [(5, "agency"), (8, "family_name"), (10, "id")]
+    assert api.get("/v1/watchlist", "customs_officer").json["total"] == 7
+    kept = api.get("/v1/watchlist/MPI-W1", "mpi_officer").json
+    assert (kept["agency"], kept["family_name"], kept["category"]) == ("mpi", "Quispe", "biosecurity")
+    assert api.get("/v1/watchlist", "mpi_officer").json["total"] == 1  # MPI's row was not imported for it
+
+
 def test_a_watchlist_rule_matches_through_the_service_and_a_list_change_is_a_new_version(api, services):
     listed = rule("CUS-0600", weight=70, when={"watchlist": "joint", "min_score": 0.9, "category": "customs"})
     live_rule(api, listed)
