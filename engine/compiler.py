@@ -1,15 +1,22 @@
 """The compiler: rule packs in, an immutable compiled ruleset out.
 
-Named stages run in order and collect every problem (with source, rule id and path)
-instead of stopping at the first:
+Named stages run in order (``STAGES``) and collect every problem (with source, rule id
+and path) instead of stopping at the first:
 
 ``parse``      structure, fields, operators, value types, dates, regexes
 ``unique_ids`` rule ids unique across every pack
-``normalise``  conditions to engine conjunctions, within complexity limits
-``shard``      index and split rules into engine rulesets small enough to be safe
+``atoms``      every leaf becomes a formula over atoms, each distinct test one atom
+               (``engine.atoms``), whatever the length of its list
+``gates``      each rule's formula becomes a few engine rules over flags: one per branch of
+               a top-level ``any``, one for an ``all``; a nested ``any``/``all``/``not``
+               group becomes a named sub-expression with a flag of its own, so no rule
+               ever expands into exponentially many branches
+``route``      each rule gets the atoms one of which is true whenever it matches
+``shard``      rules packed into engine rulesets small enough to be safe and cheap
 
-The result is pure data (picklable, no engine handles); ``engine.evaluation.Evaluator``
-loads it into durable-rules.
+durable-rules decides every rule, but sees only flags (``a<id>: 1`` for a true atom or
+sub-expression), never record values. The result is pure data (picklable, no engine
+handles); ``engine.evaluation.Evaluator`` loads it into durable-rules.
 """
 
 from __future__ import annotations
@@ -24,34 +31,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.catalogue import CATALOGUE, FieldType
+from engine.atoms import Atom, AtomIndex, AtomTable, Formula, formula_holds, simplify
+from engine.durable_adapter import flag_names_collide
 from engine.errors import Problem, RuleCompilationError
-from engine.language import All, Leaf, Rule, leaves, parse_pack
-from engine.network import AlphaNetwork
-from engine.normalise import EQ, Conjunction, RegexTable, TooComplex, normalise
-from engine.regex import SafePattern
+from engine.language import Rule, leaves, parse_pack
+from engine.network import EQ, NEX, AlphaNetwork, EngineTest
 
 # Bumped whenever compilation output changes meaning, so ruleset versions change with it.
-COMPILER_REVISION = "1"
+COMPILER_REVISION = "2"
 
-# Engine rules per durable ruleset. Cost per record grows with rules x properties in a
-# ruleset, and a shard that is safe by the network model may still be slow if huge.
-MAX_RULES_PER_SHARD = 300
+# Rules per engine ruleset. A fact's cost grows with the children of each node it reaches
+# (durable-rules scans them from the same 32 hash slots), so rulesets stay small and a
+# record visits only those where one of its true atoms routes it.
+MAX_RULES_PER_SHARD = 64
+# Flags one ruleset tests: a fact holds at most 255 properties (error 302 past that).
+MAX_FLAGS_PER_SHARD = 200
+# Literals in one engine rule; a longer conjunction ends in a sub-expression of the rest.
+MAX_LITERALS = 24
+# Branches of a top-level ``any`` made into engine rules of their own; a wider ``any`` is
+# one sub-expression (its branches could all be true at once, deepening the engine's stack).
+MAX_BRANCHES = 16
 
-# Indexable fields in order of preference when a rule offers several keys.
-_KEY_PREFERENCE = (
-    "flight.departure_airport",
-    "itinerary.airports",
-    "document.issuing_country",
-    "traveller.nationality",
-    "itinerary.countries",
-    "traveller.country_of_residence",
-    "flight.carrier",
-    "visa.type",
-    "booking.payment_method",
-    "document.type",
-    "flight.arrival_airport",
-)
+Literal = tuple[int, bool]  # (flag, True: must be set / False: must be unset)
+Conjunction = tuple[Literal, ...]
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,10 @@ class PackSource:
 @dataclass(frozen=True)
 class CompiledRule:
     rule: Rule
-    conjunctions: tuple[Conjunction, ...]
-    route: tuple[str, tuple[str, ...]] | None  # (field, values) the rule is indexed by
+    formula: Formula
+    leaf_formulas: Mapping[str, Formula]  # each leaf's own formula, by path, for explanations
+    conjunctions: tuple[Conjunction, ...]  # engine rules: any of them firing is a match
+    anchors: tuple[int, ...] | None  # atoms one of which is true whenever it matches; None: no such atoms
 
 
 @dataclass(frozen=True)
@@ -74,17 +78,20 @@ class Shard:
     """One engine ruleset: a handful of rules, small enough for every durable-rules limit."""
 
     rules: tuple[int, ...]  # positions in CompiledRuleset.rules
-    fields: tuple[str, ...]  # record properties the shard tests (records are projected to them)
+    atoms: frozenset[int]  # atom flags its rules test
+    subexpressions: tuple[int, ...]  # sub-expression flags its rules test, computed before a visit
 
 
 @dataclass(frozen=True)
 class CompiledRuleset:
     version: str
     rules: tuple[CompiledRule, ...]
-    regexes: tuple[tuple[str, SafePattern], ...]
+    atoms: tuple[Atom, ...]
+    subexpressions: tuple[Formula, ...]  # flag len(atoms) + n is subexpressions[n]
     shards: tuple[Shard, ...]
     always: tuple[int, ...]  # shards every record visits
-    routes: Mapping[str, Mapping[str, tuple[int, ...]]] = field(repr=False)  # field -> value -> shards
+    routes: Mapping[int, tuple[int, ...]] = field(repr=False)  # atom -> shards it routes a record to
+    index: AtomIndex = field(repr=False)
 
     def rule(self, rule_id: str) -> Rule:
         for compiled in self.rules:
@@ -113,8 +120,11 @@ class CompiledRuleset:
             return None
         return min((leaf.value for leaf in tests if leaf.op == "gte"), default=Decimal(1))
 
+    def subexpression_holds(self, flag: int, true_atoms: set[int]) -> bool:
+        return formula_holds(self.subexpressions[flag - len(self.atoms)], true_atoms)
 
-STAGES = ("parse", "unique_ids", "normalise", "shard")
+
+STAGES = ("parse", "unique_ids", "atoms", "gates", "route", "shard")
 
 
 def validate(packs: Sequence[PackSource]) -> list[Problem]:
@@ -178,42 +188,37 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
         rules.extend(parsed)
         problems.extend(found)
     problems.extend(_unique_ids(packs))
-    regexes = RegexTable()
-    compiled: list[CompiledRule] = []
-    for rule in rules:
-        try:
-            conjunctions = tuple(normalise(rule.when, regexes))
-        except TooComplex as exc:
-            problems.append(Problem("too_complex", str(exc), f"{rule.path}.when", rule.id, rule.source))
-            continue
-        route = _route(rule)
-        conjunctions = tuple(_arrange(conjunction, route) for conjunction in conjunctions)
-        candidate = CompiledRule(rule, conjunctions, route)
-        alone = AlphaNetwork()
-        if not alone.fits(conjunctions):
-            problems.append(
-                Problem(
-                    "too_complex",
-                    "rule is too large for one engine ruleset (too many alternative branches or values); "
-                    "split it into several rules",
-                    f"{rule.path}.when",
-                    rule.id,
-                    rule.source,
-                )
-            )
-            continue
-        compiled.append(candidate)
     if problems:
         raise RuleCompilationError(problems)
-    compiled.sort(key=lambda c: c.rule.id)
-    shards, always, routes = _shard(compiled)
+    rules.sort(key=lambda rule: rule.id)
+    table = AtomTable()
+    formulas = []
+    for rule in rules:
+        leaf_formulas: dict[str, Formula] = {}
+        formulas.append((simplify(table.condition(rule.when, leaf_formulas)), leaf_formulas))
+    atoms = tuple(table.atoms)
+    gates = _Gates(atoms)
+    compiled = []
+    for rule, (formula, leaf_formulas) in zip(rules, formulas, strict=True):
+        conjunctions = gates.rule(formula)
+        if not AlphaNetwork().fits([engine_tests(c) for c in conjunctions]):
+            # Too many branches true at once for the engine's stack: one flag for the whole.
+            conjunctions = (gates.whole(formula),)
+        anchors = gates.anchors(conjunctions)
+        compiled.append(CompiledRule(rule, formula, leaf_formulas, _arrange(conjunctions, anchors), anchors))
+    if flag_names_collide(len(atoms) + len(gates.subexpressions)):
+        problems.append(Problem("too_large", "the ruleset needs more engine flags than are safe", "", "", ""))
+        raise RuleCompilationError(problems)
+    shards, always, routes = _shard(compiled, len(atoms))
     return CompiledRuleset(
         version=ruleset_version(rule.rule for rule in compiled),
         rules=tuple(compiled),
-        regexes=tuple(regexes.patterns),
+        atoms=atoms,
+        subexpressions=tuple(gates.subexpressions),
         shards=tuple(shards),
         always=tuple(always),
-        routes={f: dict(values) for f, values in routes.items()},
+        routes=routes,
+        index=AtomIndex.build(atoms),
     )
 
 
@@ -257,101 +262,162 @@ def _unique_ids(packs: Sequence[PackSource]) -> list[Problem]:
     return problems
 
 
-def _arrange(conjunction: Conjunction, route: tuple[str, tuple[str, ...]] | None) -> Conjunction:
-    """The order the engine chains a conjunction's tests: a fixed order that lets
-    conjunctions share prefixes, with an equality routing key first, so rules with the same
-    key share the engine's first node and different keys exclude each other. (Array tests
-    are never shared by the engine, so a list key stays where it sorts.)"""
-    ordered = sorted(conjunction, key=lambda t: (t.field, t.op, str(t.value)))
-    if route is not None:
-        name, values = route
-        for position, test in enumerate(ordered):
-            if test.field == name and test.op == EQ and test.value in values:
-                return (test, *ordered[:position], *ordered[position + 1 :])
-    return tuple(ordered)
+def _negate(formula: Formula) -> Formula:
+    return formula[1] if formula[0] == "not" else ("not", formula)
 
 
-def _route(rule: Rule) -> tuple[str, tuple[str, ...]] | None:
-    """The most selective equality or membership key the rule requires, if it has one."""
-    items = rule.when.items if isinstance(rule.when, All) else (rule.when,)
-    candidates = []
-    for item in items:
-        if not isinstance(item, Leaf) or item.field not in _KEY_PREFERENCE:
-            continue
-        kind = CATALOGUE[item.field].type
-        if kind is FieldType.CODE and item.op in ("eq", "in"):
-            values = item.value if item.op == "in" else (item.value,)
-        elif kind is FieldType.CODE_LIST and item.op in ("contains", "contains_any"):
-            values = item.value if item.op == "contains_any" else (item.value,)
+class _Gates:
+    """Turns formulas into engine rules over flags, naming nested groups as sub-expressions."""
+
+    def __init__(self, atoms: Sequence[Atom]) -> None:
+        self.atoms = atoms
+        self.subexpressions: list[Formula] = []
+        self._flags: dict[Formula, int] = {}
+
+    def rule(self, formula: Formula) -> tuple[Conjunction, ...]:
+        kind = formula[0]
+        if kind == "or" and len(formula[1]) <= MAX_BRANCHES:
+            branches = [self._branch(item) for item in formula[1]]
+        elif kind == "not" and formula[1][0] == "and" and len(formula[1][1]) <= MAX_BRANCHES:
+            branches = [self._branch(_negate(item)) for item in formula[1][1]]
+        elif kind == "not" and formula[1][0] == "or":
+            branches = [self._conjunction([_negate(item) for item in formula[1][1]])]
         else:
-            continue
-        candidates.append((len(values), _KEY_PREFERENCE.index(item.field), item.field, tuple(values)))
-    if not candidates:
-        return None
-    _, _, name, values = min(candidates)
-    return name, values
+            branches = [self._branch(formula)]
+        # A branch that needs a flag both set and unset can never fire.
+        possible = [b for b in branches if not any((flag, not positive) in b for flag, positive in b)]
+        return tuple(dict.fromkeys(possible))
+
+    def whole(self, formula: Formula) -> Conjunction:
+        """One engine rule testing one flag: the formula's own (a sub-expression unless an atom)."""
+        return (self._literal(formula),) if formula[0] in ("atom", "not") else ((self._flag(formula), True),)
+
+    def _branch(self, formula: Formula) -> Conjunction:
+        return self._conjunction(formula[1]) if formula[0] == "and" else (self._literal(formula),)
+
+    def _conjunction(self, items: Sequence[Formula]) -> Conjunction:
+        if len(items) > MAX_LITERALS:
+            items = [*items[: MAX_LITERALS - 1], ("and", tuple(items[MAX_LITERALS - 1 :]))]
+        return tuple(dict.fromkeys(self._literal(item) for item in items))
+
+    def _literal(self, formula: Formula) -> Literal:
+        if formula[0] == "atom":
+            return (formula[1], True)
+        if formula[0] == "not":
+            inner = formula[1]
+            return (inner[1], False) if inner[0] == "atom" else (self._flag(inner), False)
+        return (self._flag(formula), True)
+
+    def _flag(self, formula: Formula) -> int:
+        found = self._flags.get(formula)
+        if found is None:
+            found = self._flags[formula] = len(self.atoms) + len(self.subexpressions)
+            self.subexpressions.append(formula)
+        return found
+
+    def anchors(self, conjunctions: Iterable[Conjunction]) -> tuple[int, ...] | None:
+        """Atoms one of which is true whenever one of the conjunctions holds (None: none such)."""
+        found: set[int] = set()
+        for conjunction in conjunctions:
+            best = None
+            for flag, positive in conjunction:
+                if not positive:
+                    continue
+                candidate = self._formula_anchors(self._formula(flag))
+                if candidate is not None and (best is None or self._cost(candidate) < self._cost(best)):
+                    best = candidate
+            if best is None:
+                return None
+            found |= best
+        return tuple(sorted(found))
+
+    def _formula(self, flag: int) -> Formula:
+        return ("atom", flag) if flag < len(self.atoms) else self.subexpressions[flag - len(self.atoms)]
+
+    def _formula_anchors(self, formula: Formula) -> frozenset[int] | None:
+        kind = formula[0]
+        if kind == "atom":
+            return frozenset((formula[1],))
+        if kind == "not":
+            return None
+        found = [self._formula_anchors(item) for item in formula[1]]
+        if kind == "or":
+            return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]
+        anchored = [f for f in found if f is not None]
+        return min(anchored, key=self._cost) if anchored else None
+
+    def _cost(self, atoms: Iterable[int]) -> int:
+        return sum(self.atoms[atom].selectivity_cost for atom in atoms)
 
 
-def _shard(
-    rules: list[CompiledRule],
-) -> tuple[list[Shard], list[int], dict[str, dict[str, tuple[int, ...]]]]:
-    """Pack rules into engine rulesets, one run of rulesets per routing field.
+def _arrange(conjunctions: Sequence[Conjunction], anchors: tuple[int, ...] | None) -> tuple[Conjunction, ...]:
+    """The order the engine chains each conjunction: a routing atom first, so rules routed
+    by the same atom share the engine's first node, then set flags before unset ones."""
+    first = set(anchors or ())
+    return tuple(
+        tuple(sorted(conjunction, key=lambda literal: (literal[0] not in first, not literal[1], literal[0])))
+        for conjunction in conjunctions
+    )
 
-    Rules keyed by different values of one field share rulesets: their first test is the
-    key, so the engine's root has one child per value and a record enters only its own
-    value's branch. A record therefore visits about one ruleset per routing field it has
-    a value for, plus the rulesets of unrouted rules.
+
+def engine_tests(conjunction: Conjunction) -> tuple[EngineTest, ...]:
+    """A conjunction of flag literals as the engine tests them (shared by the loader and the model)."""
+    return tuple(
+        EngineTest(f"#{flag}", EQ, 1) if positive else EngineTest(f"#{flag}", NEX, None)
+        for flag, positive in conjunction
+    )
+
+
+def _shard(rules: list[CompiledRule], atom_count: int) -> tuple[list[Shard], list[int], dict[int, tuple[int, ...]]]:
+    """Pack rules into engine rulesets, rules routed by the same atoms together.
+
+    A record visits the rulesets its true atoms route it to, plus those of rules with no
+    routing atom (which can match with no test true, like ``not`` alone).
     """
-    groups: dict[str | None, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for position, compiled in enumerate(rules):
-        if compiled.route is None:
-            groups[None][""].append(position)
-        else:
-            name, values = compiled.route
-            for value in values:
-                groups[name][value].append(position)
+    order = sorted(
+        range(len(rules)),
+        key=lambda p: (rules[p].anchors is None, rules[p].anchors or (), rules[p].rule.id),
+    )
     shards: list[Shard] = []
     always: list[int] = []
-    routes: dict[str, dict[str, tuple[int, ...]]] = defaultdict(dict)
-    for name in sorted(groups, key=lambda n: n or ""):
-        batch: list[int] = []
-        network = AlphaNetwork(MAX_RULES_PER_SHARD)
-        waiting: list[str] = []  # values with rules in the open ruleset
+    routes: dict[int, list[int]] = defaultdict(list)
+    batch: list[int] = []
+    flags: set[int] = set()
+    network = AlphaNetwork(MAX_RULES_PER_SHARD)
+    unrouted = False
 
-        for value, positions in sorted(groups[name].items()):
-            waiting.append(value)
-            for position in positions:
-                if position in batch:
-                    continue
-                if not network.fits(rules[position].conjunctions):
-                    _close(rules, batch, shards, name, waiting, always, routes)
-                    batch, network, waiting = [], AlphaNetwork(MAX_RULES_PER_SHARD), [value]
-                    network.fits(rules[position].conjunctions)
-                batch.append(position)
-        if batch:
-            _close(rules, batch, shards, name, waiting, always, routes)
-    return shards, always, routes
+    def close() -> None:
+        index = len(shards)
+        shard_flags = {flag for p in batch for c in rules[p].conjunctions for flag, _ in c}
+        shards.append(
+            Shard(
+                tuple(batch),
+                frozenset(flag for flag in shard_flags if flag < atom_count),
+                tuple(sorted(flag for flag in shard_flags if flag >= atom_count)),
+            )
+        )
+        if unrouted:
+            always.append(index)
+        for anchor in sorted({a for p in batch for a in rules[p].anchors or ()}):
+            if not routes[anchor] or routes[anchor][-1] != index:
+                routes[anchor].append(index)
 
-
-def _close(
-    rules: list[CompiledRule],
-    batch: list[int],
-    shards: list[Shard],
-    name: str | None,
-    values: list[str],
-    always: list[int],
-    routes: dict[str, dict[str, tuple[int, ...]]],
-) -> None:
-    """Make ``batch`` a shard, reached by ``values`` of routing field ``name`` (or by every record)."""
-    index = _make_shard(rules, batch, shards)
-    if name is None:
-        always.append(index)
-        return
-    for value in values:
-        routes[name][value] = (*routes[name].get(value, ()), index)
-
-
-def _make_shard(rules: list[CompiledRule], batch: list[int], shards: list[Shard]) -> int:
-    fields = sorted({test.field for position in batch for conj in rules[position].conjunctions for test in conj})
-    shards.append(Shard(tuple(batch), tuple(fields)))
-    return len(shards) - 1
+    for position in order:
+        compiled = rules[position]
+        tests = [engine_tests(c) for c in compiled.conjunctions]
+        new_flags = {flag for c in compiled.conjunctions for flag, _ in c}
+        unrouted_now = compiled.anchors is None
+        if batch and (
+            unrouted_now != unrouted or len(flags | new_flags) > MAX_FLAGS_PER_SHARD or not network.fits(tests)
+        ):
+            close()
+            batch, flags, network = [], set(), AlphaNetwork(MAX_RULES_PER_SHARD)
+            network.fits(tests)
+        elif not batch:
+            network.fits(tests)
+        unrouted = unrouted_now
+        batch.append(position)
+        flags |= new_flags
+    if batch:
+        close()
+    return shards, always, {atom: tuple(found) for atom, found in routes.items()}

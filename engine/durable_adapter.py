@@ -25,8 +25,7 @@ import durable_rules_engine as _dre
 
 from engine.catalogue import CATALOGUE
 from engine.errors import EngineFailure
-from engine.network import engine_order
-from engine.normalise import ALL_NEQ, ANY_EQ, EQ, EX, GT, GTE, LT, LTE, NEQ, NEX, Conjunction, EngineTest
+from engine.network import ALL_NEQ, ANY_EQ, EQ, EX, GT, GTE, LT, LTE, NEQ, NEX, Conjunction, EngineTest, engine_order
 
 MARKER = "mk"
 SESSION_ID = "s"
@@ -38,14 +37,35 @@ _FIELD_PROPERTIES = {name: f"f{position}" for position, name in enumerate(CATALO
 
 
 def property_name(field: str) -> str:
-    """The short engine property for a catalogue field or a ``regex:<n>`` flag.
+    """The short engine property for a flag (``#<id>``: ``a<id>``) or a catalogue field.
 
-    Short, fixed names keep payloads small, and the full set is checked once (in the
-    tests) for collisions of durable-rules' 32-bit property-name hash.
+    Short, fixed names keep payloads small, and the full set is checked (``flag_names_collide``)
+    for collisions of durable-rules' 32-bit property-name hash.
     """
-    if field.startswith("regex:"):
-        return "x" + field[6:]
+    if field.startswith("#"):
+        return "a" + field[1:]
     return _FIELD_PROPERTIES[field]
+
+
+# durable-rules hashes property names with 32-bit FNV-1a: two names with one hash are one
+# property. a0 ... a199999 were checked exhaustively against each other and these names.
+_RESERVED_NAMES = ("sid", "id", "mk", "r", "m", "$s")
+CHECKED_FLAGS = 200_000
+
+
+def fnv1a_32(name: str) -> int:
+    value = 0x811C9DC5
+    for byte in name.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def flag_names_collide(flag_count: int) -> bool:
+    """Whether flags ``a0`` … ``a<flag_count - 1>`` share a hash with each other or a reserved name."""
+    if flag_count <= CHECKED_FLAGS:
+        return False
+    names = [*_RESERVED_NAMES, *(f"a{flag}" for flag in range(flag_count))]
+    return len({fnv1a_32(name) for name in names}) != len(names)
 
 
 def _test_json(test: EngineTest) -> dict[str, object]:
@@ -63,6 +83,11 @@ def _test_json(test: EngineTest) -> dict[str, object]:
     if test.op == ALL_NEQ:
         return {"$iall": {name: {"$neq": {"$i": test.value}}}}
     raise AssertionError(test.op)
+
+
+def flag_fragment(flag: int) -> str:
+    """A true flag as a fact property (false flags are left out of the fact)."""
+    return f'"a{flag}":1'
 
 
 def ruleset_definition(rules: Mapping[str, Conjunction]) -> str:

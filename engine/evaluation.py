@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import durable_adapter
-from engine.compiler import CompiledRuleset
+from engine.atoms import Formula, formula_holds
+from engine.compiler import CompiledRule, CompiledRuleset, engine_tests
 from engine.errors import RecordError
-from engine.language import Leaf, Rule, leaves
-from engine.normalise import EngineTest
+from engine.language import LIST_OPERATORS, All, AnyOf, Condition, Leaf, Not, Rule
 from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
 from engine.reference import value_holds
 from engine.regex import SafePattern
-from engine.values import EngineValue, encode, to_json
+from engine.values import to_json
 from engine.watchlist import Watchlist
 
 
@@ -103,14 +103,13 @@ class BaseEvaluator:
 
     def __init__(self, ruleset: CompiledRuleset) -> None:
         self.ruleset = ruleset
-        self._leaves = [_leaves_by_path(compiled.rule) for compiled in ruleset.rules]
 
     @property
     def version(self) -> str:
         return self.ruleset.version
 
     def fire_batch(self, records: Sequence[PassengerRecord]) -> list[dict[int, set[int]]]:
-        """For each record: rule position -> the branches of that rule the engine matched."""
+        """For each record: rule position -> the engine rules (branches) of that rule that fired."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -185,20 +184,71 @@ class BaseEvaluator:
     ) -> Evaluation:
         matches = []
         for position in sorted(fired):
-            rule = self.ruleset.rules[position].rule
-            if rule.valid_on(day):
-                matches.append(Match(rule, self._explain(position, fired[position], record)))
+            compiled = self.ruleset.rules[position]
+            if compiled.rule.valid_on(day):
+                matches.append(Match(compiled.rule, _Explainer(self.ruleset, compiled, record).reasons()))
         return Evaluation(record.passenger_id, self.ruleset.version, tuple(matches), watchlist_version)
 
-    def _explain(self, position: int, branches: set[int], record: PassengerRecord) -> tuple[Reason, ...]:
-        compiled = self.ruleset.rules[position]
-        by_path = self._leaves[position]
-        reasons: dict[str, Reason] = {}
-        for branch in sorted(branches):
-            for test in compiled.conjunctions[branch]:
-                if test.leaf_path not in reasons:
-                    reasons[test.leaf_path] = _reason(by_path[test.leaf_path], test, record)
-        return tuple(sorted(reasons.values(), key=lambda reason: reason.path))
+
+class _Explainer:
+    """Why a matched rule holds: the leaves that decided it, walked over the rule as written.
+
+    ``all`` is explained by every item, ``any`` by its true items; under ``not`` the leaves
+    whose negation decided are shown with ``not``. Leaf truth comes from the rule's own
+    atoms, so a 10,000-value list costs one set lookup, not a scan.
+    """
+
+    def __init__(self, ruleset: CompiledRuleset, compiled: CompiledRule, record: PassengerRecord) -> None:
+        self.atoms = ruleset.atoms
+        self.compiled = compiled
+        self.record = record
+        self._truth: dict[int, bool] = {}
+
+    def reasons(self) -> tuple[Reason, ...]:
+        found: dict[str, Reason] = {}
+        self._walk(self.compiled.rule.when, True, found)
+        return tuple(sorted(found.values(), key=lambda reason: reason.path))
+
+    def _holds(self, condition: Condition) -> bool:
+        if isinstance(condition, Leaf):
+            return self._formula(self.compiled.leaf_formulas[condition.path])
+        if isinstance(condition, Not):
+            return not self._holds(condition.item)
+        if isinstance(condition, All):
+            return all(self._holds(item) for item in condition.items)
+        return any(self._holds(item) for item in condition.items)
+
+    def _formula(self, formula: Formula) -> bool:
+        needed = {atom for atom in _atoms_of(formula) if atom not in self._truth}
+        for atom in needed:
+            definition = self.atoms[atom]
+            self._truth[atom] = definition.holds(self.record.get(definition.field))
+        return formula_holds(formula, {atom for atom, true in self._truth.items() if true})
+
+    def _walk(self, condition: Condition, want: bool, found: dict[str, Reason]) -> None:
+        """Collect the leaves that make ``condition`` come out as ``want``."""
+        if isinstance(condition, Leaf):
+            if self._holds(condition) == want:
+                found.setdefault(condition.path, _reason(condition, not want, self.record))
+            return
+        if isinstance(condition, Not):
+            self._walk(condition.item, not want, found)
+            return
+        deciding_all = isinstance(condition, All) == want  # every item decides
+        assert isinstance(condition, All | AnyOf)
+        for item in condition.items:
+            if deciding_all or self._holds(item) == want:
+                self._walk(item, want, found)
+
+
+def _atoms_of(formula: Formula) -> Iterable[int]:
+    if formula[0] == "atom":
+        yield formula[1]
+    elif formula[0] == "not":
+        yield from _atoms_of(formula[1])
+    else:
+        for item in formula[1]:
+            yield from _atoms_of(item)
 
 
 class Evaluator(BaseEvaluator):
@@ -206,21 +256,21 @@ class Evaluator(BaseEvaluator):
 
     def __init__(self, ruleset: CompiledRuleset) -> None:
         super().__init__(ruleset)
-        definitions = []
-        for shard in ruleset.shards:
-            engine_rules = {
-                f"c{position}_{branch}": conjunction
-                for position in shard.rules
-                for branch, conjunction in enumerate(ruleset.rules[position].conjunctions)
-            }
-            definitions.append(durable_adapter.ruleset_definition(engine_rules))
+        definitions = [
+            durable_adapter.ruleset_definition(
+                {
+                    f"c{position}_{branch}": engine_tests(conjunction)
+                    for position in shard.rules
+                    for branch, conjunction in enumerate(ruleset.rules[position].conjunctions)
+                }
+            )
+            for shard in ruleset.shards
+        ]
         self._engine = durable_adapter.load(definitions)
         # durable-rules never releases the GIL, so one lock costs no parallelism and
         # keeps each assert/drain/retract sequence whole.
         self._lock = threading.Lock()
-        self._patterns: dict[str, tuple[str, SafePattern]] = {
-            f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)
-        }
+        self._always = set(ruleset.always)
 
     def close(self) -> None:
         """Free the engine rulesets; evaluating afterwards raises ``EngineFailure``."""
@@ -231,29 +281,27 @@ class Evaluator(BaseEvaluator):
     def fire_batch(self, records: Sequence[PassengerRecord]) -> list[dict[int, set[int]]]:
         return [self._fire(record) for record in records]
 
-    def _shards_for(self, record: PassengerRecord) -> list[int]:
-        visited = dict.fromkeys(self.ruleset.always)
-        for name, table in self.ruleset.routes.items():
-            value = record.get(name)
-            if value is None:
-                continue
-            for key in value if isinstance(value, tuple) else (value,):
-                visited.update(dict.fromkeys(table.get(key, ())))
-        return list(visited)
-
     def _fire(self, record: PassengerRecord) -> dict[int, set[int]]:
-        fragments: dict[str, str] = {}
+        ruleset = self.ruleset
+        true = ruleset.index.true_atoms(record.values)
+        visit = set(self._always)
+        routes = ruleset.routes
+        for atom in true:
+            found = routes.get(atom)
+            if found:
+                visit.update(found)
+        subexpressions: dict[int, bool] = {}
         payloads = []
-        for index in self._shards_for(record):
-            parts = []
-            for name in self.ruleset.shards[index].fields:
-                part = fragments.get(name)
-                if part is None:
-                    value = self._engine_value(name, record)
-                    part = fragments[name] = "" if value is None else durable_adapter.fragment(name, value)
-                if part:
-                    parts.append(part)
-            payloads.append((index, durable_adapter.payload(parts)))
+        for index in sorted(visit):
+            shard = ruleset.shards[index]
+            flags = [durable_adapter.flag_fragment(atom) for atom in sorted(true & shard.atoms)]
+            for flag in shard.subexpressions:
+                value = subexpressions.get(flag)
+                if value is None:
+                    value = subexpressions[flag] = ruleset.subexpression_holds(flag, true)
+                if value:
+                    flags.append(durable_adapter.flag_fragment(flag))
+            payloads.append((index, durable_adapter.payload(flags)))
         with self._lock:
             names = [self._engine[index].fire(fact) for index, fact in payloads]
         fired: dict[int, set[int]] = {}
@@ -263,22 +311,31 @@ class Evaluator(BaseEvaluator):
                 fired.setdefault(int(position), set()).add(int(branch))
         return fired
 
-    def _engine_value(self, name: str, record: PassengerRecord) -> EngineValue | None:
-        if name in self._patterns:
-            field, pattern = self._patterns[name]
-            value = record.get(field)
-            return 1 if isinstance(value, str) and pattern.fullmatch(value) else 0
-        value = record.get(name)
-        return None if value is None else encode(value)
+
+# Lists are summarised in explanations: their size and the element that decided, never the
+# whole list (a 10,000-value list would otherwise be echoed in every hit).
+def _list_summary(leaf: Leaf, actual: Any, negated: bool) -> dict[str, Any]:
+    values = leaf.value
+    matched = None
+    if (leaf.op == "in") != negated and leaf.op != "contains_any":  # the value was found in the list
+        matched = actual
+    elif leaf.op == "contains_any" and not negated and isinstance(actual, tuple):
+        members = set(values)
+        matched = next((element for element in actual if element in members), None)
+    return {"list_size": len(values), "matched": to_json(matched)}
 
 
-def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
+def _reason(leaf: Leaf, negated: bool, record: PassengerRecord) -> Reason:
     value = leaf.value
-    expected = value.source if isinstance(value, SafePattern) else to_json(value)
+    actual = record.get(leaf.field)
+    if leaf.op in LIST_OPERATORS:
+        expected: Any = _list_summary(leaf, actual, negated)
+    else:
+        expected = value.source if isinstance(value, SafePattern) else to_json(value)
     # Paths are shown relative to the rule ("when.all[1]"), not to the pack it came from.
     path = leaf.path[leaf.path.index("when") :]
     entries: tuple[dict[str, Any], ...] = ()
-    if leaf.field.startswith("watchlist.") and not test.negated:
+    if leaf.field.startswith("watchlist.") and not negated:
         category = leaf.field.removeprefix("watchlist.").removesuffix("_score")
         # The entries that pass the leaf's own test, whatever its operator: each entry's
         # score read as the field's value.
@@ -288,8 +345,4 @@ def _reason(leaf: Leaf, test: EngineTest, record: PassengerRecord) -> Reason:
             if (category == "score" or match.entry.category == category)
             and value_holds(leaf.op, value, cut_score(match.score))
         )
-    return Reason(path, leaf.field, leaf.op, expected, to_json(record.get(leaf.field)), test.negated, entries)
-
-
-def _leaves_by_path(rule: Rule) -> dict[str, Leaf]:
-    return {leaf.path: leaf for leaf in leaves(rule.when)}
+    return Reason(path, leaf.field, leaf.op, expected, to_json(actual), negated, entries)

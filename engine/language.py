@@ -21,8 +21,10 @@ from engine.values import TypedValue, ValueProblem, parse_code, parse_date, pars
 AGENCIES = ("customs", "mpi", "immigration")
 ACTIONS = ("refer", "inspect", "notify")
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{3,6}")
-MAX_DEPTH = 12
-MAX_LIST_VALUES = 200
+# Far above what officers write, and still a bounded recursion for the parser and compiler.
+MAX_DEPTH = 64
+# A list is one atom whatever its length (engine/atoms.py); this bounds a pack's size, not speed.
+MAX_LIST_VALUES = 100_000
 
 LIST_OPERATORS = frozenset({"in", "not_in", "contains_any"})
 
@@ -65,14 +67,16 @@ Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 - recursive alias needs 
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
-    """Every test of ``condition``, however deeply nested, in order."""
-    if isinstance(condition, Leaf):
-        yield condition
-    elif isinstance(condition, Not):
-        yield from leaves(condition.item)
-    else:
-        for item in condition.items:
-            yield from leaves(item)
+    """Every test of ``condition``, however deeply nested, in order (walked without recursion)."""
+    pending: list[Condition] = [condition]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Leaf):
+            yield node
+        elif isinstance(node, Not):
+            pending.append(node.item)
+        else:
+            pending.extend(reversed(node.items))
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,51 @@ def _optional_date(raw: Mapping[str, Any], key: str, path: str, out: _Collector)
         return None
 
 
+@dataclass(frozen=True)
+class _Combine:
+    """An ``all``, ``any`` or ``not`` whose children are parsed before it is built from them."""
+
+    key: str
+    path: str
+    children: tuple[tuple[Any, str], ...]  # (raw condition, its path)
+
+    def build(self, items: list[Condition | None]) -> Condition | None:
+        parsed = tuple(item for item in items if item is not None)
+        if len(parsed) != len(items):
+            return None
+        if self.key == "not":
+            return Not(parsed[0], self.path)
+        return All(parsed, self.path) if self.key == "all" else AnyOf(parsed, self.path)
+
+
 def _parse_condition(raw: Any, path: str, out: _Collector, depth: int) -> Condition | None:
+    """The condition tree of ``raw``, or None when any part of it is wrong (each problem collected).
+
+    The tree is walked with a stack of its own, not by recursion, so no depth of nesting can
+    exhaust Python's stack; problems are collected in the order of a depth-first reading.
+    """
+    pending: list[tuple[Any, str, int] | _Combine] = [(raw, path, depth)]
+    built: list[Condition | None] = []
+    while pending:
+        task = pending.pop()
+        if isinstance(task, _Combine):
+            count = len(task.children)
+            items = built[-count:]
+            del built[-count:]
+            built.append(task.build(items))
+            continue
+        raw, path, depth = task
+        node = _parse_node(raw, path, out, depth)
+        if isinstance(node, _Combine):
+            pending.append(node)
+            pending.extend((child, where, depth + 1) for child, where in reversed(node.children))
+        else:
+            built.append(node)
+    return built[0]
+
+
+def _parse_node(raw: Any, path: str, out: _Collector, depth: int) -> Condition | _Combine | None:
+    """One condition: a leaf or watchlist test, a combinator still to build, or None (a problem collected)."""
     if depth > MAX_DEPTH:
         out.add("too_deep", path, f"conditions nest deeper than {MAX_DEPTH} levels")
         return None
@@ -222,16 +270,11 @@ def _parse_condition(raw: Any, path: str, out: _Collector, depth: int) -> Condit
         key = combinators[0]
         inner = raw[key]
         if key == "not":
-            item = _parse_condition(inner, f"{path}.not", out, depth + 1)
-            return Not(item, path) if item is not None else None
+            return _Combine(key, path, ((inner, f"{path}.not"),))
         if not isinstance(inner, list) or not inner:
             out.add("invalid_condition", f"{path}.{key}", f"'{key}' takes a non-empty list of conditions")
             return None
-        items = [_parse_condition(item, f"{path}.{key}[{i}]", out, depth + 1) for i, item in enumerate(inner)]
-        if any(item is None for item in items):
-            return None
-        parsed = tuple(item for item in items if item is not None)
-        return All(parsed, path) if key == "all" else AnyOf(parsed, path)
+        return _Combine(key, path, tuple((item, f"{path}.{key}[{i}]") for i, item in enumerate(inner)))
     if "watchlist" in raw:
         return _parse_watchlist(raw, path, out)
     if "field" not in raw:
@@ -342,11 +385,24 @@ def _leaf_value(field: Field, op: str, raw: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """The rule as plain JSON-compatible data (dates as ISO strings) for hashing and display."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
+    """The rule as plain JSON-compatible data (dates as ISO strings) for hashing and display.
+
+    Copied with a stack of its own, not by recursion, so a rule nested however deep is copied.
+    """
+    root: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (value, container of its copy, key there)
+    while pending:
+        item, into, key = pending.pop()
+        if isinstance(item, Mapping):
+            copy: Any = {str(k): None for k in item}
+            # Reversed onto the stack: items are copied in order, so a later key that reads the same wins.
+            pending.extend((v, copy, str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            copy = [None] * len(item)
+            pending.extend((v, copy, i) for i, v in enumerate(item))
+        elif isinstance(item, dt.date | dt.datetime):
+            copy = item.isoformat()
+        else:
+            copy = item
+        into[key] = copy
+    return root[0]

@@ -19,7 +19,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from engine.normalise import ALL_NEQ, ANY_EQ, EQ, NEX, Conjunction, EngineTest
+# Engine test operators (durable-rules spelling in the adapter).
+EQ, NEQ, LT, LTE, GT, GTE, EX, NEX, ANY_EQ, ALL_NEQ = (
+    "eq",
+    "neq",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "ex",
+    "nex",
+    "any_eq",
+    "all_neq",
+)
+
+
+@dataclass(frozen=True)
+class EngineTest:
+    """One primitive engine test on one property of the fact: a flag (``#<id>``) or, in the
+    model's own tests, a catalogue field."""
+
+    field: str
+    op: str
+    value: str | int | list[str] | None
+
+    @property
+    def key(self) -> tuple[str, str, object]:
+        """What the engine tests."""
+        return (self.field, self.op, tuple(self.value) if isinstance(self.value, list) else self.value)
+
+
+Conjunction = tuple[EngineTest, ...]
 
 MAX_STACK = 48  # durable-rules: 64
 MAX_CHILDREN = 400  # durable-rules: hangs at 512
@@ -29,7 +59,7 @@ MAX_NEX_CHILDREN = 100  # durable-rules: fails at 128
 
 def engine_order(conjunction: Conjunction) -> list[EngineTest]:
     """The order tests are chained in the engine (shared by the adapter and this model): as
-    the compiler arranged them (``engine.compiler._arrange``)."""
+    the compiler arranged them (routing flag first, then by flag)."""
     return list(conjunction)
 
 

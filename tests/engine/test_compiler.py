@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import PackSource, RuleCompilationError, compile_packs, read_packs, validate
+from engine.compiler import engine_tests
 from engine.network import MAX_STACK, AlphaNetwork
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ def test_pack_with_ten_mistakes_reports_all_ten_with_rule_and_path():
         ("CUS-0907", "rules[6].weight", "invalid_weight"),
         ("CUS-0908", "rules[7].action", "invalid_action"),
         ("CUS-0909", "rules[8].when.in", "invalid_value"),
-        ("CUS-0910", "rules[9].when", "too_complex"),
+        ("CUS-0910", "rules[9].when.any", "invalid_condition"),
     ]
     assert all(p.source.endswith("ten_mistakes.yaml") for p in validate(packs))
 
@@ -121,7 +122,7 @@ def test_compiled_ruleset_is_immutable():
         ruleset.version = "x"  # type: ignore[misc]
 
 
-def test_rules_are_routed_by_a_selective_key_and_shards_stay_within_budget():
+def test_rules_are_routed_by_a_selective_atom_and_shards_stay_within_budget():
     rules = [
         _rule(
             id=f"CUS-{n:04d}",
@@ -134,13 +135,20 @@ def test_rules_are_routed_by_a_selective_key_and_shards_stay_within_budget():
         )
         for n, airport in enumerate(["BOG", "LAX", "SYD"] * 100)
     ]
-    rules.append(_rule(id="CUS-9999"))
+    rules.append(_rule(id="CUS-9999", when={"not": {"field": "traveller.nationality", "eq": "NZL"}}))
     ruleset = compile_packs([PackSource("a", {"agency": "customs", "rules": rules})])
-    assert set(ruleset.routes["flight.departure_airport"]) == {"BOG", "LAX", "SYD"}
+    airports = {
+        atom.id: next(iter(atom.values))
+        for atom in ruleset.atoms
+        if atom.field == "flight.departure_airport" and atom.kind == "member"
+    }
+    # Every routed rule is routed by its airport, and only the negation-only rule by none.
+    assert {airports.get(a) for c in ruleset.rules if c.anchors for a in c.anchors} == {"BOG", "LAX", "SYD"}
+    assert [c.rule.id for c in ruleset.rules if c.anchors is None] == ["CUS-9999"]
     assert len(ruleset.always) == 1
     for shard in ruleset.shards:
         network = AlphaNetwork()
-        assert all(network.fits(ruleset.rules[p].conjunctions) for p in shard.rules)
+        assert all(network.fits([engine_tests(c) for c in ruleset.rules[p].conjunctions]) for p in shard.rules)
         assert network.worst_stack <= MAX_STACK
 
 

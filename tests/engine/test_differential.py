@@ -16,10 +16,10 @@ import json
 import os
 from typing import Any
 
-from hypothesis import given, reject, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import Evaluator, PackSource, RuleCompilationError, check_record, compile_packs
+from engine import Evaluator, PackSource, check_record, compile_packs
 from engine.evaluation import Evaluation
 from engine.language import Rule, leaves
 from engine.records import PassengerRecord, cut_score
@@ -37,12 +37,8 @@ WATCHLIST = Watchlist(_ENTRIES)
 @settings(max_examples=EXAMPLES)
 @given(pack=rule_pack(), records=st.lists(record(), min_size=1, max_size=8), at=st.sampled_from(AT))
 def test_engine_agrees_with_reference(pack, records, at):
-    try:
-        ruleset = compile_packs([PackSource("generated", pack)])
-    except RuleCompilationError as exc:
-        # The only acceptable rejection of a generated pack is "too complex for one engine ruleset".
-        assert {problem.code for problem in exc.problems} == {"too_complex"}, exc.problems
-        reject()
+    # Every generated pack is valid: none may be refused, however deep or wide.
+    ruleset = compile_packs([PackSource("generated", pack)])
     when = parse_datetime(at)
     rules = [compiled.rule for compiled in ruleset.rules]
     with Evaluator(ruleset) as evaluator:

@@ -7,14 +7,13 @@ from hypothesis import strategies as st
 
 from engine.durable_adapter import EngineRuleset, encode_payload, ruleset_definition
 from engine.errors import EngineFailure
-from engine.network import MAX_STACK, AlphaNetwork
-from engine.normalise import EQ, GT, NEQ, NEX, EngineTest
+from engine.network import EQ, GT, MAX_STACK, NEQ, NEX, AlphaNetwork, EngineTest
 
 FIELDS = ["booking.checked_bags", "booking.passengers_in_booking", "visa.previous_refusals"]
 
 
 def _test(field: str, op: str, value: int | None) -> EngineTest:
-    return EngineTest(field, op, value, "when", False)
+    return EngineTest(field, op, value)
 
 
 def _fire(conjunctions, fact):
@@ -55,7 +54,7 @@ def test_equalities_on_one_property_share_the_stack():
 
 conjunction = st.lists(
     st.builds(_test, st.sampled_from(FIELDS), st.sampled_from([EQ, NEQ, GT, NEX]), st.integers(0, 3)).map(
-        lambda t: t if t.op != NEX else EngineTest(t.field, NEX, None, "when", False)
+        lambda t: t if t.op != NEX else EngineTest(t.field, NEX, None)
     ),
     min_size=1,
     max_size=4,
