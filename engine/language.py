@@ -21,8 +21,10 @@ from engine.values import TypedValue, ValueProblem, parse_code, parse_date, pars
 AGENCIES = ("customs", "mpi", "immigration")
 ACTIONS = ("refer", "inspect", "notify")
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{3,6}")
-MAX_DEPTH = 12
-MAX_LIST_VALUES = 200
+# Far above what officers write, and still a bounded recursion for the parser and compiler.
+MAX_DEPTH = 64
+# A list is one atom whatever its length (engine/atoms.py); this bounds a pack's size, not speed.
+MAX_LIST_VALUES = 100_000
 
 LIST_OPERATORS = frozenset({"in", "not_in", "contains_any"})
 
