@@ -108,3 +108,12 @@ def test_syntax_errors_are_still_bad_requests(api):
     assert list(response.json["errors"]) == ["$"]
     empty = api.call("POST", "/v1/rules/CUS-0500/versions/1/submit", "customs_officer", data="")
     assert empty.status_code == 404  # an empty body is no body: the rule is looked up
+
+
+def test_a_rule_as_deep_as_the_language_allows_fits_under_the_json_cap(api):
+    # Each all/any level is two JSON levels (an object and its list): the cap must leave room for them all.
+    when: dict = {"field": "booking.checked_bags", "gte": 3}
+    for level in range(MAX_DEPTH):
+        when = {"all" if level % 2 else "any": [when]}
+    response = api.post("/v1/rules", "customs_officer", json={"rule": rule("CUS-0700", when=when), "reason": "deep"})
+    assert response.status_code == 201, response.json
