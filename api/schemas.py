@@ -17,6 +17,8 @@ from engine import PassengerRecord, RecordError, check_record
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import group_by_path
 from engine.language import AGENCIES
+from engine.records import check_instant
+from engine.values import ValueProblem
 
 _JSON_TYPES = {
     FieldType.STRING: {"type": "string"},
@@ -87,6 +89,21 @@ class PassengerField(fields.Dict):
             raise ValidationError(group_by_path(exc.problems, "_schema")) from None
 
 
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 date and time, as a UTC instant within the range passenger records keep to.
+
+    Every date-and-time field of a request is one of these, so one out of range (or one whose
+    offset takes it past the first or last instant Python can hold) is a 422 naming the field.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_instant(parsed)
+        except ValueProblem as exc:
+            raise ValidationError(str(exc)) from None
+
+
 #: Largest number accepted for sequence numbers and versions (a 32-bit column everywhere).
 MAX_ID = 2**31 - 1
 
@@ -99,7 +116,7 @@ class StrictSchema(Schema):
 class EvaluationRequestSchema(StrictSchema):
     passenger = PassengerField()
     passengers = fields.List(PassengerField(), validate=validate.Length(min=1))
-    at = fields.AwareDateTime(
+    at = Instant(
         default_timezone=None, metadata={"description": "'Now' for rule validity dates; default: the current time"}
     )
 
@@ -278,8 +295,8 @@ class AuditQuerySchema(Schema):
     rule = fields.String(metadata={"description": "A rule id: its versions' entries"})
     object_id = fields.String()
     actor = fields.String()
-    since = fields.AwareDateTime(default_timezone=None)
-    until = fields.AwareDateTime(default_timezone=None)
+    since = Instant(default_timezone=None)
+    until = Instant(default_timezone=None)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
@@ -315,7 +332,7 @@ class KeyCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     agency = fields.String(required=True)
     roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    expires_at = fields.AwareDateTime(default_timezone=None, allow_none=True)
+    expires_at = Instant(default_timezone=None, allow_none=True)
 
 
 class KeySchema(Schema):
@@ -505,8 +522,8 @@ class WindowQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    since = fields.AwareDateTime(default_timezone=dt.UTC)
-    until = fields.AwareDateTime(default_timezone=dt.UTC)
+    since = Instant(default_timezone=dt.UTC)
+    until = Instant(default_timezone=dt.UTC)
 
 
 class RuleStatsSchema(Schema):
@@ -516,9 +533,9 @@ class RuleStatsSchema(Schema):
 
 
 class BacktestRequestSchema(StrictSchema):
-    since = fields.AwareDateTime(default_timezone=dt.UTC, metadata={"description": "Default: retention start"})
-    until = fields.AwareDateTime(default_timezone=dt.UTC, metadata={"description": "Default: now"})
-    at = fields.AwareDateTime(
+    since = Instant(default_timezone=dt.UTC, metadata={"description": "Default: retention start"})
+    until = Instant(default_timezone=dt.UTC, metadata={"description": "Default: now"})
+    at = Instant(
         default_timezone=dt.UTC, metadata={"description": "When the rule is evaluated (validity dates); default now"}
     )
 

@@ -20,6 +20,7 @@ from engine.catalogue import (
     MAX_LIST_LENGTH,
     SECTIONS,
     WATCHLIST_CATEGORIES,
+    Field,
     FieldType,
 )
 from engine.errors import Problem, RecordError
@@ -27,6 +28,12 @@ from engine.values import TypedValue, ValueProblem, parse_code, parse_value
 
 if TYPE_CHECKING:
     from engine.watchlist import WatchlistMatch
+
+#: The dates and times a record or a request may name (as UTC instants): far wider than any booking,
+#: flight or key expiry, and far enough inside Python's datetime range (years 1 to 9999) that hours
+#: or days added to one, or a conversion to another offset, can never overflow.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 
 WATCHLIST_FIELDS = ("watchlist.score", *(f"watchlist.{category}_score" for category in WATCHLIST_CATEGORIES))
 
@@ -99,9 +106,29 @@ def check_record(raw: Any) -> PassengerRecord:
     return PassengerRecord(values)
 
 
+def check_instant(value: dt.datetime) -> dt.datetime:
+    """``value`` as a UTC instant if it lies from EARLIEST to LATEST (naive: taken as UTC); ValueProblem if not.
+
+    The one range check of every date and time the service takes: passenger records here, and
+    every date-and-time field of a request (``api.schemas.Instant``).
+    """
+    try:
+        instant = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except OverflowError:
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
+        raise ValueProblem(f"date and time out of range ({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}, UTC)")
+    return instant
+
+
+def _typed(field: Field, value: Any) -> TypedValue:
+    parsed = parse_value(field, value)
+    return check_instant(parsed) if isinstance(parsed, dt.datetime) else parsed
+
+
 def _put(values: dict[str, TypedValue], name: str, value: Any, bad: Any) -> None:
     try:
-        values[name] = parse_value(CATALOGUE[name], value)
+        values[name] = _typed(CATALOGUE[name], value)
     except ValueProblem as exc:
         bad(name, str(exc))
 
@@ -131,7 +158,7 @@ def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
                     code = parse_code(_LEG_FIELD[key], value)
                     (airports if key == "airport" else countries).append(code)
                 else:
-                    parse_value(_DATETIME, value)
+                    _typed(_DATETIME, value)
             except ValueProblem as exc:
                 bad(f"{path}.{key}", str(exc))
     values["itinerary.airports"] = tuple(dict.fromkeys(airports))
