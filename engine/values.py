@@ -30,16 +30,38 @@ def _text(value: Any, field: Field) -> str:
         raise ValueProblem(f"expected a string, got {_kind(value)}{hint}")
     if len(value) > field.max_length:
         raise ValueProblem(f"longer than {field.max_length} characters")
-    found = _UNSAFE_CHARACTER.search(value)
-    if found:
-        if 0xD800 <= ord(found.group()) <= 0xDFFF:
-            raise ValueProblem("contains an unpaired surrogate")
-        raise ValueProblem("contains a control character")
+    problem = unsafe_character(value)
+    if problem:
+        raise ValueProblem(problem)
     return value
 
 
-# Unicode categories Cc (control characters) and Cs (surrogates, unpaired in a str).
-_UNSAFE_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Unicode categories Cc (control characters) and Cs (surrogates, unpaired in a str), and the
+# bidirectional controls and marks: embeddings and overrides U+202A-U+202E, isolates
+# U+2066-U+2069, and the marks U+200E, U+200F and U+061C.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE_CHARACTER = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
+_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
+
+
+def unsafe_character(text: str, *, lines: bool = False) -> str | None:
+    """Why ``text`` may not be kept as free text (names, ids, reasons), or None if it may.
+
+    The one definition of characters no free text may hold: control characters (with
+    ``lines``, tab and line breaks are allowed), unpaired surrogates, and the invisible
+    bidirectional controls and marks, which reorder how the text around them is shown, so a
+    name on an officer's screen could read as another. Letters of right-to-left scripts are
+    text like any other.
+    """
+    found = (_UNSAFE_IN_LINES if lines else _UNSAFE_CHARACTER).search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return "contains an unpaired surrogate"
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return "contains a control character"
+    return f"contains a bidirectional control character (U+{code:04X})"
 
 
 def _kind(value: Any) -> str:

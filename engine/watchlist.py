@@ -125,6 +125,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES
 from engine.records import PassengerRecord
+from engine.values import unsafe_character
 
 __all__ = [
     "AGENCIES",
@@ -175,8 +176,6 @@ ALGORITHM = "watchlist-1"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _YEAR = re.compile(r"[0-9]{4}")
 _DOCUMENT_NUMBER = re.compile(CATALOGUE["document.number"].pattern or r"[A-Z0-9]{1,20}")
-_UNSAFE_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
-_UNSAFE_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # a reason may have lines and tabs
 _COUNTRY_FIELD = CATALOGUE["traveller.nationality"]
 
 
@@ -329,13 +328,13 @@ def parse_entry(
     def text(name: str, limit: int, required: bool = False, lines: bool = False) -> str:
         raw = values.get(name)
         value = "" if raw is None else str(raw).strip()
-        unsafe = _UNSAFE_IN_TEXT if lines else _UNSAFE_CHARACTER
+        unsafe = unsafe_character(value, lines=lines)  # a reason may have lines and tabs
         if required and not value:
             bad(name, "required")
         elif len(value) > limit:
             bad(name, f"longer than {limit} characters")
-        elif unsafe.search(value):
-            bad(name, "contains a control character")
+        elif unsafe:
+            bad(name, unsafe)
         return value
 
     entry_id = text("id", MAX_ID_LENGTH, required=True)

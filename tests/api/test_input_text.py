@@ -82,3 +82,49 @@ def test_a_key_with_a_nul_is_refused_not_looked_up(api, services):
 def test_the_check_comes_after_authentication(api):
     assert _raw_json(api, "POST", "/v1/keys", None, {"name": "A\x00B"}).status_code == 401
     assert api.get("/v1/rules/CUS%000500").status_code == 401
+
+
+#: Bidirectional controls and marks: each reorders how the text around it is shown.
+BIDI = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
+
+
+@pytest.mark.parametrize("mark", BIDI, ids=[f"U+{ord(m):04X}" for m in BIDI])
+def test_bidirectional_controls_are_refused_in_free_text(api, mark):
+    # "Smith" with a right-to-left override shows as "htimS" followed by what comes after it.
+    record = passenger(
+        passenger_id=f"P-1{mark}2",
+        traveller={"family_name": f"Sm{mark}ith", "given_names": f"{mark}Ana"},
+        booking={"travel_agency": f"Agency {mark}42"},
+    )
+    response = api.post("/v1/evaluations", "customs_system", json={"passenger": record})
+    assert (response.status_code, response.json["code"]) == (422, "invalid_input"), response.json
+    assert sorted(response.json["errors"]) == [
+        "passenger.booking.travel_agency",
+        "passenger.passenger_id",
+        "passenger.traveller.family_name",
+        "passenger.traveller.given_names",
+    ]
+    assert all("bidirectional" in m for [m] in response.json["errors"].values()), response.json
+    entry = {"id": "W-1", "family_name": f"Sm{mark}ith", "category": "customs", "reason": "r", "expires": "2030-01-01"}
+    listed = api.post("/v1/watchlist", "customs_officer", json=entry)
+    assert (listed.status_code, list(listed.json["errors"])) == (422, ["family_name"]), listed.json
+
+
+def test_names_in_right_to_left_scripts_are_accepted(api):
+    # Hebrew and Arabic letters carry their own direction; only the invisible controls are refused.
+    record = passenger(traveller={"family_name": "\u05db\u05d4\u05df", "given_names": "\u0645\u062d\u0645\u062f"})
+    response = api.post("/v1/evaluations", "customs_system", json={"passenger": record})
+    assert response.status_code == 200, response.json
