@@ -72,28 +72,36 @@ def _ours(rule_count: int, record_count: int) -> dict[str, Any]:
 
 
 def _naive_child(rule_count: int, record_count: int, out: Any) -> None:
-    from engine import EngineFailure, PackSource, check_record, compile_packs, durable_adapter
-    from engine.evaluation import Evaluator
+    from benchmarks.naive import REGEX_FLAGS, RegexTable, TooComplex, normalise
+    from engine import EngineFailure, check_record, durable_adapter
+    from engine.language import parse_pack
+    from engine.values import encode
 
-    ruleset = compile_packs([PackSource(f"synthetic-{n}", p) for n, p in enumerate(synthetic_packs(rule_count))])
-    engine_rules = {
-        f"c{position}_{branch}": conjunction
-        for position, compiled in enumerate(ruleset.rules)
-        for branch, conjunction in enumerate(compiled.conjunctions)
-    }
+    regexes = RegexTable()
+    engine_rules = {}
+    for number, pack in enumerate(synthetic_packs(rule_count)):
+        rules, _ = parse_pack(pack, f"synthetic-{number}")
+        for rule in rules:
+            try:
+                branches = normalise(rule.when, regexes)
+            except TooComplex:
+                continue
+            engine_rules.update({f"c{rule.id}_{b}": conjunction for b, conjunction in enumerate(branches)})
     try:
         single = durable_adapter.EngineRuleset(durable_adapter.ruleset_definition(engine_rules))
     except EngineFailure as exc:
         out.put({"failed": str(exc)})
         return
-    helper = Evaluator.__new__(Evaluator)  # reuse only the value encoding of the real evaluator
-    helper._patterns = {f"regex:{n}": entry for n, entry in enumerate(ruleset.regexes)}
-    fields = sorted({t.field for c in engine_rules.values() for t in c})
+    fields = sorted({t.field for c in engine_rules.values() for t in c if not t.field.startswith("#")})
+    patterns = list(enumerate(regexes.patterns, start=REGEX_FLAGS))
     records = [check_record(raw) for raw in synthetic_records(record_count)]
     errors = 0
     begin = time.perf_counter()
     for record in records:
-        values = [(f, v) for f in fields if (v := helper._engine_value(f, record)) is not None]
+        values: list[tuple[str, object]] = [(f, encode(v)) for f in fields if (v := record.get(f)) is not None]
+        for flag, (field, pattern) in patterns:
+            text = record.get(field)
+            values.append((f"#{flag}", 1 if isinstance(text, str) and pattern.fullmatch(text) else 0))
         try:
             single.fire(durable_adapter.encode_payload(values))
         except Exception:

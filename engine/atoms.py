@@ -66,8 +66,14 @@ class Atom:
 
     @property
     def selectivity_cost(self) -> int:
-        """A rough guess of how often the atom is true, to pick the atom a rule is routed by."""
+        """A rough guess of how often the atom is true, to pick the atom a rule is routed by:
+        a value of a large domain (an airport, a country) is rare, one of a boolean common."""
         if self.kind == MEMBER:
+            definition = CATALOGUE[self.field]
+            if definition.type is FieldType.BOOLEAN:
+                return 5_000
+            if definition.choices:  # a small enumerated domain
+                return min(10_000 * len(self.values) // max(len(definition.choices), 1), 5_000)
             return min(len(self.values), 500)
         if self.kind == PATTERN:
             return 600

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.atoms import Atom, AtomIndex, AtomTable, Formula, formula_holds, simplify
+from engine.atoms import MEMBER, PRESENT, Atom, AtomIndex, AtomTable, Formula, formula_holds, simplify
+from engine.catalogue import CATALOGUE, FieldType
 from engine.durable_adapter import flag_names_collide
 from engine.errors import Problem, RuleCompilationError
 from engine.language import Rule, leaves, parse_pack
@@ -43,7 +44,7 @@ COMPILER_REVISION = "2"
 # Rules per engine ruleset. A fact's cost grows with the children of each node it reaches
 # (durable-rules scans them from the same 32 hash slots), so rulesets stay small and a
 # record visits only those where one of its true atoms routes it.
-MAX_RULES_PER_SHARD = 64
+MAX_RULES_PER_SHARD = 400
 # Flags one ruleset tests: a fact holds at most 255 properties (error 302 past that).
 MAX_FLAGS_PER_SHARD = 200
 # Literals in one engine rule; a longer conjunction ends in a sub-expression of the rest.
@@ -71,6 +72,10 @@ class CompiledRule:
     leaf_formulas: Mapping[str, Formula]  # each leaf's own formula, by path, for explanations
     conjunctions: tuple[Conjunction, ...]  # engine rules: any of them firing is a match
     anchors: tuple[int, ...] | None  # atoms one of which is true whenever it matches; None: no such atoms
+    # A second atom the rule also requires, with a single anchor: the rule is visited only
+    # when both are true, so a popular anchor (a busy airport) does not send every record to
+    # all of its rules.
+    second: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class CompiledRuleset:
     shards: tuple[Shard, ...]
     always: tuple[int, ...]  # shards every record visits
     routes: Mapping[int, tuple[int, ...]] = field(repr=False)  # atom -> shards it routes a record to
+    # first atom -> second atom -> shards a record with both true is routed to
+    pair_routes: Mapping[int, Mapping[int, tuple[int, ...]]] = field(repr=False)
     index: AtomIndex = field(repr=False)
 
     def rule(self, rule_id: str) -> Rule:
@@ -201,15 +208,16 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     compiled = []
     for rule, (formula, leaf_formulas) in zip(rules, formulas, strict=True):
         conjunctions = gates.rule(formula)
-        if not AlphaNetwork().fits([engine_tests(c) for c in conjunctions]):
+        if not AlphaNetwork().fits([engine_tests(c, atoms) for c in conjunctions]):
             # Too many branches true at once for the engine's stack: one flag for the whole.
             conjunctions = (gates.whole(formula),)
         anchors = gates.anchors(conjunctions)
-        compiled.append(CompiledRule(rule, formula, leaf_formulas, _arrange(conjunctions, anchors), anchors))
+        second = gates.second(conjunctions, anchors)
+        compiled.append(CompiledRule(rule, formula, leaf_formulas, _arrange(conjunctions, anchors), anchors, second))
     if flag_names_collide(len(atoms) + len(gates.subexpressions)):
         problems.append(Problem("too_large", "the ruleset needs more engine flags than are safe", "", "", ""))
         raise RuleCompilationError(problems)
-    shards, always, routes = _shard(compiled, len(atoms))
+    shards, always, routes, pair_routes = _shard(compiled, atoms)
     return CompiledRuleset(
         version=ruleset_version(rule.rule for rule in compiled),
         rules=tuple(compiled),
@@ -218,6 +226,7 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
         shards=tuple(shards),
         always=tuple(always),
         routes=routes,
+        pair_routes=pair_routes,
         index=AtomIndex.build(atoms),
     )
 
@@ -331,6 +340,17 @@ class _Gates:
             found |= best
         return tuple(sorted(found))
 
+    def second(self, conjunctions: Sequence[Conjunction], anchors: tuple[int, ...] | None) -> int | None:
+        """The cheapest other atom the single conjunction requires, besides its one anchor."""
+        if anchors is None or len(anchors) != 1 or len(conjunctions) != 1:
+            return None
+        candidates = [
+            flag
+            for flag, positive in conjunctions[0]
+            if positive and flag < len(self.atoms) and flag != anchors[0] and self.atoms[flag].kind != PRESENT
+        ]
+        return min(candidates, key=lambda flag: (self.atoms[flag].selectivity_cost, flag), default=None)
+
     def _formula(self, flag: int) -> Formula:
         return ("atom", flag) if flag < len(self.atoms) else self.subexpressions[flag - len(self.atoms)]
 
@@ -360,27 +380,50 @@ def _arrange(conjunctions: Sequence[Conjunction], anchors: tuple[int, ...] | Non
     )
 
 
-def engine_tests(conjunction: Conjunction) -> tuple[EngineTest, ...]:
-    """A conjunction of flag literals as the engine tests them (shared by the loader and the model)."""
+def engine_tests(conjunction: Conjunction, atoms: Sequence[Atom] = ()) -> tuple[EngineTest, ...]:
+    """A conjunction of flag literals as the engine tests them (shared by the loader and the model).
+
+    With ``atoms``, flags of one value of one field are marked exclusive, so the network
+    model knows a record sets at most one of them.
+    """
     return tuple(
-        EngineTest(f"#{flag}", EQ, 1) if positive else EngineTest(f"#{flag}", NEX, None)
+        EngineTest(f"#{flag}", EQ, 1, _exclusive_group(flag, atoms)) if positive else EngineTest(f"#{flag}", NEX, None)
         for flag, positive in conjunction
     )
 
 
-def _shard(rules: list[CompiledRule], atom_count: int) -> tuple[list[Shard], list[int], dict[int, tuple[int, ...]]]:
+def _exclusive_group(flag: int, atoms: Sequence[Atom]) -> str | None:
+    if flag >= len(atoms):
+        return None
+    atom = atoms[flag]
+    if atom.kind == MEMBER and len(atom.values) == 1 and CATALOGUE[atom.field].type is not FieldType.CODE_LIST:
+        return atom.field
+    return None
+
+
+def _shard(
+    rules: list[CompiledRule], atoms: Sequence[Atom]
+) -> tuple[list[Shard], list[int], dict[int, tuple[int, ...]], dict[int, dict[int, tuple[int, ...]]]]:
     """Pack rules into engine rulesets, rules routed by the same atoms together.
 
     A record visits the rulesets its true atoms route it to, plus those of rules with no
     routing atom (which can match with no test true, like ``not`` alone).
     """
-    order = sorted(
-        range(len(rules)),
-        key=lambda p: (rules[p].anchors is None, rules[p].anchors or (), rules[p].rule.id),
-    )
+    atom_count = len(atoms)
+
+    def placement(position: int) -> tuple[Any, ...]:
+        # Rules routed by one field sit together: a record sets one value of a field, so it
+        # visits one of that field's rulesets rather than one per ruleset holding the field.
+        anchors = rules[position].anchors
+        fields = tuple(sorted({atoms[a].field for a in anchors})) if anchors else ()
+        second = rules[position].second
+        return (anchors is None, fields, anchors or (), -1 if second is None else second, rules[position].rule.id)
+
+    order = sorted(range(len(rules)), key=placement)
     shards: list[Shard] = []
     always: list[int] = []
     routes: dict[int, list[int]] = defaultdict(list)
+    pairs: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     batch: list[int] = []
     flags: set[int] = set()
     network = AlphaNetwork(MAX_RULES_PER_SHARD)
@@ -398,13 +441,16 @@ def _shard(rules: list[CompiledRule], atom_count: int) -> tuple[list[Shard], lis
         )
         if unrouted:
             always.append(index)
-        for anchor in sorted({a for p in batch for a in rules[p].anchors or ()}):
-            if not routes[anchor] or routes[anchor][-1] != index:
-                routes[anchor].append(index)
+        for p in batch:
+            second = rules[p].second
+            for anchor in rules[p].anchors or ():
+                found = routes[anchor] if second is None else pairs[anchor][second]
+                if not found or found[-1] != index:
+                    found.append(index)
 
     for position in order:
         compiled = rules[position]
-        tests = [engine_tests(c) for c in compiled.conjunctions]
+        tests = [engine_tests(c, atoms) for c in compiled.conjunctions]
         new_flags = {flag for c in compiled.conjunctions for flag, _ in c}
         unrouted_now = compiled.anchors is None
         if batch and (
@@ -420,4 +466,9 @@ def _shard(rules: list[CompiledRule], atom_count: int) -> tuple[list[Shard], lis
         flags |= new_flags
     if batch:
         close()
-    return shards, always, {atom: tuple(found) for atom, found in routes.items()}
+    return (
+        shards,
+        always,
+        {atom: tuple(found) for atom, found in routes.items()},
+        {atom: {second: tuple(found) for second, found in table.items()} for atom, table in pairs.items()},
+    )

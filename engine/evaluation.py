@@ -271,6 +271,9 @@ class Evaluator(BaseEvaluator):
         # keeps each assert/drain/retract sequence whole.
         self._lock = threading.Lock()
         self._always = set(ruleset.always)
+        self._fragments = [
+            durable_adapter.flag_fragment(flag) for flag in range(len(ruleset.atoms) + len(ruleset.subexpressions))
+        ]
 
     def close(self) -> None:
         """Free the engine rulesets; evaluating afterwards raises ``EngineFailure``."""
@@ -285,22 +288,27 @@ class Evaluator(BaseEvaluator):
         ruleset = self.ruleset
         true = ruleset.index.true_atoms(record.values)
         visit = set(self._always)
-        routes = ruleset.routes
+        routes, pair_routes = ruleset.routes, ruleset.pair_routes
         for atom in true:
             found = routes.get(atom)
             if found:
                 visit.update(found)
+            seconds = pair_routes.get(atom)
+            if seconds:
+                for second in seconds.keys() & true:
+                    visit.update(seconds[second])
         subexpressions: dict[int, bool] = {}
         payloads = []
         for index in sorted(visit):
             shard = ruleset.shards[index]
-            flags = [durable_adapter.flag_fragment(atom) for atom in sorted(true & shard.atoms)]
+            fragments = self._fragments
+            flags = [fragments[atom] for atom in true & shard.atoms]  # a fact's properties have no order
             for flag in shard.subexpressions:
                 value = subexpressions.get(flag)
                 if value is None:
                     value = subexpressions[flag] = ruleset.subexpression_holds(flag, true)
                 if value:
-                    flags.append(durable_adapter.flag_fragment(flag))
+                    flags.append(fragments[flag])
             payloads.append((index, durable_adapter.payload(flags)))
         with self._lock:
             names = [self._engine[index].fire(fact) for index, fact in payloads]

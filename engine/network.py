@@ -42,6 +42,8 @@ class EngineTest:
     field: str
     op: str
     value: str | int | list[str] | None
+    # Flags of one group are never set together (one value of one field): for the model only.
+    exclusive: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str, object]:
@@ -148,7 +150,7 @@ class AlphaNetwork:
             child = node.children[test.key] = _Node()
             if test.op == NEX:
                 node.nex_children += 1
-        counts = node.per_field.setdefault(test.field, _FieldChildren())
+        counts = node.per_field.setdefault(test.exclusive or test.field, _FieldChildren())
         before = counts.simultaneous
         if test.op == EQ:
             counts.equal += 1
