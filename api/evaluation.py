@@ -162,10 +162,15 @@ def evaluate_passengers(
         matches = with_sources(outcome["matches"], provenance[n])
         decision_id = str(uuid.uuid4())
         visible, hidden = policy.matches_for(actor, matches) if share else (matches, 0)
+        flight, flight_date = _flight(record), _flight_date(record)
+        placed = flight is not None and flight_date is not None
         results.append(
             {
                 "decision_id": decision_id,
                 "passenger_id": record.passenger_id,
+                # Unplaced (null): on no flight's priority list, but on GET /v1/flights/unplaced.
+                "flight": flight if placed else None,
+                "flight_date": flight_date.isoformat() if placed and flight_date else None,
                 "score": score,
                 "cached": from_cache,
                 "matches": visible,
@@ -187,8 +192,8 @@ def evaluate_passengers(
                 score=score,
                 cached=from_cache,
                 record=passenger.raw,
-                flight=_flight(record),
-                flight_date=_flight_date(record),
+                flight=flight,
+                flight_date=flight_date,
                 watchlist_version=watchlist.version if watchlist is not None else None,
                 explanations={m["rule_id"]: m["why"] for m in matches},
             )

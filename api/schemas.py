@@ -17,7 +17,7 @@ from engine import PassengerRecord, RecordError, check_record
 from engine.catalogue import CATALOGUE, FieldType
 from engine.errors import group_by_path
 from engine.language import AGENCIES
-from engine.records import check_instant
+from engine.records import EARLIEST, LATEST, REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem
 
 _JSON_TYPES = {
@@ -62,6 +62,7 @@ def passenger_json_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
+        "required": list(REQUIRED_FIELDS),
         "properties": {**top, **sections, "itinerary": {"type": "array", "items": leg}},
     }
 
@@ -75,16 +76,20 @@ class SubmittedPassenger:
 
 
 class PassengerField(fields.Dict):
-    """A passenger record, checked against the engine's catalogue once, here at the edge."""
+    """A passenger record, checked against the engine's catalogue once, here at the edge.
+
+    It must carry at least ``engine.records.REQUIRED_FIELDS`` (its ``passenger_id``).
+    """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(metadata={"description": "A passenger record (see docs/fields.md)"}, **kwargs)
+        description = f"A passenger record (see docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
+        super().__init__(metadata={"description": description}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict):
             raise ValidationError("a passenger record must be a JSON object")
         try:
-            return SubmittedPassenger(value, check_record(value))
+            return SubmittedPassenger(value, check_record(value, REQUIRED_FIELDS))
         except RecordError as exc:
             raise ValidationError(group_by_path(exc.problems, "_schema")) from None
 
@@ -102,6 +107,18 @@ class Instant(fields.AwareDateTime):
             return check_instant(parsed)
         except ValueProblem as exc:
             raise ValidationError(str(exc)) from None
+
+
+class Day(fields.Date):
+    """A date (YYYY-MM-DD) within the range of :class:`Instant`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            check_instant(dt.datetime.combine(parsed, dt.time(), dt.UTC))
+        except ValueProblem:
+            raise ValidationError(f"date out of range ({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})") from None
+        return parsed
 
 
 #: Largest number accepted for sequence numbers and versions (a 32-bit column everywhere).
@@ -156,6 +173,15 @@ class MatchSchema(Schema):
 class PassengerResultSchema(Schema):
     decision_id = fields.String()
     passenger_id = fields.String(allow_none=True)
+    flight = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Carrier and number (NZ5); null: the record cannot be placed on a flight (it lacks "
+            "flight.carrier, flight.number or flight.scheduled_departure), so it is on no priority list "
+            "but on GET /v1/flights/unplaced"
+        },
+    )
+    flight_date = fields.String(allow_none=True, metadata={"description": "UTC date of scheduled departure"})
     score = fields.Float()
     cached = fields.Boolean()
     matches = fields.List(fields.Nested(MatchSchema))
@@ -476,7 +502,7 @@ class HitQuerySchema(Schema):
         unknown = RAISE
 
     flight = fields.String(validate=validate.Length(min=2, max=8))
-    date = fields.Date()
+    date = Day()
     status = fields.String(
         validate=validate.OneOf(["new", "in_review", "referred", "cleared", "false_match", "offence_found"])
     )
@@ -555,11 +581,24 @@ class FlightListQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    date = fields.Date(required=True)
+    date = Day(required=True)
 
 
 class FlightListSchema(Schema):
     flights = fields.List(fields.Dict())
+    unplaced = fields.Integer(
+        metadata={"description": "Passengers evaluated that day on no flight (GET /v1/flights/unplaced)"}
+    )
+
+
+class UnplacedRowSchema(PriorityRowSchema):
+    missing = fields.List(fields.String(), metadata={"description": "What the record lacks to be placed on a flight"})
+
+
+class UnplacedSchema(Schema):
+    date = fields.String(metadata={"description": "The UTC day the passengers were evaluated"})
+    passengers = fields.Integer()
+    ranked = fields.List(fields.Nested(UnplacedRowSchema))
 
 
 class SharingGrantSchema(StrictSchema):

@@ -63,8 +63,19 @@ class PassengerRecord:
         return self.values.get(name)
 
 
-def check_record(raw: Any) -> PassengerRecord:
-    """Check ``raw`` against the catalogue and derive fields; raise ``RecordError`` listing every problem."""
+#: What a passenger record submitted for evaluation must carry at the least (the service and
+#: ``targeting evaluate`` refuse less): the submitting system's id for the passenger, without
+#: which its decision, its hits and its row on a priority list would name no one. A record
+#: without a flight is evaluated but placed on no flight (``GET /v1/flights/unplaced``).
+REQUIRED_FIELDS = ("passenger_id",)
+
+
+def check_record(raw: Any, required: Iterable[str] = ()) -> PassengerRecord:
+    """Check ``raw`` against the catalogue and derive fields; raise ``RecordError`` listing every problem.
+
+    Each field named in ``required`` (e.g. :data:`REQUIRED_FIELDS`) must be present, not null and
+    not blank; without it, any part of a record is a record (a rule can be tried on a few fields).
+    """
     problems: list[Problem] = []
 
     def bad(path: str, message: str, code: str = "invalid_value") -> None:
@@ -99,6 +110,11 @@ def check_record(raw: Any) -> PassengerRecord:
                     _put(values, dotted, value, bad)
         else:
             bad(str(key), "unknown field", "unknown_field")
+    refused = {problem.path for problem in problems}
+    for name in required:
+        value = values.get(name)
+        if name not in refused and (value is None or (isinstance(value, str) and not value.strip())):
+            bad(name, "is required", "missing_field")
     if not problems:
         _derive(values, bad)
     if problems:

@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import IO
 
-from engine import Evaluator, RecordError, RuleCompilationError, compile_packs, read_packs
+from engine import Evaluator, RecordError, RuleCompilationError, check_record, compile_packs, read_packs
 from engine.catalogue import markdown
 from engine.errors import Problem, group_by_path
 from engine.language import parse_pack
+from engine.records import REQUIRED_FIELDS
 from engine.values import ValueProblem, parse_datetime
 
 
@@ -121,7 +122,8 @@ def _evaluate_line(evaluator: Evaluator, line: str, number: int, at: object) -> 
     except json.JSONDecodeError as exc:
         return {"line": number, "error": {"code": "invalid_json", "message": exc.msg, "errors": {}}}
     try:
-        return evaluator.evaluate(record, at).as_dict()  # type: ignore[arg-type]
+        checked = check_record(record, REQUIRED_FIELDS)
+        return evaluator.evaluate(checked, at).as_dict()  # type: ignore[arg-type]
     except RecordError as exc:
         errors = group_by_path(exc.problems)
         passenger = record.get("passenger_id") if isinstance(record, dict) else None

@@ -204,6 +204,9 @@ class DecisionStore(Protocol):
 
     def flights(self, day: dt.date) -> list[dict[str, Any]]: ...
 
+    def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger evaluated on ``day`` whose record names no flight."""
+
 
 class KeyStore(Protocol):
     def create_key(

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -561,6 +561,29 @@ class SqlStore:
             newest: dict[str, DecisionRow] = {}
             for row in session.execute(query).scalars():
                 newest[row.identity_hash] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger evaluated on ``day`` (UTC) whose record names no flight.
+
+        A decision is on a flight when its record gave carrier, number and scheduled departure;
+        without them it is on no priority list, so it is listed here instead.
+        """
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        query = (
+            select(DecisionRow)
+            .where(
+                DecisionRow.created_at >= start,
+                DecisionRow.created_at < start + dt.timedelta(days=1),
+                or_(DecisionRow.flight.is_(None), DecisionRow.flight_date.is_(None)),
+            )
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            # By passenger id too: records with no identity fields (names, document) share one hash.
+            newest: dict[tuple[str, str | None], DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[(row.identity_hash, row.passenger_ref)] = row
             return [self._decision_record(row) for row in newest.values()]
 
     def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:

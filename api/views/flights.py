@@ -1,4 +1,7 @@
-"""``/v1/flights/<flight>/<date>/priority``: the list an officer works through before arrival."""
+"""``/v1/flights/<flight>/<date>/priority``: the list an officer works through before arrival.
+
+``/v1/flights/unplaced`` lists the passengers whose record names no flight, who are on no such list.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from api.auth import current_actor, requires
-from api.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema
+from api.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
 from api.services.container import services
 from api.services.interfaces import NotFound, Unprocessable
 from engine.risk import relative_risk
@@ -23,8 +26,31 @@ TOP_REASONS = 3
 @blp.arguments(FlightListQuerySchema, location="query")
 @blp.response(200, FlightListSchema)
 def flights(query: dict[str, Any]) -> dict[str, Any]:
-    """Flights departing on ``date`` (UTC) with evaluated passengers: the day's work list."""
-    return {"flights": services().store.flights(query["date"])}
+    """Flights departing on ``date`` (UTC) with evaluated passengers: the day's work list.
+
+    ``unplaced`` counts the passengers evaluated that day whose record names no flight
+    (``GET /v1/flights/unplaced``): they are on none of these lists.
+    """
+    store = services().store
+    return {"flights": store.flights(query["date"]), "unplaced": len(store.unplaced_decisions(query["date"]))}
+
+
+@blp.route("/flights/unplaced", methods=["GET"])
+@requires("officer", "approver", "auditor")
+@blp.arguments(FlightListQuerySchema, location="query")
+@blp.response(200, UnplacedSchema)
+def unplaced(query: dict[str, Any]) -> dict[str, Any]:
+    """Passengers evaluated on ``date`` (UTC) that cannot be placed on a flight, by relative risk.
+
+    A record is placed on a flight's priority list by its ``flight.carrier``, ``flight.number``
+    and ``flight.scheduled_departure``; one without them is evaluated like any other but is on
+    no priority list, so it is listed here, ranked and explained the same way, with what it lacks.
+    """
+    decisions = services().store.unplaced_decisions(query["date"])
+    rows = _ranked(decisions)
+    for row in rows:
+        row["missing"] = _missing(row.pop("decision"))
+    return {"date": query["date"].isoformat(), "passengers": len(rows), "ranked": rows}
 
 
 @blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
@@ -45,6 +71,14 @@ def priority(flight: str, day: str) -> dict[str, Any]:
     decisions = services().store.flight_decisions(flight.upper(), date)
     if not decisions:
         raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
+    rows = _ranked(decisions)
+    for row in rows:
+        del row["decision"]
+    return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}
+
+
+def _ranked(decisions: list[Any]) -> list[dict[str, Any]]:
+    """Rows by relative risk, each with the top reasons the sharing policy shows (and its ``decision``)."""
     actor = current_actor()
     policy = services().sharing.policy()
     summaries = _summaries(decisions)  # (rule id, version) -> (agency, title)
@@ -68,9 +102,23 @@ def priority(flight: str, day: str) -> dict[str, Any]:
                 "band": risk.band,
                 "top_reasons": sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS],
                 "other_agency_matches": hidden,
+                "decision": decision,
             }
         )
-    return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}
+    return rows
+
+
+#: What places a record on a flight's priority list.
+PLACING_FIELDS = ("flight.carrier", "flight.number", "flight.scheduled_departure")
+
+
+def _missing(decision: Any) -> list[str]:
+    """The placing fields an unplaced decision's record lacks (from the decision itself once the record is purged)."""
+    if decision.record is not None:
+        flight = decision.record.get("flight") or {}
+        return [name for name in PLACING_FIELDS if flight.get(name.split(".", 1)[1]) is None]
+    missing = [] if decision.flight else ["flight.carrier", "flight.number"]
+    return missing + ([] if decision.flight_date else ["flight.scheduled_departure"])
 
 
 def _summaries(decisions: list[Any]) -> dict[tuple[str, int], tuple[str, str]]:

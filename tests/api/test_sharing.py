@@ -29,6 +29,7 @@ PASSENGER_DATA = (
     "GET /v1/decisions/<decision_id>",
     "GET /v1/decisions/<decision_id>/replay",
     "GET /v1/flights/<flight>/<day>/priority",
+    "GET /v1/flights/unplaced",
     "GET /v1/hits",
     "GET /v1/hits/<hit_id>",
     "POST /v1/hits/<hit_id>/disposition",

@@ -80,3 +80,18 @@ def test_paxlst_unreadable_message(tmp_path, capsys):
     path.write_text("this is not EDIFACT")
     assert main(["paxlst", str(path)]) == 1
     assert "not_edifact" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_record_without_a_passenger_id(tmp_path, capsys):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "agency: customs\nrules:\n"
+        "  - {id: CUS-0001, title: Cash, weight: 40, action: refer, valid_until: 2027-06-30,"
+        " when: {field: booking.payment_method, eq: cash}}\n"
+    )
+    records = tmp_path / "in.jsonl"
+    records.write_text('{}\n{"passenger_id": " ", "booking": {"payment_method": "cash"}}\n{"passenger_id": "P3"}\n')
+    assert main(["evaluate", "--rules", str(pack), "--at", "2026-12-01T00:00:00Z", str(records)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["error"]["errors"] for o in out[:2]] == [{"passenger_id": ["is required"]}] * 2
+    assert out[2]["passenger_id"] == "P3" and "error" not in out[2]
