@@ -82,6 +82,8 @@ def leaf(draw: st.DrawFn) -> dict[str, Any]:
         value = draw(st.sampled_from(PATTERNS))
     elif op in ("in", "not_in", "contains_any"):
         value = draw(st.lists(value_strategy, min_size=1, max_size=3))
+        if draw(st.integers(0, 7)) == 0:  # a long list: one atom whatever its length
+            value = [*value, *_filler(field, draw(st.sampled_from([40, 300, 2000])))]
     elif op == "between":
         low, high = draw(value_strategy), draw(value_strategy)
         value = [low, high]
@@ -115,6 +117,58 @@ W4,customs,Ω,Müller,,,,,customs,generated,2030-01-01
 )
 
 
+def _filler(field: Field, size: int) -> list[Any]:
+    """``size`` valid values of ``field`` that the generated records mostly do not carry."""
+    from itertools import product
+    from string import ascii_uppercase
+
+    from engine.values import ValueProblem, parse_value
+
+    if field.choices:
+        return list(field.choices)
+    kind = field.type
+    if kind in (FieldType.INTEGER, FieldType.DECIMAL):
+        low = int(field.minimum) if field.minimum is not None else 0
+        numbers = (
+            [low + n for n in range(size)] if kind is FieldType.INTEGER else [f"{n / 1000:.2f}" for n in range(size)]
+        )
+        return [number for number in numbers if _valid(field, number)]
+    if kind is FieldType.DATE:
+        import datetime as dt
+
+        return [(dt.date(2000, 1, 1) + dt.timedelta(days=n)).isoformat() for n in range(size)]
+    if kind is FieldType.BOOLEAN:
+        return [True, False]
+    found: list[Any] = []
+    for letters in product(ascii_uppercase, repeat=3):
+        candidate = "".join(letters) if kind is not FieldType.STRING else "filler " + "".join(letters)
+        try:
+            if kind is FieldType.CODE_LIST:
+                from engine.values import parse_code
+
+                parse_code(field, candidate)
+            else:
+                parse_value(field, candidate)
+        except ValueProblem:
+            if not found:
+                return []  # a code of another shape (flight numbers): no filler
+            continue
+        found.append(candidate)
+        if len(found) == size:
+            break
+    return found
+
+
+def _valid(field: Field, value: Any) -> bool:
+    from engine.values import ValueProblem, parse_value
+
+    try:
+        parse_value(field, value)
+    except ValueProblem:
+        return False
+    return True
+
+
 def _order(field: Field, value: Any) -> Any:
     from engine.values import parse_value
 
@@ -122,7 +176,7 @@ def _order(field: Field, value: Any) -> Any:
 
 
 def condition(max_depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
-    return st.recursive(
+    shallow = st.recursive(
         leaf(),
         lambda children: st.one_of(
             st.lists(children, min_size=1, max_size=3).map(lambda items: {"all": items}),
@@ -131,6 +185,21 @@ def condition(max_depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
         ),
         max_leaves=6,
     )
+    return st.one_of(shallow, shallow, shallow, deep())
+
+
+@st.composite
+def deep(draw: st.DrawFn) -> dict[str, Any]:
+    """A condition nested 12 to 40 levels, each level an all/any/not with a sibling leaf or two."""
+    current = draw(leaf())
+    for _ in range(draw(st.integers(12, 40))):
+        kind = draw(st.sampled_from(["all", "any", "not"]))
+        if kind == "not":
+            current = {"not": current}
+        else:
+            siblings = draw(st.lists(leaf(), max_size=2))
+            current = {kind: [current, *siblings]}
+    return current
 
 
 @st.composite

@@ -12,6 +12,7 @@ run with fresh seeds (scripts/long_differential.sh).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -79,3 +80,63 @@ def _check_listed_entries(reason: dict[str, Any], op: str, expected: Any, field:
         and value_holds(op, expected, cut_score(match.score))
     )
     assert sorted(entry["entry_id"] for entry in reason.get("watchlist", [])) == passing
+
+
+def _codes(count: int) -> list[str]:
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [a + b + c for a in letters for b in letters for c in letters][:count]
+
+
+def _stress_pack(kind: str) -> dict[str, Any]:
+    """The durable-rules stress cases of the engine note, as rule packs of the language."""
+    codes = _codes(2000)
+    if kind == "many_true_at_once":  # more than 64 rules true for one record
+        # 77 of these hold at once for 25 bags (the engine failed past 64).
+        conditions: list[dict[str, Any]] = [{"field": "booking.checked_bags", "gte": n} for n in range(51)]
+        conditions += [{"field": "booking.checked_bags", "between": [n, 50]} for n in range(25)]
+        conditions += [{"field": "booking.checked_bags", "lte": 50 - n} for n in range(26)]
+    elif kind == "identical":  # 300 rules with one identical condition
+        conditions = [{"field": "traveller.nationality", "eq": "NZL"}] * 300
+    elif kind == "values_on_one_field":  # 2,000 values on one field, as rules and as one list
+        conditions = [{"field": "flight.departure_airport", "eq": code} for code in codes]
+        conditions.append({"field": "flight.departure_airport", "in": codes})
+        conditions.append({"field": "flight.departure_airport", "not_in": codes})
+    else:  # 500 negation-only rules
+        conditions = [{"not": {"field": "traveller.nationality", "eq": code}} for code in codes[:500]]
+        conditions += [{"not": {"field": "document.issuing_country", "in": codes[n : n + 40]}} for n in range(60)]
+    rules = [
+        {"id": f"STR-{number:04d}", "title": "stress", "weight": 1, "action": "notify", "when": when}
+        for number, when in enumerate(conditions)
+    ]
+    return {"agency": "customs", "rules": rules}
+
+
+STRESS = ("many_true_at_once", "identical", "values_on_one_field", "negation_only")
+
+
+@functools.cache
+def _stress_ruleset(kind: str):
+    return compile_packs([PackSource(kind, _stress_pack(kind))])
+
+
+@settings(max_examples=max(EXAMPLES // 20, 20))
+@given(
+    kind=st.sampled_from(STRESS),
+    records=st.lists(record(), min_size=1, max_size=4),
+    airport=st.sampled_from(["AAA", "ABZ", "CXX", "ZZZ", "LAX"]),
+    nationality=st.sampled_from(["AAA", "AAZ", "NZL", "ZZZ"]),
+    bags=st.sampled_from([0, 25, 50]) | st.integers(0, 50),
+)
+def test_stress_packs_agree_with_reference(kind, records, airport, nationality, bags):
+    ruleset = _stress_ruleset(kind)
+    rules = [compiled.rule for compiled in ruleset.rules]
+    when = parse_datetime(AT[1])
+    with Evaluator(ruleset) as evaluator:
+        for raw in records:
+            raw = {**raw, "flight": {**raw.get("flight", {}), "departure_airport": airport}}
+            raw["traveller"] = {**(raw.get("traveller") or {}), "nationality": nationality}
+            raw["booking"] = {**(raw.get("booking") or {}), "checked_bags": bags}
+            checked = check_record(raw)
+            result = evaluator.evaluate(checked, when)
+            assert result.rule_ids == matching_rules(rules, checked, when)
+            _check_output(result, checked, {rule.id: rule for rule in rules})
