@@ -6,6 +6,7 @@ in-process cache. Production sets ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -20,7 +21,10 @@ class Settings:
     database_url: str = field(
         default="",
         metadata={
-            "doc": "SQLAlchemy URL of the rule store, decisions and audit log; unset: a SQLite file in INSTANCE_PATH."
+            "doc": (
+                "SQLAlchemy URL of the rule store, decisions and audit log (`postgres://` is taken as "
+                "`postgresql+psycopg://`); unset: a SQLite file in INSTANCE_PATH."
+            )
         },
     )
     redis_url: str = field(
@@ -134,7 +138,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Settings from environment variables named after the fields in upper case (``DATABASE_URL``, ...)."""
+        """Settings from environment variables named after the fields in upper case (``DATABASE_URL``, ...).
+
+        A value the setting cannot take raises :class:`SettingError` naming the variable.
+        """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for spec in fields(cls):
@@ -143,20 +150,15 @@ class Settings:
             raw = env.get(spec.name.upper())
             if raw is None or raw == "":
                 continue
-            default = spec.default
-            if isinstance(default, bool):
-                values[spec.name] = raw.lower() in ("1", "true", "yes")
-            elif isinstance(default, int):
-                values[spec.name] = int(raw)
-            elif isinstance(default, float):
-                values[spec.name] = float(raw)
-            else:
-                values[spec.name] = raw
+            values[spec.name] = _convert(spec.name.upper(), raw, spec.default)
         return cls(**values)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'targeting.sqlite3'}")
+        elif self.database_url.startswith("postgres://"):
+            # The scheme Heroku-style platforms hand out; SQLAlchemy knows PostgreSQL as postgresql.
+            object.__setattr__(self, "database_url", "postgresql+psycopg://" + self.database_url[len("postgres://") :])
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
         return replace(self, **overrides)  # type: ignore[arg-type]
@@ -190,6 +192,35 @@ class Settings:
             finally:
                 candidate.unlink()
         return path.read_text().strip().encode()
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot take; the message names the variable."""
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _convert(variable: str, raw: str, default: object) -> object:
+    """``raw`` as the type of the setting's ``default``."""
+    if isinstance(default, bool):
+        if raw.strip().lower() not in _TRUE + _FALSE:
+            raise SettingError(f"{variable}: expected true or false, got {raw!r}")
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingError(f"{variable}: expected a whole number, got {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise SettingError(f"{variable}: expected a number, got {raw!r}")
+        return number
+    return raw
 
 
 def describe() -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -14,8 +15,16 @@ from engine import Evaluator, RecordError, RuleCompilationError, check_record, c
 from engine.catalogue import markdown
 from engine.errors import Problem, group_by_path
 from engine.language import parse_pack
-from engine.records import REQUIRED_FIELDS
+from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
+
+
+class CommandError(Exception):
+    """An ordinary mistake (a bad setting, an unreachable database): one line for the user, and an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +33,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:
+        # The reader has gone (`targeting ... | head`): that is not a failure. Whatever is still
+        # buffered goes nowhere, so closing stdout at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except CommandError as exc:
+        return _fail(str(exc), exc.status)
+    except OSError as exc:  # a file that is not there, not readable, a directory, ...
+        return _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc), 1)
+    except UnicodeDecodeError as exc:
+        return _fail(f"the input is not UTF-8 text (byte {exc.start})", 1)
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"targeting: {message}", file=sys.stderr)
+    return status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +111,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.datetime | None, int]:
     """The evaluator for ``--rules`` and the time of ``--at``, or None and the exit code."""
     try:
-        at = parse_datetime(args.at) if args.at else None
+        at = check_instant(parse_datetime(args.at)) if args.at else None
     except ValueProblem as exc:
         print(f"--at: {exc}", file=sys.stderr)
         return None, None, 2

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from targeting.cli import CommandError
+
 
 def add_commands(commands: Any, rules: Any) -> None:
     serve = commands.add_parser("serve", help="run the HTTP service (gunicorn), migrating the database first")
@@ -79,13 +81,33 @@ def _operator() -> Any:
     return Actor("cli", f"operator:{user}", "central", frozenset({"admin"}))
 
 
+def _settings() -> Any:
+    from api.config import SettingError, Settings
+
+    try:
+        return Settings.from_env()
+    except SettingError as exc:
+        raise CommandError(str(exc), status=2) from None
+
+
 def _services() -> Any:
-    from api.config import Settings
+    """The service's parts, with the database reachable and migrated; CommandError (one line) if not."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
     from api.db import upgrade
     from api.services.container import Services
 
-    services = Services.build(Settings.from_env())
-    upgrade(services.engine)
+    settings = _settings()
+    try:
+        services = Services.build(settings)
+    except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
+        raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
+    try:
+        upgrade(services.engine)
+    except DBAPIError as exc:
+        where = services.engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise CommandError(f"cannot reach the database {where}: {reason}") from None
     return services
 
 
@@ -231,9 +253,7 @@ def _decisions_purge(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from api.config import Settings
-
-    settings = Settings.from_env()
+    settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
