@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
 
-from flask import g, request
+from flask import request
 
 from api.services.interfaces import ServiceError, Unprocessable
 
@@ -71,10 +71,15 @@ def load_json(raw: bytes) -> Any:
 
 def body() -> Any:
     """The request's JSON body as :func:`load_json` reads it (read once, kept for the request); None if none."""
-    if "json_body" not in g:
+    # Kept in the WSGI environ, not in ``g``: the console's in-process /v1 calls share one app context.
+    environ = request.environ
+    if _BODY not in environ:
         raw = request.get_data(cache=True)
-        g.json_body = load_json(raw) if request.is_json and raw.strip() else None
-    return g.json_body
+        environ[_BODY] = load_json(raw) if request.is_json and raw.strip() else None
+    return environ[_BODY]
+
+
+_BODY = "targeting.json_body"
 
 
 def check_query_and_body() -> None:

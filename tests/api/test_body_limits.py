@@ -117,3 +117,13 @@ def test_a_rule_as_deep_as_the_language_allows_fits_under_the_json_cap(api):
         when = {"all" if level % 2 else "any": [when]}
     response = api.post("/v1/rules", "customs_officer", json={"rule": rule("CUS-0700", when=when), "reason": "deep"})
     assert response.status_code == 201, response.json
+
+
+def test_each_request_reads_its_own_body_when_calls_nest(app, api):
+    # The console calls /v1 in process while serving its own request: each inner request must
+    # read and check its own body, not one kept from an earlier call in the same app context.
+    with app.test_request_context("/console/", method="POST"):
+        clean = api.post("/v1/keys", "admin", json={"name": "one", "agency": "mpi", "roles": ["system"]})
+        assert clean.status_code == 201, clean.json
+        bad = _post(api, "/v1/keys", "admin", json.dumps({"name": "t\u0000wo", "agency": "mpi", "roles": ["system"]}))
+        assert (bad.status_code, list(bad.json["errors"])) == (422, ["name"]), bad.json
