@@ -19,8 +19,9 @@ Formulas are plain tuples, so a compiled ruleset stays picklable data:
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,9 @@ class Atom:
                 return 5_000
             if definition.choices:  # a small enumerated domain
                 return min(10_000 * len(self.values) // max(len(definition.choices), 1), 5_000)
-            return min(len(self.values), 500)
+            # A long list of airports or agencies may cover most travellers: past a few hundred
+            # values a range or a pattern is the better guess.
+            return min(len(self.values), 9_000)
         if self.kind == PATTERN:
             return 600
         if self.kind == RANGE:
@@ -184,6 +187,32 @@ def formula_holds(formula: Formula, true_atoms: frozenset[int] | set[int]) -> bo
     return any(formula_holds(item, true_atoms) for item in formula[1])
 
 
+def formula_function(formula: Formula) -> Callable[[set[int] | frozenset[int]], bool]:
+    """The formula as a compiled Python function of the set of true atom ids.
+
+    The source is built from integers and operators only, so compiling it runs no input.
+    Interpreting the tuples costs a call per node; the compiled function is a few
+    bytecodes per node, which is what a deeply nested rule needs. A formula too deep for
+    Python's parser falls back to the interpreter.
+    """
+    try:
+        code = compile(f"lambda t: {_source(formula)}", "<formula>", "eval")
+        function: Callable[[set[int] | frozenset[int]], bool] = eval(code, {"__builtins__": {}})  # noqa: S307
+    except (SyntaxError, RecursionError, MemoryError):
+        return functools.partial(formula_holds, formula)
+    return function
+
+
+def _source(formula: Formula) -> str:
+    kind = formula[0]
+    if kind == "atom":
+        return f"({int(formula[1])} in t)"
+    if kind == "not":
+        return f"(not {_source(formula[1])})"
+    joiner = " and " if kind == "and" else " or "
+    return "(" + joiner.join(_source(item) for item in formula[1]) + ")"
+
+
 def formula_atoms(formula: Formula) -> Iterable[int]:
     if formula[0] == "atom":
         yield formula[1]
@@ -264,27 +293,45 @@ class AtomIndex:
             list_fields=frozenset(name for name in names if CATALOGUE[name].type is FieldType.CODE_LIST),
         )
 
+    @functools.cached_property
+    def _plan(self) -> tuple[tuple[str, int | None, Any, Any, Any, bool], ...]:
+        """Per field, everything the lookup needs, in one tuple (no dictionary lookups per field)."""
+        return tuple(
+            (
+                name,
+                self.present.get(name),
+                self.members.get(name),
+                self.bounds.get(name),
+                self.patterns.get(name, ()),
+                name in self.list_fields,
+            )
+            for name in self.fields
+        )
+
     def true_atoms(self, values: Mapping[str, Any]) -> set[int]:
         """The ids of every atom the record's values make true."""
         true: set[int] = set()
-        for name in self.fields:
-            value = values.get(name)
+        get = values.get
+        for name, present, table, bounds, patterns, is_list in self._plan:
+            value = get(name)
             if value is None:
                 continue
-            atom = self.present.get(name)
-            if atom is not None:
-                true.add(atom)
-            table = self.members.get(name)
+            if present is not None:
+                true.add(present)
             if table is not None:
-                for element in value if name in self.list_fields else (value,):
-                    found = table.get(element)
+                if is_list:
+                    for element in value:
+                        found = table.get(element)
+                        if found:
+                            true.update(found)
+                else:
+                    found = table.get(value)
                     if found:
                         true.update(found)
-            bounds = self.bounds.get(name)
             if bounds is not None:
                 _true_ranges(bounds, value, true)
-            for pattern, atom_id in self.patterns.get(name, ()):
-                if isinstance(value, str) and pattern.fullmatch(value):
+            for pattern, atom_id in patterns:
+                if pattern.fullmatch(value):
                     true.add(atom_id)
         return true
 

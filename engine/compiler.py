@@ -26,12 +26,12 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.atoms import MEMBER, PRESENT, Atom, AtomIndex, AtomTable, Formula, formula_holds, simplify
+from engine.atoms import MEMBER, PRESENT, Atom, AtomIndex, AtomTable, Formula, formula_function, simplify
 from engine.catalogue import CATALOGUE, FieldType
 from engine.durable_adapter import flag_names_collide
 from engine.errors import Problem, RuleCompilationError
@@ -83,8 +83,7 @@ class Shard:
     """One engine ruleset: a handful of rules, small enough for every durable-rules limit."""
 
     rules: tuple[int, ...]  # positions in CompiledRuleset.rules
-    atoms: frozenset[int]  # atom flags its rules test
-    subexpressions: tuple[int, ...]  # sub-expression flags its rules test, computed before a visit
+    flags: frozenset[int]  # the atom and sub-expression flags its rules test (a fact carries only these)
 
 
 @dataclass(frozen=True)
@@ -93,11 +92,18 @@ class CompiledRuleset:
     rules: tuple[CompiledRule, ...]
     atoms: tuple[Atom, ...]
     subexpressions: tuple[Formula, ...]  # flag len(atoms) + n is subexpressions[n]
+    # For each sub-expression, atoms one of which is true whenever it holds (None: none such):
+    # with none of them true it is false without being computed.
+    subexpression_anchors: tuple[frozenset[int] | None, ...]
     shards: tuple[Shard, ...]
     always: tuple[int, ...]  # shards every record visits
     routes: Mapping[int, tuple[int, ...]] = field(repr=False)  # atom -> shards it routes a record to
     # first atom -> second atom -> shards a record with both true is routed to
     pair_routes: Mapping[int, Mapping[int, tuple[int, ...]]] = field(repr=False)
+    # The sub-expressions of the rules a route reaches: only those are computed for a record.
+    route_subexpressions: Mapping[int, frozenset[int]] = field(repr=False)
+    pair_subexpressions: Mapping[int, Mapping[int, frozenset[int]]] = field(repr=False)
+    always_subexpressions: frozenset[int] = field(repr=False)
     index: AtomIndex = field(repr=False)
 
     def rule(self, rule_id: str) -> Rule:
@@ -128,7 +134,31 @@ class CompiledRuleset:
         return min((leaf.value for leaf in tests if leaf.op == "gte"), default=Decimal(1))
 
     def subexpression_holds(self, flag: int, true_atoms: set[int]) -> bool:
-        return formula_holds(self.subexpressions[flag - len(self.atoms)], true_atoms)
+        position = flag - len(self.atoms)
+        anchors = self.subexpression_anchors[position]
+        if anchors is not None and anchors.isdisjoint(true_atoms):
+            return False
+        function = self._subexpression_functions[position]
+        if function is None:
+            function = self._subexpression_functions[position] = formula_function(self.subexpressions[position])
+        return function(true_atoms)
+
+    @functools.cached_property
+    def _subexpression_functions(self) -> list[Callable[[set[int] | frozenset[int]], bool] | None]:
+        """Compiled in each process that evaluates (functions do not pickle), by ``prepare`` or on first use."""
+        return [None] * len(self.subexpressions)
+
+    def prepare(self) -> None:
+        """Compile every sub-expression now, so the first records do not pay for it."""
+        functions = self._subexpression_functions
+        for position, formula in enumerate(self.subexpressions):
+            if functions[position] is None:
+                functions[position] = formula_function(formula)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_subexpression_functions", None)
+        return state
 
 
 STAGES = ("parse", "unique_ids", "atoms", "gates", "route", "shard")
@@ -217,16 +247,22 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     if flag_names_collide(len(atoms) + len(gates.subexpressions)):
         problems.append(Problem("too_large", "the ruleset needs more engine flags than are safe", "", "", ""))
         raise RuleCompilationError(problems)
-    shards, always, routes, pair_routes = _shard(compiled, atoms)
+    packing = _Packing(compiled, atoms)
     return CompiledRuleset(
         version=ruleset_version(rule.rule for rule in compiled),
         rules=tuple(compiled),
         atoms=atoms,
         subexpressions=tuple(gates.subexpressions),
-        shards=tuple(shards),
-        always=tuple(always),
-        routes=routes,
-        pair_routes=pair_routes,
+        subexpression_anchors=tuple(gates.formula_anchors(formula) for formula in gates.subexpressions),
+        shards=tuple(packing.shards),
+        always=tuple(packing.always),
+        routes={atom: tuple(found) for atom, found in packing.routes.items()},
+        pair_routes={atom: {b: tuple(found) for b, found in table.items()} for atom, table in packing.pairs.items()},
+        route_subexpressions={atom: frozenset(found) for atom, found in packing.route_subs.items()},
+        pair_subexpressions={
+            atom: {b: frozenset(found) for b, found in table.items()} for atom, table in packing.pair_subs.items()
+        },
+        always_subexpressions=frozenset(packing.always_subs),
         index=AtomIndex.build(atoms),
     )
 
@@ -332,7 +368,7 @@ class _Gates:
             for flag, positive in conjunction:
                 if not positive:
                     continue
-                candidate = self._formula_anchors(self._formula(flag))
+                candidate = self.formula_anchors(self._formula(flag))
                 if candidate is not None and (best is None or self._cost(candidate) < self._cost(best)):
                     best = candidate
             if best is None:
@@ -354,13 +390,13 @@ class _Gates:
     def _formula(self, flag: int) -> Formula:
         return ("atom", flag) if flag < len(self.atoms) else self.subexpressions[flag - len(self.atoms)]
 
-    def _formula_anchors(self, formula: Formula) -> frozenset[int] | None:
+    def formula_anchors(self, formula: Formula) -> frozenset[int] | None:
         kind = formula[0]
         if kind == "atom":
             return frozenset((formula[1],))
         if kind == "not":
             return None
-        found = [self._formula_anchors(item) for item in formula[1]]
+        found = [self.formula_anchors(item) for item in formula[1]]
         if kind == "or":
             return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]
         anchored = [f for f in found if f is not None]
@@ -401,74 +437,71 @@ def _exclusive_group(flag: int, atoms: Sequence[Atom]) -> str | None:
     return None
 
 
-def _shard(
-    rules: list[CompiledRule], atoms: Sequence[Atom]
-) -> tuple[list[Shard], list[int], dict[int, tuple[int, ...]], dict[int, dict[int, tuple[int, ...]]]]:
-    """Pack rules into engine rulesets, rules routed by the same atoms together.
+class _Packing:
+    """Rules packed into engine rulesets (the ``shard`` stage), rules routed by the same atoms together.
 
     A record visits the rulesets its true atoms route it to, plus those of rules with no
-    routing atom (which can match with no test true, like ``not`` alone).
+    routing atom (which can match with no test true, like ``not`` alone), and only the
+    sub-expressions of the rules so reached are computed.
     """
-    atom_count = len(atoms)
 
-    def placement(position: int) -> tuple[Any, ...]:
+    def __init__(self, rules: list[CompiledRule], atoms: Sequence[Atom]) -> None:
+        self.rules, self.atoms = rules, atoms
+        self.shards: list[Shard] = []
+        self.always: list[int] = []
+        self.routes: dict[int, list[int]] = defaultdict(list)
+        self.pairs: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.route_subs: dict[int, set[int]] = defaultdict(set)
+        self.pair_subs: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.always_subs: set[int] = set()
+        batch: list[int] = []
+        flags: set[int] = set()
+        network = AlphaNetwork(MAX_RULES_PER_SHARD)
+        unrouted = False
+        for position in sorted(range(len(rules)), key=self._placement):
+            compiled = rules[position]
+            tests = [engine_tests(c, atoms) for c in compiled.conjunctions]
+            new_flags = {flag for c in compiled.conjunctions for flag, _ in c}
+            unrouted_now = compiled.anchors is None
+            if batch and (
+                unrouted_now != unrouted or len(flags | new_flags) > MAX_FLAGS_PER_SHARD or not network.fits(tests)
+            ):
+                self._close(batch, unrouted)
+                batch, flags, network = [], set(), AlphaNetwork(MAX_RULES_PER_SHARD)
+                network.fits(tests)
+            elif not batch:
+                network.fits(tests)
+            unrouted = unrouted_now
+            batch.append(position)
+            flags |= new_flags
+        if batch:
+            self._close(batch, unrouted)
+
+    def _placement(self, position: int) -> tuple[Any, ...]:
         # Rules routed by one field sit together: a record sets one value of a field, so it
         # visits one of that field's rulesets rather than one per ruleset holding the field.
-        anchors = rules[position].anchors
-        fields = tuple(sorted({atoms[a].field for a in anchors})) if anchors else ()
-        second = rules[position].second
-        return (anchors is None, fields, anchors or (), -1 if second is None else second, rules[position].rule.id)
+        compiled = self.rules[position]
+        anchors, second = compiled.anchors, compiled.second
+        fields = tuple(sorted({self.atoms[a].field for a in anchors})) if anchors else ()
+        return (anchors is None, fields, anchors or (), -1 if second is None else second, compiled.rule.id)
 
-    order = sorted(range(len(rules)), key=placement)
-    shards: list[Shard] = []
-    always: list[int] = []
-    routes: dict[int, list[int]] = defaultdict(list)
-    pairs: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    batch: list[int] = []
-    flags: set[int] = set()
-    network = AlphaNetwork(MAX_RULES_PER_SHARD)
-    unrouted = False
-
-    def close() -> None:
-        index = len(shards)
-        shard_flags = {flag for p in batch for c in rules[p].conjunctions for flag, _ in c}
-        shards.append(
-            Shard(
-                tuple(batch),
-                frozenset(flag for flag in shard_flags if flag < atom_count),
-                tuple(sorted(flag for flag in shard_flags if flag >= atom_count)),
-            )
+    def _close(self, batch: list[int], unrouted: bool) -> None:
+        index = len(self.shards)
+        self.shards.append(
+            Shard(tuple(batch), frozenset(flag for p in batch for c in self.rules[p].conjunctions for flag, _ in c))
         )
         if unrouted:
-            always.append(index)
-        for p in batch:
-            second = rules[p].second
-            for anchor in rules[p].anchors or ():
-                found = routes[anchor] if second is None else pairs[anchor][second]
+            self.always.append(index)
+        for position in batch:
+            compiled = self.rules[position]
+            subs = {flag for c in compiled.conjunctions for flag, _ in c if flag >= len(self.atoms)}
+            if compiled.anchors is None:
+                self.always_subs |= subs
+            for anchor in compiled.anchors or ():
+                if compiled.second is None:
+                    found, self.route_subs[anchor] = self.routes[anchor], self.route_subs[anchor] | subs
+                else:
+                    found = self.pairs[anchor][compiled.second]
+                    self.pair_subs[anchor][compiled.second] |= subs
                 if not found or found[-1] != index:
                     found.append(index)
-
-    for position in order:
-        compiled = rules[position]
-        tests = [engine_tests(c, atoms) for c in compiled.conjunctions]
-        new_flags = {flag for c in compiled.conjunctions for flag, _ in c}
-        unrouted_now = compiled.anchors is None
-        if batch and (
-            unrouted_now != unrouted or len(flags | new_flags) > MAX_FLAGS_PER_SHARD or not network.fits(tests)
-        ):
-            close()
-            batch, flags, network = [], set(), AlphaNetwork(MAX_RULES_PER_SHARD)
-            network.fits(tests)
-        elif not batch:
-            network.fits(tests)
-        unrouted = unrouted_now
-        batch.append(position)
-        flags |= new_flags
-    if batch:
-        close()
-    return (
-        shards,
-        always,
-        {atom: tuple(found) for atom, found in routes.items()},
-        {atom: {second: tuple(found) for second, found in table.items()} for atom, table in pairs.items()},
-    )

@@ -267,10 +267,14 @@ class Evaluator(BaseEvaluator):
             for shard in ruleset.shards
         ]
         self._engine = durable_adapter.load(definitions)
+        ruleset.prepare()
         # durable-rules never releases the GIL, so one lock costs no parallelism and
         # keeps each assert/drain/retract sequence whole.
         self._lock = threading.Lock()
         self._always = set(ruleset.always)
+        self._routed = frozenset(ruleset.routes)
+        self._paired = frozenset(ruleset.pair_routes)
+        self._seconds = {atom: frozenset(table) for atom, table in ruleset.pair_routes.items()}
         self._fragments = [
             durable_adapter.flag_fragment(flag) for flag in range(len(ruleset.atoms) + len(ruleset.subexpressions))
         ]
@@ -288,28 +292,25 @@ class Evaluator(BaseEvaluator):
         ruleset = self.ruleset
         true = ruleset.index.true_atoms(record.values)
         visit = set(self._always)
+        needed = set(ruleset.always_subexpressions)
         routes, pair_routes = ruleset.routes, ruleset.pair_routes
-        for atom in true:
-            found = routes.get(atom)
-            if found:
-                visit.update(found)
-            seconds = pair_routes.get(atom)
-            if seconds:
-                for second in seconds.keys() & true:
-                    visit.update(seconds[second])
-        subexpressions: dict[int, bool] = {}
-        payloads = []
-        for index in sorted(visit):
-            shard = ruleset.shards[index]
-            fragments = self._fragments
-            flags = [fragments[atom] for atom in true & shard.atoms]  # a fact's properties have no order
-            for flag in shard.subexpressions:
-                value = subexpressions.get(flag)
-                if value is None:
-                    value = subexpressions[flag] = ruleset.subexpression_holds(flag, true)
-                if value:
-                    flags.append(fragments[flag])
-            payloads.append((index, durable_adapter.payload(flags)))
+        route_subs, pair_subs = ruleset.route_subexpressions, ruleset.pair_subexpressions
+        # Set intersections iterate the smaller side, so a record's few dozen true atoms
+        # are what is walked, never the ruleset's routing tables.
+        for atom in true & self._routed:
+            visit.update(routes[atom])
+            needed |= route_subs[atom]
+        for atom in true & self._paired:
+            seconds, subs = pair_routes[atom], pair_subs[atom]
+            for second in true & self._seconds[atom]:
+                visit.update(seconds[second])
+                needed |= subs[second]
+        true_flags = true | {flag for flag in needed if ruleset.subexpression_holds(flag, true)}
+        fragments = self._fragments
+        payloads = [
+            (index, durable_adapter.payload([fragments[flag] for flag in true_flags & ruleset.shards[index].flags]))
+            for index in sorted(visit)
+        ]
         with self._lock:
             names = [self._engine[index].fire(fact) for index, fact in payloads]
         fired: dict[int, set[int]] = {}
