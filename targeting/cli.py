@@ -17,6 +17,7 @@ from engine.errors import Problem, group_by_path
 from engine.language import parse_pack
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
+from engine.watchlist import Watchlist, parse_csv
 
 
 class CommandError(Exception):
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="evaluate passenger records (JSON lines)")
     evaluate.add_argument("--rules", required=True, action="append", metavar="PATH", help="pack file or directory")
     evaluate.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (ISO 8601; default: now)")
+    evaluate.add_argument(
+        "--watchlist", metavar="FILE.csv", help="screen against this watchlist CSV, as the service screens"
+    )
     evaluate.add_argument("records", metavar="RECORDS.jsonl", help="one JSON record per line; '-' for stdin")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -73,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     paxlst.add_argument("--evaluate", action="store_true", help="evaluate the manifest instead of printing it")
     paxlst.add_argument("--rules", action="append", metavar="PATH", help="pack file or directory (with --evaluate)")
     paxlst.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (with --evaluate)")
+    paxlst.add_argument("--watchlist", metavar="FILE.csv", help="screen against this watchlist CSV (with --evaluate)")
     paxlst.set_defaults(handler=_paxlst)
 
     fields = commands.add_parser("fields", help="list the field catalogue")
@@ -126,30 +131,46 @@ def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.
         return None, None, 1
 
 
+def _watchlist(path: str | None, at: dt.datetime | None) -> Watchlist | None:
+    """The watchlist of ``--watchlist``; a CSV with a bad row is refused, naming every problem."""
+    if path is None:
+        return None
+    with open(path, encoding="utf-8") as source:
+        entries, problems = parse_csv(source.read(), today=(at or dt.datetime.now(dt.UTC)).date())
+    if problems:
+        for problem in problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        raise CommandError(f"{path}: {len(problems)} problem(s) in the watchlist; nothing evaluated")
+    return Watchlist(entries)
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
+    watchlist = _watchlist(args.watchlist, at)
     stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
     failures = 0
     with stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            output = _evaluate_line(evaluator, line, number, at)
+            output = _evaluate_line(evaluator, line, number, at, watchlist)
             failures += "error" in output
             print(json.dumps(output, ensure_ascii=False))
     return 1 if failures else 0
 
 
-def _evaluate_line(evaluator: Evaluator, line: str, number: int, at: object) -> dict[str, object]:
+def _evaluate_line(
+    evaluator: Evaluator, line: str, number: int, at: dt.datetime | None, watchlist: Watchlist | None = None
+) -> dict[str, object]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         return {"line": number, "error": {"code": "invalid_json", "message": exc.msg, "errors": {}}}
     try:
         checked = check_record(record, REQUIRED_FIELDS)
-        return evaluator.evaluate(checked, at).as_dict()  # type: ignore[arg-type]
+        return evaluator.evaluate(checked, at, watchlist).as_dict()
     except RecordError as exc:
         errors = group_by_path(exc.problems)
         passenger = record.get("passenger_id") if isinstance(record, dict) else None
@@ -187,9 +208,10 @@ def _paxlst(args: argparse.Namespace) -> int:
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
+    watchlist = _watchlist(args.watchlist, at)
     failures = 0
     for number, record in enumerate(result.manifest, start=1):
-        output = _evaluate_line(evaluator, json.dumps(record), number, at)
+        output = _evaluate_line(evaluator, json.dumps(record), number, at, watchlist)
         failures += "error" in output
         print(json.dumps(output, ensure_ascii=False))
     return 1 if failures else 0

@@ -95,3 +95,38 @@ def test_evaluate_refuses_a_record_without_a_passenger_id(tmp_path, capsys):
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["error"]["errors"] for o in out[:2]] == [{"passenger_id": ["is required"]}] * 2
     assert out[2]["passenger_id"] == "P3" and "error" not in out[2]
+
+
+def test_evaluate_screens_against_a_watchlist_file_as_the_service_does(tmp_path, capsys):
+    """Without --watchlist a watchlist rule cannot match; with the seed list it matches a listed person."""
+    listed = {
+        "passenger_id": "WL-1",
+        "traveller": {
+            "family_name": "Brandauer",
+            "given_names": "Friederike",
+            "date_of_birth": "1983-03-15",
+            "nationality": "DEU",
+        },
+        "document": {"type": "P", "number": "C8K2L7M9N", "issuing_country": "DEU", "expiry_date": "2030-01-01"},
+    }
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps(listed) + "\n")
+    command = ["evaluate", "--rules", str(ROOT / "rules"), "--at", "2026-12-03T00:00:00Z"]
+    assert main([*command, str(records)]) == 0
+    without = json.loads(capsys.readouterr().out)
+    assert "CUS-0015" not in [match["rule_id"] for match in without["matches"]]
+    assert main([*command, "--watchlist", str(ROOT / "seeds" / "watchlist.csv"), str(records)]) == 0
+    screened = json.loads(capsys.readouterr().out)
+    [match] = [match for match in screened["matches"] if match["rule_id"] == "CUS-0015"]
+    assert [entry["entry_id"] for entry in match["why"][0]["watchlist"]] == ["CUS-WL-0001"]
+    assert screened["watchlist_version"].startswith("wl-")
+
+
+def test_evaluate_refuses_a_watchlist_file_with_bad_rows(tmp_path, capsys):
+    bad = tmp_path / "list.csv"
+    bad.write_text("id,agency,family_name,category,reason,expires\nX-1,customs,,customs,r,2030-01-01\n")
+    records = tmp_path / "in.jsonl"
+    records.write_text(json.dumps({"passenger_id": "P1"}) + "\n")
+    assert main(["evaluate", "--rules", str(ROOT / "rules"), "--watchlist", str(bad), str(records)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "problem(s) in the watchlist" in captured.err
