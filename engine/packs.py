@@ -16,8 +16,12 @@ from engine.errors import Problem
 PACK_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one.
+# libyaml's parser when PyYAML was built with it (several times faster on 10,000-rule packs).
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses duplicate keys instead of silently keeping the last one.
 
     It also leaves dates as text, so a bad date (``2027-02-30``) is reported at its path
     by the compiler rather than failing the whole file, and reads only ``true``/``false``
@@ -41,9 +45,14 @@ _StrictLoader.add_implicit_resolver(
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
+        # A scalar key is known by its resolved tag and text without constructing it.
+        if isinstance(key_node, yaml.ScalarNode):
+            key: Any = (key_node.tag, key_node.value)
+        else:
+            key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            name = key[1] if isinstance(key_node, yaml.ScalarNode) else key
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {name!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -58,8 +67,12 @@ def parse_text(text: str, source: str) -> PackSource:
             return PackSource(source, json.loads(text))
         except json.JSONDecodeError as exc:
             raise ValueError(f"line {exc.lineno}: {exc.msg}") from None
+        except RecursionError:
+            raise ValueError("nested too deeply to read") from None
     try:
         return PackSource(source, yaml.load(text, Loader=_StrictLoader))  # noqa: S506 - strict SafeLoader subclass
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
