@@ -28,7 +28,7 @@ from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
 from engine.watchlist import Watchlist
 
-CACHE_PREFIX = "tgt:eval:v1"
+CACHE_PREFIX = "tgt:eval:v2"  # v2: keys hash the typed values (record_digest)
 _IDENTITY_FIELDS = (
     "traveller.family_name",
     "traveller.given_names",
@@ -39,8 +39,15 @@ _IDENTITY_FIELDS = (
 
 
 def record_digest(record: PassengerRecord) -> str:
-    canonical = json.dumps({k: to_json(v) for k, v in record.values.items()}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The cache key of a checked record: a hash of its typed values.
+
+    ``repr`` of the sorted values is deterministic across processes (strings, integers,
+    decimals, dates, UTC datetimes, tuples), and costs a fraction of re-serialising the
+    record as JSON. Two spellings of one decimal (``1.0``, ``1.00``) are two keys: a miss,
+    never a wrong answer.
+    """
+    canonical = repr(sorted(record.values.items()))
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def identity_hash(record: PassengerRecord, key: bytes) -> str:

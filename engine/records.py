@@ -8,6 +8,7 @@ missing and null fields simply absent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -143,10 +144,26 @@ def _typed(field: Field, value: Any) -> TypedValue:
 
 
 def _put(values: dict[str, TypedValue], name: str, value: Any, bad: Any) -> None:
+    field = CATALOGUE[name]
     try:
-        values[name] = _typed(CATALOGUE[name], value)
+        if not field.personal and name not in _UNIQUE_FIELDS and isinstance(value, str | int | bool):
+            values[name] = _typed_repeated(name, type(value), value)
+        else:
+            values[name] = _typed(field, value)
     except ValueProblem as exc:
         bad(name, str(exc))
+
+
+# Identifiers that differ for every record would only push the repeated values out.
+_UNIQUE_FIELDS = frozenset({"passenger_id", "booking.reference"})
+
+
+@functools.lru_cache(maxsize=65_536)
+def _typed_repeated(name: str, kind: type, value: Any) -> TypedValue:
+    """``_typed`` remembered for the values a manifest repeats (airports, countries, flight
+    times, codes). The type is part of the key, since ``1 == True == 1.0`` hash alike.
+    Personal fields (names, birth dates, document numbers) are never kept here."""
+    return _typed(CATALOGUE[name], value)
 
 
 def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
