@@ -140,3 +140,10 @@ def test_stress_packs_agree_with_reference(kind, records, airport, nationality, 
             result = evaluator.evaluate(checked, when)
             assert result.rule_ids == matching_rules(rules, checked, when)
             _check_output(result, checked, {rule.id: rule for rule in rules})
+
+
+def test_ci_draws_the_same_examples_every_run():
+    """Fixed examples and no example database in CI; the long run loads the fresh profile."""
+    active = settings()
+    if os.environ.get("HYPOTHESIS_PROFILE", "default") == "default":
+        assert active.derandomize and active.database is None

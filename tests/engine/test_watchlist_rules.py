@@ -149,3 +149,24 @@ def test_the_isolated_worker_gives_the_same_answer() -> None:
         expected = [e.as_dict() for e in local.evaluate_batch(passengers, AT, watchlist)]
         assert [e.as_dict() for e in isolated.evaluate_batch(passengers, AT, watchlist)] == expected
     assert [len(e["matches"]) for e in expected] == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("condition", "listed"),
+    [
+        ({"field": "watchlist.biosecurity_score", "between": ["0.8", "1"]}, ["MPI-W1"]),
+        ({"field": "watchlist.score", "gt": "0.5"}, ["MPI-W1"]),
+        ({"field": "watchlist.biosecurity_score", "eq": "1"}, ["MPI-W1"]),
+        ({"field": "watchlist.score", "lte": "1"}, ["MPI-W1"]),
+        ({"field": "watchlist.biosecurity_score", "exists": True}, ["MPI-W1"]),
+    ],
+)
+def test_a_watchlist_leaf_lists_the_entries_that_pass_its_own_operator(condition, listed):
+    # `between` (and every operator but gte) on a watchlist field once raised TypeError in the explanation.
+    with Evaluator(compile_packs([_pack(condition)])) as evaluator:
+        result = evaluator.evaluate(_passenger("Müller", "Anna Maria", "1980-04-03"), AT, _watchlist())
+    [match] = result.matches
+    assert [entry["entry_id"] for entry in match.why[0].watchlist] == listed
+    import json
+
+    json.dumps(result.as_dict())
