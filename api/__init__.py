@@ -15,6 +15,7 @@ from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Settings
+from api.jsonio import OrjsonProvider
 
 if TYPE_CHECKING:
     from api.services.container import Services
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or (services.settings if services else Settings.from_env())
     logging.configure(settings.log_level)
     app = Flask(__name__, instance_path=settings.instance_path)
+    app.json = OrjsonProvider(app)
     if settings.trusted_proxies:
         # Only as many forwarded hops as there are proxies of ours: a client cannot choose its address.
         proxies = settings.trusted_proxies

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import IO
 
+import orjson
+
 from engine import Evaluator, RecordError, RuleCompilationError, check_record, compile_packs, read_packs
 from engine.catalogue import markdown
 from engine.errors import Problem, group_by_path
@@ -157,7 +159,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                 continue
             output = _evaluate_line(evaluator, line, number, at, watchlist)
             failures += "error" in output
-            print(json.dumps(output, ensure_ascii=False))
+            _print_json(output)
     return 1 if failures else 0
 
 
@@ -165,8 +167,8 @@ def _evaluate_line(
     evaluator: Evaluator, line: str, number: int, at: dt.datetime | None, watchlist: Watchlist | None = None
 ) -> dict[str, object]:
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
         return {"line": number, "error": {"code": "invalid_json", "message": exc.msg, "errors": {}}}
     try:
         checked = check_record(record, REQUIRED_FIELDS)
@@ -179,6 +181,11 @@ def _evaluate_line(
             "passenger_id": passenger if isinstance(passenger, str) else None,
             "error": {"code": exc.code, "message": "record does not fit the field catalogue", "errors": errors},
         }
+
+
+def _print_json(output: object) -> None:
+    """One JSON line; orjson writes UTF-8 as it is, like ``ensure_ascii=False``, several times faster."""
+    sys.stdout.write(orjson.dumps(output).decode() + "\n")
 
 
 def _paxlst(args: argparse.Namespace) -> int:
