@@ -267,6 +267,11 @@ class Evaluator(BaseEvaluator):
             for shard in ruleset.shards
         ]
         self._engine = durable_adapter.load(definitions)
+        # A ruleset's first fact costs milliseconds (durable-rules builds its session state):
+        # pay it at load, not on the first records that happen to visit each ruleset.
+        empty = durable_adapter.payload([])
+        for engine_ruleset in self._engine:
+            engine_ruleset.fire(empty)
         ruleset.prepare()
         # durable-rules never releases the GIL, so one lock costs no parallelism and
         # keeps each assert/drain/retract sequence whole.
