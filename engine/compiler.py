@@ -238,7 +238,8 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     compiled = []
     for rule, (formula, leaf_formulas) in zip(rules, formulas, strict=True):
         conjunctions = gates.rule(formula)
-        if not AlphaNetwork().fits([engine_tests(c, atoms) for c in conjunctions]):
+        # One chain alone is always safe; several branches could be true at once.
+        if len(conjunctions) > 1 and not AlphaNetwork().fits([engine_tests(c, atoms) for c in conjunctions]):
             # Too many branches true at once for the engine's stack: one flag for the whole.
             conjunctions = (gates.whole(formula),)
         anchors = gates.anchors(conjunctions)
