@@ -294,46 +294,62 @@ class AtomIndex:
         )
 
     @functools.cached_property
-    def _plan(self) -> tuple[tuple[str, int | None, Any, Any, Any, bool], ...]:
-        """Per field, everything the lookup needs, in one tuple (no dictionary lookups per field)."""
-        return tuple(
-            (
-                name,
-                self.present.get(name),
-                self.members.get(name),
-                self.bounds.get(name),
-                self.patterns.get(name, ()),
-                name in self.list_fields,
-            )
-            for name in self.fields
-        )
+    def _plan(self) -> tuple[tuple[str, dict[Any, tuple[int, ...]] | None], ...]:
+        """Per field: its name, and where its answers for repeated values are kept (None: never)."""
+        return tuple((name, None if CATALOGUE[name].personal or name in _UNREPEATED else {}) for name in self.fields)
 
     def true_atoms(self, values: Mapping[str, Any]) -> set[int]:
-        """The ids of every atom the record's values make true."""
+        """The ids of every atom the record's values make true.
+
+        A field's answer depends on its value alone, and most values repeat from record to
+        record (airports, ages, bags, codes), so each field keeps its answers for up to
+        ``REMEMBERED_VALUES`` values. Personal fields (names, birth dates, document numbers)
+        and identifiers are always computed, never kept.
+        """
         true: set[int] = set()
         get = values.get
-        for name, present, table, bounds, patterns, is_list in self._plan:
+        for name, remembered in self._plan:
             value = get(name)
             if value is None:
                 continue
-            if present is not None:
-                true.add(present)
-            if table is not None:
-                if is_list:
-                    for element in value:
-                        found = table.get(element)
-                        if found:
-                            true.update(found)
-                else:
-                    found = table.get(value)
-                    if found:
-                        true.update(found)
-            if bounds is not None:
-                _true_ranges(bounds, value, true)
-            for pattern, atom_id in patterns:
-                if pattern.fullmatch(value):
-                    true.add(atom_id)
+            if remembered is None:
+                true.update(self._field_atoms(name, value))
+                continue
+            found = remembered.get(value)
+            if found is None:
+                found = self._field_atoms(name, value)
+                if len(remembered) < REMEMBERED_VALUES:
+                    remembered[value] = found
+            true.update(found)
         return true
+
+    def _field_atoms(self, name: str, value: Any) -> tuple[int, ...]:
+        true: set[int] = set()
+        present = self.present.get(name)
+        if present is not None:
+            true.add(present)
+        table = self.members.get(name)
+        if table is not None:
+            for element in value if name in self.list_fields else (value,):
+                found = table.get(element)
+                if found:
+                    true.update(found)
+        bounds = self.bounds.get(name)
+        if bounds is not None:
+            _true_ranges(bounds, value, true)
+        for pattern, atom_id in self.patterns.get(name, ()):
+            if pattern.fullmatch(value):
+                true.add(atom_id)
+        return tuple(true)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_plan", None)  # remembered answers stay in the process that computed them
+        return state
+
+
+REMEMBERED_VALUES = 4096
+_UNREPEATED = frozenset({"passenger_id", "booking.reference"})
 
 
 def _true_ranges(bounds: _Bounds, value: Any, true: set[int]) -> None:
