@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import durable_adapter
-from engine.atoms import Formula, formula_holds
+from engine.atoms import Formula, formula_atoms, formula_holds
 from engine.compiler import CompiledRule, CompiledRuleset, engine_tests
 from engine.errors import RecordError
 from engine.language import LIST_OPERATORS, All, AnyOf, Condition, Leaf, Not, Rule
@@ -219,7 +219,7 @@ class _Explainer:
         return any(self._holds(item) for item in condition.items)
 
     def _formula(self, formula: Formula) -> bool:
-        needed = {atom for atom in _atoms_of(formula) if atom not in self._truth}
+        needed = {atom for atom in formula_atoms(formula) if atom not in self._truth}
         for atom in needed:
             definition = self.atoms[atom]
             self._truth[atom] = definition.holds(self.record.get(definition.field))
@@ -239,16 +239,6 @@ class _Explainer:
         for item in condition.items:
             if deciding_all or self._holds(item) == want:
                 self._walk(item, want, found)
-
-
-def _atoms_of(formula: Formula) -> Iterable[int]:
-    if formula[0] == "atom":
-        yield formula[1]
-    elif formula[0] == "not":
-        yield from _atoms_of(formula[1])
-    else:
-        for item in formula[1]:
-            yield from _atoms_of(item)
 
 
 class Evaluator(BaseEvaluator):

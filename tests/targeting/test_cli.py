@@ -24,13 +24,8 @@ def test_validate_reports_every_problem_one_per_line(capsys):
         assert source == str(path) and rule_id.startswith("CUS-09") and where.startswith("rules[") and message
 
 
-def test_evaluate_jsonl_with_a_bad_line(tmp_path, capsys):
-    pack = tmp_path / "pack.yaml"
-    pack.write_text(
-        "agency: customs\nrules:\n"
-        "  - {id: CUS-0001, title: Cash, weight: 40, action: refer, valid_until: 2027-06-30,"
-        " when: {field: booking.payment_method, eq: cash}}\n"
-    )
+def test_evaluate_jsonl_with_a_bad_line(tmp_path, capsys, cash_pack):
+    pack = cash_pack
     records = tmp_path / "in.jsonl"
     records.write_text(
         "\n".join(
@@ -82,13 +77,8 @@ def test_paxlst_unreadable_message(tmp_path, capsys):
     assert "not_edifact" in capsys.readouterr().err
 
 
-def test_evaluate_refuses_a_record_without_a_passenger_id(tmp_path, capsys):
-    pack = tmp_path / "pack.yaml"
-    pack.write_text(
-        "agency: customs\nrules:\n"
-        "  - {id: CUS-0001, title: Cash, weight: 40, action: refer, valid_until: 2027-06-30,"
-        " when: {field: booking.payment_method, eq: cash}}\n"
-    )
+def test_evaluate_refuses_a_record_without_a_passenger_id(tmp_path, capsys, cash_pack):
+    pack = cash_pack
     records = tmp_path / "in.jsonl"
     records.write_text('{}\n{"passenger_id": " ", "booking": {"payment_method": "cash"}}\n{"passenger_id": "P3"}\n')
     assert main(["evaluate", "--rules", str(pack), "--at", "2026-12-01T00:00:00Z", str(records)]) == 1

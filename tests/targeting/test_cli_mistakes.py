@@ -41,13 +41,8 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def test_output_piped_into_head_ends_quietly(tmp_path):
-    pack = tmp_path / "pack.yaml"
-    pack.write_text(
-        "agency: customs\nrules:\n"
-        "  - {id: CUS-0001, title: Cash, weight: 40, action: refer, valid_until: 2027-06-30,"
-        " when: {field: booking.payment_method, eq: cash}}\n"
-    )
+def test_output_piped_into_head_ends_quietly(tmp_path, cash_pack):
+    pack = cash_pack
     records = tmp_path / "in.jsonl"
     line = json.dumps({"passenger_id": "P1", "booking": {"payment_method": "cash"}})
     records.write_text((line + "\n") * 5000)  # far more output than a pipe holds
