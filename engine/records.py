@@ -100,15 +100,23 @@ def check_record(raw: Any, required: Iterable[str] = ()) -> PassengerRecord:
             if not isinstance(section, Mapping):
                 bad(key, "must be an object", "invalid_type")
                 continue
+            known = _SECTION_FIELDS.get(key, {})
             for name, value in section.items():
-                dotted = f"{key}.{name}"
-                field = CATALOGUE.get(dotted)
-                if field is None:
-                    bad(dotted, "unknown field", "unknown_field")
-                elif field.derived:
+                entry = known.get(name)
+                if entry is None:
+                    bad(f"{key}.{name}", "unknown field", "unknown_field")
+                    continue
+                dotted, field, repeats = entry
+                if field.derived:
                     bad(dotted, "is derived by the engine and cannot be supplied", "derived_field")
                 elif value is not None:
-                    _put(values, dotted, value, bad)
+                    try:
+                        if repeats and type(value) in _REPEATED_TYPES:
+                            values[dotted] = _typed_repeated(dotted, type(value), value)
+                        else:
+                            values[dotted] = _typed(field, value)
+                    except ValueProblem as exc:
+                        bad(dotted, str(exc))
         else:
             bad(str(key), "unknown field", "unknown_field")
     refused = {problem.path for problem in problems}
@@ -144,18 +152,26 @@ def _typed(field: Field, value: Any) -> TypedValue:
 
 
 def _put(values: dict[str, TypedValue], name: str, value: Any, bad: Any) -> None:
-    field = CATALOGUE[name]
     try:
-        if not field.personal and name not in _UNIQUE_FIELDS and isinstance(value, str | int | bool):
-            values[name] = _typed_repeated(name, type(value), value)
-        else:
-            values[name] = _typed(field, value)
+        values[name] = _typed(CATALOGUE[name], value)
     except ValueProblem as exc:
         bad(name, str(exc))
 
 
 # Identifiers that differ for every record would only push the repeated values out.
 _UNIQUE_FIELDS = frozenset({"passenger_id", "booking.reference"})
+_REPEATED_TYPES = (str, int, bool)
+# Per section, each field's dotted name, definition, and whether its checked values may be
+# remembered (``_typed_repeated``): never for personal fields or identifiers.
+_SECTION_FIELDS: dict[str, dict[str, tuple[str, Field, bool]]] = {}
+for _name, _field in CATALOGUE.items():
+    if "." in _name:
+        _section, _key = _name.split(".", 1)
+        _SECTION_FIELDS.setdefault(_section, {})[_key] = (
+            _name,
+            _field,
+            not _field.personal and _name not in _UNIQUE_FIELDS,
+        )
 
 
 @functools.lru_cache(maxsize=65_536)
