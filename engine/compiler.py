@@ -233,8 +233,9 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     for rule in rules:
         leaf_formulas: dict[str, Formula] = {}
         formulas.append((simplify(table.condition(rule.when, leaf_formulas)), leaf_formulas))
+    by_value = _routing_values(table)
     atoms = tuple(table.atoms)
-    gates = _Gates(atoms)
+    gates = _Gates(atoms, by_value)
     compiled = []
     for rule, (formula, leaf_formulas) in zip(rules, formulas, strict=True):
         conjunctions = gates.rule(formula)
@@ -308,6 +309,22 @@ def _unique_ids(packs: Sequence[PackSource]) -> list[Problem]:
     return problems
 
 
+# A membership of up to this many values routes records by each value (one atom per value),
+# not as one atom: a record's value is in many such lists (its country in every list of
+# countries that names it), and each would otherwise lead a route of its own.
+MAX_ROUTED_VALUES = 64
+
+
+def _routing_values(table: AtomTable) -> dict[int, tuple[int, ...]]:
+    """For each membership of 2 to ``MAX_ROUTED_VALUES`` values, one single-value atom per value."""
+    by_value: dict[int, tuple[int, ...]] = {}
+    for atom in list(table.atoms):
+        if atom.kind == MEMBER and 1 < len(atom.values) <= MAX_ROUTED_VALUES:
+            singles = [table.member(atom.field, (value,))[1] for value in sorted(atom.values, key=repr)]
+            by_value[atom.id] = tuple(singles)
+    return by_value
+
+
 def _negate(formula: Formula) -> Formula:
     return formula[1] if formula[0] == "not" else ("not", formula)
 
@@ -315,8 +332,9 @@ def _negate(formula: Formula) -> Formula:
 class _Gates:
     """Turns formulas into engine rules over flags, naming nested groups as sub-expressions."""
 
-    def __init__(self, atoms: Sequence[Atom]) -> None:
+    def __init__(self, atoms: Sequence[Atom], by_value: Mapping[int, tuple[int, ...]]) -> None:
         self.atoms = atoms
+        self.by_value = by_value
         self.subexpressions: list[Formula] = []
         self._flags: dict[Formula, int] = {}
 
@@ -378,13 +396,17 @@ class _Gates:
         return tuple(sorted(found))
 
     def second(self, conjunctions: Sequence[Conjunction], anchors: tuple[int, ...] | None) -> int | None:
-        """The cheapest other atom the single conjunction requires, besides its one anchor."""
-        if anchors is None or len(anchors) != 1 or len(conjunctions) != 1:
+        """The cheapest other atom the single conjunction requires, besides the test it is routed by."""
+        if anchors is None or len(conjunctions) != 1:
             return None
+        routed_by = frozenset(anchors)
         candidates = [
             flag
             for flag, positive in conjunctions[0]
-            if positive and flag < len(self.atoms) and flag != anchors[0] and self.atoms[flag].kind != PRESENT
+            if positive
+            and flag < len(self.atoms)
+            and self.atoms[flag].kind != PRESENT
+            and self.formula_anchors(("atom", flag)) != routed_by
         ]
         return min(candidates, key=lambda flag: (self.atoms[flag].selectivity_cost, flag), default=None)
 
@@ -394,7 +416,7 @@ class _Gates:
     def formula_anchors(self, formula: Formula) -> frozenset[int] | None:
         kind = formula[0]
         if kind == "atom":
-            return frozenset((formula[1],))
+            return frozenset(self.by_value.get(formula[1], (formula[1],)))
         if kind == "not":
             return None
         found = [self.formula_anchors(item) for item in formula[1]]
