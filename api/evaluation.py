@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from api import metrics
 from api.rulesets import LoadedRuleset
@@ -138,7 +139,7 @@ def evaluate_passengers(
     listed = watchlist.version if watchlist is not None else "-"
     keys = [f"{CACHE_PREFIX}:{loaded.version}:{listed}:{day}:{record_digest(record)}" for record in checked]
     found: list[dict[str, Any] | None] = [
-        json.loads(value) if value is not None else None for value in services.cache.get_many(keys)
+        orjson.loads(value) if value is not None else None for value in services.cache.get_many(keys)
     ]
     misses = [n for n, hit in enumerate(found) if hit is None]
     if misses:
@@ -151,7 +152,7 @@ def evaluate_passengers(
         fresh = {}
         for n, evaluation in zip(misses, evaluations, strict=True):
             found[n] = {"matches": _match_dicts(loaded, evaluation), "score": evaluation.score}
-            fresh[keys[n]] = json.dumps(found[n])
+            fresh[keys[n]] = orjson.dumps(found[n]).decode()
         services.cache.set_many(fresh, ttl)
     metrics.CACHE_HITS.inc(len(checked) - len(misses))
     metrics.CACHE_MISSES.inc(len(misses))
