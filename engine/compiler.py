@@ -522,7 +522,8 @@ class _Packing:
                 self.always_subs |= subs
             for anchor in compiled.anchors or ():
                 if compiled.second is None:
-                    found, self.route_subs[anchor] = self.routes[anchor], self.route_subs[anchor] | subs
+                    found = self.routes[anchor]
+                    self.route_subs[anchor] |= subs
                 else:
                     found = self.pairs[anchor][compiled.second]
                     self.pair_subs[anchor][compiled.second] |= subs

@@ -202,7 +202,8 @@ class _Explainer:
         self.atoms = ruleset.atoms
         self.compiled = compiled
         self.record = record
-        self._truth: dict[int, bool] = {}
+        self._known: set[int] = set()  # atoms already tested against the record
+        self._true: set[int] = set()  # those of them that hold
 
     def reasons(self) -> tuple[Reason, ...]:
         found: dict[str, Reason] = {}
@@ -219,11 +220,12 @@ class _Explainer:
         return any(self._holds(item) for item in condition.items)
 
     def _formula(self, formula: Formula) -> bool:
-        needed = {atom for atom in formula_atoms(formula) if atom not in self._truth}
-        for atom in needed:
+        for atom in set(formula_atoms(formula)) - self._known:
             definition = self.atoms[atom]
-            self._truth[atom] = definition.holds(self.record.get(definition.field))
-        return formula_holds(formula, {atom for atom, true in self._truth.items() if true})
+            self._known.add(atom)
+            if definition.holds(self.record.get(definition.field)):
+                self._true.add(atom)
+        return formula_holds(formula, self._true)
 
     def _walk(self, condition: Condition, want: bool, found: dict[str, Reason]) -> None:
         """Collect the leaves that make ``condition`` come out as ``want``."""
