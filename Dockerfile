@@ -6,6 +6,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc g++ \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine engine
+COPY screening screening
+COPY messages messages
 COPY api api
 COPY targeting targeting
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .

@@ -27,7 +27,7 @@ from api.services.interfaces import Actor, DecisionRecord
 from api.services.sharing import Provenance, submitted_by, with_sources
 from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
-from engine.watchlist import Watchlist
+from screening import Watchlist
 
 CACHE_PREFIX = "tgt:eval:v2"  # v2: keys hash the typed values (record_digest)
 _IDENTITY_FIELDS = (

@@ -430,7 +430,7 @@ class PaxlstResponseSchema(EvaluationResponseSchema):
 
 
 class WatchlistEntryInputSchema(StrictSchema):
-    """An entry as written; the engine checks every field (``engine.watchlist.parse_entry``)."""
+    """An entry as written; the engine checks every field (``screening.parse_entry``)."""
 
     id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     agency = fields.String(metadata={"description": "Defaults to the caller's agency"})

@@ -11,7 +11,7 @@ import logging
 import threading
 
 from api.services.interfaces import ServiceError, WatchlistStore
-from engine.watchlist import MatchSettings, Watchlist
+from screening import MatchSettings, Watchlist
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Builds seeded synthetic lists of 10,000 and 100,000 entries, screens synthetic p
 against each on one core and prints passengers per second, latency, how many entries
 blocking hands to scoring, and how many planted look-alikes of listed people were found.
 
-The generator is also used by the tests (``tests/engine/test_watchlist.py``). Names mix
+The generator is also used by the tests (``tests/screening/test_watchlist.py``). Names mix
 a pool of real, very common names (drawn with a long tail, so Nguyen, Smith and Mohammed
 recur as they do at a border) with generated ones; passengers are drawn the same way,
 so most share common names with listed people without being them.
@@ -21,7 +21,7 @@ from typing import Any
 
 from benchmarks.measure import rss_mb
 from benchmarks.synthetic import COUNTRIES
-from engine.watchlist import AGENCIES, CATEGORIES, Person, Watchlist, WatchlistEntry
+from screening import AGENCIES, CATEGORIES, Person, Watchlist, WatchlistEntry
 
 AT = dt.date(2026, 12, 1)
 

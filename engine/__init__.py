@@ -8,11 +8,12 @@ Pure Python plus durable-rules: no web framework, cache or database. Typical use
     result = evaluator.evaluate(record)     # raises RecordError for a bad record
 """
 
-from engine.compiler import CompiledRuleset, PackSource, compile_packs, validate
+from engine.compiler import PackSource, compile_packs, validate
 from engine.errors import EngineError, EngineFailure, Problem, RecordError, RuleCompilationError
 from engine.evaluation import Evaluation, Evaluator, Match, Reason, combined_score
 from engine.packs import read_packs
 from engine.records import PassengerRecord, check_record
+from engine.ruleset import CompiledRuleset
 
 __all__ = [
     "CompiledRuleset",

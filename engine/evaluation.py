@@ -17,14 +17,15 @@ from typing import Any
 
 from engine import durable_adapter
 from engine.atoms import Formula, formula_atoms, formula_holds
-from engine.compiler import CompiledRule, CompiledRuleset, engine_tests
 from engine.errors import RecordError
+from engine.gates import engine_tests
 from engine.language import LIST_OPERATORS, All, AnyOf, Condition, Leaf, Not, Rule
 from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
 from engine.reference import value_holds
 from engine.regex import SafePattern
+from engine.ruleset import CompiledRule, CompiledRuleset
+from engine.screen import Screen
 from engine.values import to_json
-from engine.watchlist import Watchlist
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class BaseEvaluator:
         self,
         record: PassengerRecord | Mapping[str, Any],
         at: dt.datetime | None = None,
-        watchlist: Watchlist | None = None,
+        watchlist: Screen | None = None,
     ) -> Evaluation:
         """Every rule the record matches at ``at`` (default: now), with why; raises ``RecordError``."""
         checked = record if isinstance(record, PassengerRecord) else check_record(record)
@@ -135,7 +136,7 @@ class BaseEvaluator:
         self,
         records: Sequence[PassengerRecord],
         at: dt.datetime | None = None,
-        watchlist: Watchlist | None = None,
+        watchlist: Screen | None = None,
     ) -> list[Evaluation]:
         """Checked records evaluated in one engine round trip (what a manifest wants).
 
@@ -151,7 +152,7 @@ class BaseEvaluator:
         ]
 
     def screen(
-        self, records: Sequence[PassengerRecord], watchlist: Watchlist | None, at: dt.datetime
+        self, records: Sequence[PassengerRecord], watchlist: Screen | None, at: dt.datetime
     ) -> tuple[list[PassengerRecord], str | None]:
         """The records with their ``watchlist.*`` scores set, and the list's version (None: not used)."""
         floor = self.ruleset.watchlist_floor
@@ -161,7 +162,7 @@ class BaseEvaluator:
             return [with_watchlist(record, ()) for record in records], None
         # Screen down to the lowest threshold any rule asks for; the list's own threshold is
         # where blocking guarantees it finds every match.
-        threshold = min(float(floor), watchlist.settings.min_score)
+        threshold = min(float(floor), watchlist.min_score)
         day = at.date()
         return [
             with_watchlist(record, watchlist.screen(record, at=day, min_score=threshold)) for record in records
@@ -348,7 +349,7 @@ def _reason(leaf: Leaf, negated: bool, record: PassengerRecord) -> Reason:
         entries = tuple(
             match.as_dict()
             for match in record.watchlist
-            if (category == "score" or match.entry.category == category)
+            if (category == "score" or match.category == category)
             and value_holds(leaf.op, value, cut_score(match.score))
         )
     return Reason(path, leaf.field, leaf.op, expected, to_json(actual), negated, entries)

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from engine.compiler import CompiledRuleset
 from engine.errors import EngineFailure
 from engine.evaluation import BaseEvaluator, Evaluator
 from engine.records import PassengerRecord
+from engine.ruleset import CompiledRuleset
 
 # forkserver: children start from a clean, single-threaded server process, not from a
 # copy of a threaded web worker.

@@ -16,7 +16,7 @@ from typing import Any, Union
 from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES, Field, FieldType, suggest
 from engine.errors import Problem
 from engine.regex import SafePattern, UnsafePattern
-from engine.values import TypedValue, ValueProblem, parse_code, parse_date, parse_value
+from engine.values import TypedValue, ValueProblem, parse_code, parse_date, parse_value, plain_data
 
 AGENCIES = ("customs", "mpi", "immigration")
 ACTIONS = ("refer", "inspect", "notify")
@@ -189,7 +189,7 @@ def _parse_rule(raw: Any, path: str, agency: str, out: _Collector) -> Rule | Non
         valid_until=valid_until,
         when=when,
         source=out.source,
-        definition=_plain(raw),
+        definition=plain_data(raw),
         path=path,
     )
 
@@ -382,50 +382,3 @@ def _leaf_value(field: Field, op: str, raw: Any) -> Any:
             raise ValueProblem("'between' low value is above the high value")
         return (low, high)
     return single(field, raw)
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _plain(value: Any) -> Any:
-    """The rule as plain JSON-compatible data (dates as ISO strings) for hashing and display.
-
-    Recursion is several times faster for the rules officers write; a value nested too
-    deep for it (a hostile ``tags``) is copied with a stack of its own instead.
-    """
-    try:
-        return _plain_recursive(value)
-    except RecursionError:
-        return _plain_iterative(value)
-
-
-def _plain_recursive(value: Any) -> Any:
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): _plain_recursive(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_recursive(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _plain_iterative(value: Any) -> Any:
-    root: list[Any] = [None]
-    pending: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (value, container of its copy, key there)
-    while pending:
-        item, into, key = pending.pop()
-        if isinstance(item, Mapping):
-            copy: Any = {str(k): None for k in item}
-            # Reversed onto the stack: items are copied in order, so a later key that reads the same wins.
-            pending.extend((v, copy, str(k)) for k, v in reversed(list(item.items())))
-        elif isinstance(item, list | tuple):
-            copy = [None] * len(item)
-            pending.extend((v, copy, i) for i, v in enumerate(item))
-        elif isinstance(item, dt.date | dt.datetime):
-            copy = item.isoformat()
-        else:
-            copy = item
-        into[key] = copy
-    return root[0]

@@ -28,7 +28,7 @@ from engine.errors import Problem, RecordError
 from engine.values import TypedValue, ValueProblem, parse_code, parse_value
 
 if TYPE_CHECKING:
-    from engine.watchlist import WatchlistMatch
+    from engine.screen import ScreenMatch
 
 #: The dates and times a record or a request may name (as UTC instants): far wider than any booking,
 #: flight or key expiry, and far enough inside Python's datetime range (years 1 to 9999) that hours
@@ -53,7 +53,7 @@ class PassengerRecord:
     """
 
     values: Mapping[str, TypedValue]
-    watchlist: tuple[WatchlistMatch, ...] = field(default=(), compare=False)
+    watchlist: tuple[ScreenMatch, ...] = field(default=(), compare=False)
 
     @property
     def passenger_id(self) -> str | None:
@@ -240,7 +240,7 @@ def _derive(values: dict[str, TypedValue], bad: Any) -> None:
             values[f"{prefix}.days_to_expiry"] = (expiry - arrival_day).days
 
 
-def with_watchlist(record: PassengerRecord, matches: Iterable[WatchlistMatch]) -> PassengerRecord:
+def with_watchlist(record: PassengerRecord, matches: Iterable[ScreenMatch]) -> PassengerRecord:
     """``record`` screened: each ``watchlist.*`` score field set from ``matches`` (0 when none).
 
     Scores are cut (not rounded) to the catalogue's decimal places, so a ``gte`` threshold
@@ -250,7 +250,7 @@ def with_watchlist(record: PassengerRecord, matches: Iterable[WatchlistMatch]) -
     best: dict[str, Decimal] = dict.fromkeys(WATCHLIST_FIELDS, Decimal(0))
     for match in found:
         score = cut_score(match.score)
-        for name in ("watchlist.score", f"watchlist.{match.entry.category}_score"):
+        for name in ("watchlist.score", f"watchlist.{match.category}_score"):
             best[name] = max(best[name], score)
     return PassengerRecord({**record.values, **best}, found)
 

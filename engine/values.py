@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -227,3 +228,50 @@ def to_json(value: TypedValue | None) -> Any:
         # element must come out as JSON too, not only the top level.
         return [to_json(item) for item in value]
     return value
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain_data(value: Any) -> Any:
+    """The rule as plain JSON-compatible data (dates as ISO strings) for hashing and display.
+
+    Recursion is several times faster for the rules officers write; a value nested too
+    deep for it (a hostile ``tags``) is copied with a stack of its own instead.
+    """
+    try:
+        return _plain_recursive(value)
+    except RecursionError:
+        return _plain_iterative(value)
+
+
+def _plain_recursive(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain_recursive(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_recursive(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _plain_iterative(value: Any) -> Any:
+    root: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (value, container of its copy, key there)
+    while pending:
+        item, into, key = pending.pop()
+        if isinstance(item, Mapping):
+            copy: Any = {str(k): None for k in item}
+            # Reversed onto the stack: items are copied in order, so a later key that reads the same wins.
+            pending.extend((v, copy, str(k)) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            copy = [None] * len(item)
+            pending.extend((v, copy, i) for i, v in enumerate(item))
+        elif isinstance(item, dt.date | dt.datetime):
+            copy = item.isoformat()
+        else:
+            copy = item
+        into[key] = copy
+    return root[0]

@@ -19,7 +19,7 @@ from engine.errors import Problem, group_by_path
 from engine.language import parse_pack
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
-from engine.watchlist import Watchlist, parse_csv
+from screening import Watchlist, parse_csv
 
 
 class CommandError(Exception):
@@ -189,7 +189,7 @@ def _print_json(output: object) -> None:
 
 
 def _paxlst(args: argparse.Namespace) -> int:
-    from engine.paxlst import PaxlstError, read_paxlst
+    from messages.paxlst import PaxlstError, read_paxlst
 
     if args.evaluate and not args.rules:
         print("--evaluate needs --rules PATH", file=sys.stderr)

@@ -171,7 +171,7 @@ def _watchlist_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from api.services.interfaces import ServiceError
-    from engine.watchlist import parse_csv
+    from screening import parse_csv
 
     try:
         text = Path(args.path).read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ from api.services.sharing import SqlSharingStore
 from api.services.store import SqlStore
 from api.services.watchlists import SqlWatchlistStore
 from api.watchlists import WatchlistManager
-from engine.watchlist import MatchSettings
+from screening import MatchSettings
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from engine.watchlist import WatchlistEntry
+from screening import WatchlistEntry
 
 # --- domain errors ----------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from engine.records import WATCHLIST_FIELDS
 
 SHARED_KINDS = ("matches", "contributions")
 
-#: What screening compares with the joint watchlist (``engine.watchlist.Person``).
+#: What screening compares with the joint watchlist (``screening.Person``).
 IDENTITY_FIELDS = (
     "traveller.family_name",
     "traveller.given_names",

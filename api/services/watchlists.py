@@ -20,7 +20,7 @@ from api.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.services.audit import canonical_hash
 from api.services.interfaces import Actor, AuditEntry, AuditLog, Conflict, Forbidden, NotFound
 from api.services.sessions import reading, transaction
-from engine.watchlist import WatchlistEntry
+from screening import WatchlistEntry
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
 
@@ -259,7 +259,7 @@ class SqlWatchlistStore:
 def entry_from_body(body: Mapping[str, Any], today: dt.date | None = None) -> WatchlistEntry:
     """An API body checked by the engine's own entry rules; ``Unprocessable`` with every field problem."""
     from api.services.interfaces import Unprocessable
-    from engine.watchlist import parse_entry
+    from screening import parse_entry
 
     values = {name: (None if value is None else str(value)) for name, value in body.items()}
     entry, problems = parse_entry(values, today=today)

@@ -13,7 +13,7 @@ from api.schemas import PaxlstResponseSchema, SubmittedPassenger
 from api.services.container import services
 from api.services.interfaces import Unprocessable
 from engine import check_record
-from engine.paxlst import PaxlstError, read_paxlst
+from messages.paxlst import PaxlstError, read_paxlst
 
 blp = Blueprint("manifests", __name__, url_prefix="/v1", description="Airline passenger lists (PAXLST)")
 

@@ -21,7 +21,7 @@ from api.schemas import (
 from api.services.container import services
 from api.services.interfaces import Unprocessable
 from api.services.watchlists import entry_from_body, entry_view
-from engine.watchlist import WatchlistEntry, parse_csv
+from screening import WatchlistEntry, parse_csv
 
 blp = Blueprint("watchlist", __name__, url_prefix="/v1", description="The joint non-compliant list (watchlist)")
 

@@ -80,7 +80,7 @@ def _entry(services):
     import datetime as dt
     import uuid
 
-    from engine.watchlist import WatchlistEntry
+    from screening import WatchlistEntry
 
     entry = WatchlistEntry(
         id=f"CUS-{uuid.uuid4().hex[:8]}",

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import create_app
-from engine.watchlist import WatchlistEntry
+from screening import WatchlistEntry
 from tests.api.conftest import OPERATOR, ApiClient, live_rule, passenger
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))

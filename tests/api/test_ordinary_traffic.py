@@ -14,7 +14,7 @@ from pathlib import Path
 
 from benchmarks.synthetic import synthetic_records
 from engine import read_packs
-from engine.watchlist import parse_csv
+from screening import parse_csv
 from tests.api.conftest import OPERATOR
 
 ROOT = Path(__file__).resolve().parents[2]

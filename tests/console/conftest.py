@@ -57,7 +57,7 @@ class Console:
     def import_seeds(self) -> None:
         """The agencies' rule packs and the joint watchlist, as ``targeting seed`` loads them."""
         from engine import read_packs
-        from engine.watchlist import parse_csv
+        from screening import parse_csv
 
         packs, problems = read_packs([str(ROOT / "rules")])
         assert not problems

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import PackSource, RuleCompilationError, compile_packs, read_packs, validate
-from engine.compiler import engine_tests
+from engine.gates import engine_tests
 from engine.network import MAX_STACK, AlphaNetwork
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,7 @@ from engine.language import Rule, leaves
 from engine.records import PassengerRecord, cut_score
 from engine.reference import leaf_holds, matching_rules, value_holds
 from engine.values import parse_datetime
-from engine.watchlist import Watchlist, parse_csv
+from screening import Watchlist, parse_csv
 from tests.engine.strategies import AT, WATCHLIST_ROWS, record, rule_pack
 
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "2000"))

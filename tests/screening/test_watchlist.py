@@ -11,10 +11,10 @@ import io
 
 import pytest
 
-import engine.watchlist as watchlist_module
+import screening.index as watchlist_index
 from benchmarks.watchlist import synthetic_entries, synthetic_people
 from engine import check_record
-from engine.watchlist import (
+from screening import (
     CSV_COLUMNS,
     MatchSettings,
     Person,
@@ -425,14 +425,14 @@ def test_blocking_consults_few_of_a_hundred_thousand_entries(large, monkeypatch)
     watchlist, entries = large
     people, planted = synthetic_people(400, entries, seed=11, planted_share=0.25)
     scored = 0
-    real_compare = watchlist_module._compare
+    real_compare = watchlist_index.score_prepared
 
     def counting(*args, **kwargs):
         nonlocal scored
         scored += 1
         return real_compare(*args, **kwargs)
 
-    monkeypatch.setattr(watchlist_module, "_compare", counting)
+    monkeypatch.setattr(watchlist_index, "score_prepared", counting)
     sizes = []
     for person, source in zip(people, planted, strict=True):
         candidates = watchlist.candidates(person)

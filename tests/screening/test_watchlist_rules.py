@@ -9,7 +9,7 @@ import pytest
 
 from engine import Evaluator, PackSource, RecordError, RuleCompilationError, check_record, compile_packs
 from engine.isolation import IsolatedEvaluator
-from engine.watchlist import Watchlist, parse_csv
+from screening import Watchlist, parse_csv
 
 AT = dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC)
 LIST_CSV = (

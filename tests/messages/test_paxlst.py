@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from benchmarks.synthetic import synthetic_paxlst
 from engine import check_record
 from engine.errors import EngineError
-from engine.paxlst import ERROR, WARNING, PaxlstError, PaxlstResult, read_paxlst
+from messages.paxlst import ERROR, WARNING, PaxlstError, PaxlstResult, read_paxlst
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "paxlst"
 TODAY = dt.date(2026, 6, 1)

@@ -1,0 +1,672 @@
+"""The PAXLST reader: segment groups in order, into the message model, then into records.
+
+Why this module is long: one class walks the message, because the segment groups are a
+state machine (the envelope, then each leg, then its people, each with documents and
+dates) whose state and problem reporting are shared by every segment handler. Dates,
+the model, the records built from it and the lexical layer are modules of their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from engine.catalogue import CATALOGUE, FieldType
+from engine.errors import RecordError
+from engine.records import check_record
+from engine.values import ValueProblem, parse_value
+from messages.edifact import TAG, Lexed, Segment, as_text, lex
+from messages.paxlst.dates import birth_date, near_date, parse_stamp
+from messages.paxlst.model import (
+    CREW_PARTIES,
+    DOCUMENT_TYPE_CODES,
+    DOCUMENT_TYPES,
+    ENVELOPE_TAGS,
+    PASSENGER_PARTIES,
+    UNUSED_LEG_PLACES,
+    UNUSED_PERSON_DATES,
+    UNUSED_PERSON_PLACES,
+    UNUSED_SEGMENTS,
+    VERSIONS,
+    Document,
+    Leg,
+    Message,
+    Person,
+)
+from messages.paxlst.problems import ERROR, PaxlstResult, Problems, show_code
+from messages.paxlst.records import (
+    alpha3,
+    arriving_leg,
+    drop_field,
+    passenger_record,
+    route_of,
+    safe_reason,
+    split_flight,
+)
+
+
+def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstResult:
+    """Read one PAXLST interchange into a manifest of passenger records.
+
+    ``today`` (default: the current UTC date) bounds two-digit years: a date of birth is
+    never after it or the flight. Raises ``PaxlstError`` only when nothing usable can be
+    read (not EDIFACT, no UNH or BGM, unreadable separators, cut off before any
+    passenger); anything less is reported in ``problems`` and the rest is still read.
+    """
+    problems = Problems()
+    today = today or dt.datetime.now(dt.UTC).date()
+    lexed = lex(as_text(text, problems), problems)
+    reader = _Reader(problems, today)
+    reader.read(lexed)
+    return reader.result()
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+class _Reader:
+    """Walks the segments once, dispatching on the tag, and builds the manifest."""
+
+    def __init__(self, problems: Problems, today: dt.date) -> None:
+        self.problems = problems
+        self.today = today
+        self.message: Message | None = None
+        self.messages: list[Message] = []
+        self.manifest: list[dict[str, Any]] = []
+        self.sequence = 0
+        self.unb: tuple[Segment, str] | None = None
+        self.ung: tuple[Segment, str, int] | None = None  # segment, reference, messages in the group
+        self.group_open = False
+        self.groups = 0
+        self.unz: Segment | None = None
+        self.last: Segment | None = None
+        self.handlers: dict[str, Callable[[Segment], None]] = {
+            "UNA": self._ignore,
+            "UNB": self._unb,
+            "UNG": self._ung,
+            "UNH": self._unh,
+            "UNT": self._unt,
+            "UNE": self._une,
+            "UNZ": self._unz,
+            "BGM": self._bgm,
+            "TDT": self._tdt,
+            "NAD": self._nad,
+            "LOC": self._loc,
+            "DTM": self._dtm,
+            "ATT": self._att,
+            "NAT": self._nat,
+            "DOC": self._doc,
+            "RFF": self._rff,
+            "CNT": self._cnt,
+        }
+        for tag in UNUSED_SEGMENTS:
+            self.handlers[tag] = self._ignore
+
+    # ---- driver
+
+    def read(self, lexed: Lexed) -> None:
+        trailing: list[str] = []
+        trailing_at = 0
+        for segment in lexed.segments:
+            if self.unz is not None:
+                trailing.append(segment.text)
+                trailing_at = trailing_at or segment.number
+                continue
+            self.last = segment
+            if self.message is not None and segment.tag not in ENVELOPE_TAGS:
+                self.message.segment_count += 1  # UNH and UNT count themselves
+                self.message.last = segment
+            handler = self.handlers.get(segment.tag)
+            if handler is None:
+                self._unknown(segment)
+            elif self.message is None and segment.tag not in ENVELOPE_TAGS - {"UNT"}:
+                self.problems.warn("out_of_place", segment, f"{segment.tag} outside a UNH..UNT message was ignored")
+            else:
+                handler(segment)
+        if lexed.tail is not None:
+            if self.unz is not None and not lexed.stopped:
+                trailing.append(lexed.tail[1])
+                trailing_at = trailing_at or lexed.tail[0]
+            elif lexed.stopped:
+                self.problems.error(
+                    "syntax_error",
+                    lexed.tail,
+                    "the text could not be split into segments from here on; the rest is lost",
+                )
+            else:
+                self.problems.error(
+                    "truncated", lexed.tail, "the last segment has no segment terminator: the message is cut off"
+                )
+        if trailing:
+            self.problems.warn(
+                "trailing_text", (trailing_at, " ".join(trailing)), "text after the UNZ interchange trailer was ignored"
+            )
+        self._end_of_input(lexed)
+
+    def _end_of_input(self, lexed: Lexed) -> None:
+        end = self.last or Segment(1, "", [], None)
+        if self.message is not None:
+            self.problems.error(
+                "truncated",
+                self.message.last or end,
+                f"message {show_code(self.message.reference)} has no UNT trailer: it is cut off",
+            )
+            self._finish(self.message)
+        if not self.messages:
+            if lexed.mentions_unh:
+                raise self.problems.fatal(
+                    "wrong_separators",
+                    end,
+                    "a UNH segment is in the text but was not read: the separators do not match",
+                )
+            raise self.problems.fatal("missing_unh", end, "no UNH message header: this is not a PAXLST message")
+        if not any(m.has_bgm for m in self.messages):
+            raise self.problems.fatal(
+                "missing_bgm", end, "no BGM segment: the message says neither passenger nor crew list"
+            )
+        if self.group_open:
+            self.problems.warn("missing_segment", end, "the functional group has no UNE trailer")
+        if self.unb is not None and self.unz is None:
+            self.problems.warn("missing_segment", end, "the interchange has no UNZ trailer")
+        if not self.manifest:
+            if any(p.severity == ERROR for p in self.problems.items):
+                raise self.problems.fatal("no_passengers", end, "no passenger or crew member could be read")
+            self.problems.warn("no_passengers", end, "the message lists no passengers or crew")
+
+    def result(self) -> PaxlstResult:
+        legs: list[dict[str, str]] = []
+        for message in self.messages:
+            for leg in message.legs:
+                if leg.as_dict() not in legs:
+                    legs.append(leg.as_dict())
+        flight = None
+        for message in self.messages:
+            chosen = arriving_leg(message.legs)
+            if chosen is not None:
+                flight = chosen.as_dict()
+                break
+        kinds = {self._kind(m) for m in self.messages} - {""}
+        message_type = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "passenger")
+        version = next((m.version for m in self.messages if m.version), "")
+        return PaxlstResult(self.manifest, flight, legs, message_type, version, self.problems.sorted())
+
+    @staticmethod
+    def _kind(message: Message) -> str:
+        kind = DOCUMENT_TYPES.get(message.document_code, "")
+        if kind:
+            return kind
+        if not message.persons:
+            return ""
+        return "crew" if all(p.crew for p in message.persons) else "passenger"
+
+    def _unknown(self, segment: Segment) -> None:
+        what = f"segment {segment.tag}" if TAG.fullmatch(segment.tag) else "a segment with an unreadable tag"
+        self.problems.warn("unknown_segment", segment, f"{what} is not part of PAXLST and was ignored")
+
+    def _ignore(self, segment: Segment) -> None:
+        """A segment PAXLST defines but the catalogue has no field for."""
+
+    def _out_of_place(self, segment: Segment, where: str) -> None:
+        self.problems.warn("out_of_place", segment, f"{segment.tag} {where} was ignored")
+
+    # ---- envelopes
+
+    def _unb(self, segment: Segment) -> None:
+        if self.unb is not None:
+            self.problems.warn("out_of_place", segment, "a second UNB interchange header was ignored")
+            return
+        self.unb = (segment, segment.get(4))
+
+    def _ung(self, segment: Segment) -> None:
+        self._close_open_message(segment)
+        self.ung = (segment, segment.get(4), 0)
+        self.group_open = True
+        self.groups += 1
+
+    def _unh(self, segment: Segment) -> None:
+        self._close_open_message(segment)
+        kind = segment.get(1, 0)
+        if kind and kind.upper() != "PAXLST":
+            self.problems.warn(
+                "not_paxlst", segment, f"message type {show_code(kind.upper(), 6)} is not PAXLST; read as PAXLST"
+            )
+        version = f"{segment.get(1, 1)}:{segment.get(1, 2)}".upper()
+        if version == ":":
+            version = ""
+        if version and version not in VERSIONS:
+            self.problems.warn("unknown_version", segment, "directory version is neither D:02B nor D:05B; read anyway")
+        self.message = Message(segment, segment.get(0), version, ":".join(segment.components(3)))
+        self.message.last = segment
+        if self.ung is not None:
+            self.ung = (self.ung[0], self.ung[1], self.ung[2] + 1)
+
+    def _close_open_message(self, segment: Segment) -> None:
+        if self.message is not None:
+            self.problems.error(
+                "truncated",
+                segment,
+                f"message {show_code(self.message.reference)} has no UNT trailer: it may be cut off",
+            )
+            self._finish(self.message)
+
+    def _unt(self, segment: Segment) -> None:
+        message = self.message
+        assert message is not None  # the driver sends UNT only inside a message
+        message.segment_count += 1
+        declared, reference = segment.get(0), segment.get(1)
+        if not declared.isdigit():
+            self.problems.warn("bad_value", segment, "UNT segment count is not a number")
+        elif int(declared) != message.segment_count:
+            self.problems.warn(
+                "segment_count_mismatch",
+                segment,
+                f"UNT says {int(declared)} segments but the message has {message.segment_count}",
+            )
+        if reference != message.reference:
+            self.problems.warn("reference_mismatch", segment, "UNT message reference differs from the UNH reference")
+        self._finish(message)
+
+    def _une(self, segment: Segment) -> None:
+        self._close_open_message(segment)
+        if self.ung is None:
+            self.problems.warn("out_of_place", segment, "UNE without a UNG group header was ignored")
+            return
+        self.group_open = False
+        _, reference, messages = self.ung
+        self._check_count(segment, "UNE", "messages", messages)
+        if segment.get(1) != reference:
+            self.problems.warn("reference_mismatch", segment, "UNE group reference differs from the UNG reference")
+
+    def _unz(self, segment: Segment) -> None:
+        self._close_open_message(segment)
+        self.unz = segment
+        if self.ung is not None:
+            self._check_count(segment, "UNZ", "groups", self.groups)
+        else:
+            self._check_count(segment, "UNZ", "messages", len(self.messages))
+        if self.unb is None:
+            self.problems.warn("missing_segment", segment, "UNZ without a UNB interchange header")
+        elif segment.get(1) != self.unb[1]:
+            self.problems.warn(
+                "reference_mismatch", segment, "UNZ interchange reference differs from the UNB reference"
+            )
+
+    def _check_count(self, segment: Segment, tag: str, what: str, found: int) -> None:
+        declared = segment.get(0)
+        if not declared.isdigit():
+            self.problems.warn("bad_value", segment, f"{tag} count of {what} is not a number")
+        elif int(declared) != found:
+            self.problems.warn("count_mismatch", segment, f"{tag} says {int(declared)} {what} but there are {found}")
+
+    # ---- message header
+
+    def _bgm(self, segment: Segment) -> None:
+        message = self._current()
+        code = segment.get(0)
+        message.has_bgm = True
+        message.document_code = code
+        if code not in DOCUMENT_TYPES:
+            self.problems.warn(
+                "unknown_qualifier", segment, f"BGM document code {show_code(code)} is not a PAXLST list type"
+            )
+
+    def _current(self) -> Message:
+        assert self.message is not None  # the driver dispatches message segments only inside one
+        return self.message
+
+    # ---- flight legs (TDT group)
+
+    def _tdt(self, segment: Segment) -> None:
+        message = self._current()
+        if message.persons:
+            self.problems.warn("out_of_place", segment, "TDT after the passengers: read as another leg")
+        message.context = "leg"
+        leg = Leg(segment)
+        message.legs.append(leg)
+        if segment.get(0) not in ("20", ""):
+            self.problems.warn(
+                "unknown_qualifier", segment, f"TDT transport stage {show_code(segment.get(0))} read as a flight leg"
+            )
+        carrier = segment.get(4).upper()
+        journey = re.sub(r"\s+", "", segment.get(1).upper())
+        if carrier and journey.startswith(carrier):
+            prefix, number = carrier, journey[len(carrier) :]
+        else:
+            prefix, number = split_flight(journey)
+        if carrier or prefix:
+            leg.carrier = self._fit("flight.carrier", carrier or prefix, segment, "TDT carrier")
+        else:
+            self.problems.warn("bad_value", segment, "TDT has no carrier")
+        if number:
+            number = number.lstrip("0") or "0"  # flight numbers are padded to four digits in places
+            leg.number = self._fit("flight.number", number, segment, "TDT flight number")
+        else:
+            self.problems.warn("bad_value", segment, "TDT has no readable flight number")
+
+    def _leg_loc(self, segment: Segment) -> None:
+        leg = self._current().legs[-1]
+        qualifier, place = segment.get(0), segment.get(1).upper()
+        if qualifier == "92":
+            # 92 (routing) names both ends of an intermediate leg: departure first, then arrival.
+            qualifier = "125" if leg.departure_airport is None else "87"
+        if qualifier in ("125", "87"):
+            name = "departure_airport" if qualifier == "125" else "arrival_airport"
+            if getattr(leg, name) is not None:
+                self.problems.warn("repeated_segment", segment, f"a second LOC+{qualifier} in one leg was ignored")
+                return
+            setattr(leg, name, self._fit(f"flight.{name}", place, segment, f"LOC+{qualifier} airport"))
+        elif qualifier not in UNUSED_LEG_PLACES:
+            self.problems.warn(
+                "unknown_qualifier", segment, f"LOC qualifier {show_code(qualifier)} in a flight leg was ignored"
+            )
+
+    def _leg_dtm(self, segment: Segment) -> None:
+        leg = self._current().legs[-1]
+        qualifier = segment.get(0, 0)
+        if qualifier not in ("189", "232"):
+            self.problems.warn(
+                "unknown_qualifier", segment, f"DTM qualifier {show_code(qualifier)} in a flight leg was ignored"
+            )
+            return
+        name = "scheduled_departure" if qualifier == "189" else "scheduled_arrival"
+        if getattr(leg, name) is not None:
+            self.problems.warn("repeated_segment", segment, f"a second DTM+{qualifier} in one leg was ignored")
+            return
+        stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
+        day = near_date(stamp, self.today) if stamp else None
+        if stamp is None or day is None or stamp.time is None:
+            self.problems.warn("bad_date", segment, f"DTM+{qualifier} is not a valid date and time for its format")
+            return
+        # PAXLST times are local to the airport; the catalogue takes a time without an offset as UTC.
+        setattr(leg, name, dt.datetime.combine(day, stamp.time))
+
+    # ---- people (NAD group)
+
+    def _nad(self, segment: Segment) -> None:
+        message = self._current()
+        qualifier = segment.get(0)
+        if qualifier == "MS" and not message.legs:
+            message.context = "header"  # the reporting party
+            return
+        if qualifier not in PASSENGER_PARTIES | CREW_PARTIES:
+            message.context = "party"
+            if qualifier != "MS":
+                self.problems.warn(
+                    "unknown_qualifier",
+                    segment,
+                    f"NAD party {show_code(qualifier)} is not a passenger or crew member; its group was ignored",
+                )
+            return
+        message.context = "person"
+        person = Person(segment, crew=qualifier in CREW_PARTIES)
+        message.persons.append(person)
+        names = segment.components(3)
+        family, given = (names[0] if names else ""), " ".join(part for part in names[1:] if part)
+        if not family:
+            self.problems.error("missing_name", segment, "NAD has no family name; the record is kept without it")
+        person.family_name = self._fit("traveller.family_name", family, segment, "NAD family name") if family else None
+        person.given_names = self._fit("traveller.given_names", given, segment, "NAD given names") if given else None
+
+    def _person(self) -> Person:
+        return self._current().persons[-1]
+
+    def _once(self, segment: Segment, key: str) -> bool:
+        """True the first time ``key`` is read for the current person; a repeat is reported."""
+        person = self._person()
+        if key in person.seen:
+            self.problems.warn("repeated_segment", segment, f"a second {key} for one person was ignored")
+            return False
+        person.seen.add(key)
+        return True
+
+    def _att(self, segment: Segment) -> None:
+        if not self._in_person(segment) or segment.get(0) != "2" or not self._once(segment, "ATT+2"):
+            return
+        sex = segment.get(2).upper()
+        if sex in ("M", "F", "X"):
+            self._person().sex = sex
+        elif sex in ("U", ""):
+            self.problems.warn("unknown_sex", segment, "ATT+2 sex is unknown or unspecified and was left out")
+        else:
+            self.problems.warn("bad_value", segment, f"ATT+2 sex {show_code(sex)} is not M, F or X and was left out")
+
+    def _nat(self, segment: Segment) -> None:
+        if not self._in_person(segment) or segment.get(0) not in ("2", "") or not self._once(segment, "NAT"):
+            return
+        self._person().nationality = self._country(segment.get(1), segment, "NAT nationality", "traveller.nationality")
+
+    def _person_loc(self, segment: Segment) -> None:
+        person = self._person()
+        qualifier, place = segment.get(0), segment.get(1)
+        if qualifier == "91":
+            document = self._document(segment, "LOC+91")
+            if document is not None and self._once(segment, f"LOC+91 of document {len(person.documents)}"):
+                document.issuing_country = self._country(
+                    place, segment, "LOC+91 issuing country", "document.issuing_country"
+                )
+        elif qualifier == "174":
+            if self._once(segment, "LOC+174"):
+                person.country_of_residence = self._country(
+                    place, segment, "LOC+174 country of residence", "traveller.country_of_residence"
+                )
+        elif qualifier in ("178", "179"):
+            if self._once(segment, f"LOC+{qualifier}"):
+                airport = self._fit("itinerary.airports", place.upper(), segment, f"LOC+{qualifier} airport")
+                if qualifier == "178":
+                    person.embarkation = airport
+                else:
+                    person.debarkation = airport
+        elif qualifier not in UNUSED_PERSON_PLACES:
+            self.problems.warn(
+                "unknown_qualifier", segment, f"LOC qualifier {show_code(qualifier)} for a person was ignored"
+            )
+
+    def _person_dtm(self, segment: Segment) -> None:
+        person = self._person()
+        qualifier = segment.get(0, 0)
+        if qualifier == "329":
+            if self._once(segment, "DTM+329"):
+                stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
+                day = birth_date(stamp, self._latest_birth()) if stamp else None
+                if day is None:
+                    self.problems.warn(
+                        "bad_date",
+                        segment,
+                        "DTM+329 date of birth is not a valid date, or is after the flight; left out",
+                    )
+                person.date_of_birth = day
+        elif qualifier == "36":
+            document = self._document(segment, "DTM+36")
+            if document is not None and self._once(segment, f"DTM+36 of document {len(person.documents)}"):
+                stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
+                day = near_date(stamp, self._flight_day()) if stamp else None
+                if day is None:
+                    self.problems.warn("bad_date", segment, "DTM+36 expiry date is not a valid date and was left out")
+                document.expiry_date = day
+        elif qualifier not in UNUSED_PERSON_DATES:
+            self.problems.warn(
+                "unknown_qualifier", segment, f"DTM qualifier {show_code(qualifier)} for a person was ignored"
+            )
+
+    def _latest_birth(self) -> dt.date:
+        """No one on the list is born after today or after any date of the flight."""
+        days = [day for leg in self._current().legs for day in leg.days()]
+        return min([self.today, *days])
+
+    def _flight_day(self) -> dt.date:
+        days = [day for leg in self._current().legs for day in leg.days()]
+        return days[0] if days else self.today
+
+    def _doc(self, segment: Segment) -> None:
+        if not self._in_person(segment):
+            return
+        document = Document(segment)
+        self._person().documents.append(document)
+        raw = segment.get(0).upper()
+        kind = DOCUMENT_TYPE_CODES.get(raw)
+        if kind is None:
+            letters = re.match(r"[A-Z]{1,2}", raw)
+            kind = letters.group() if letters else None
+        if kind is None:
+            what = (
+                f"DOC document type {show_code(raw)} is not a document type code" if raw else "DOC has no document type"
+            )
+            self.problems.warn("bad_value", segment, what)
+        document.type = kind
+        number = re.sub(r"\s+", "", segment.get(1)).upper()
+        if number:
+            document.number = self._fit("document.number", number, segment, "DOC document number")
+        else:
+            self.problems.warn("bad_value", segment, "DOC has no document number")
+
+    def _document(self, segment: Segment, label: str) -> Document | None:
+        documents = self._person().documents
+        if not documents:
+            self.problems.warn("out_of_place", segment, f"{label} before any DOC was ignored")
+            return None
+        return documents[-1]
+
+    def _rff(self, segment: Segment) -> None:
+        message = self._current()
+        if message.context != "person" or segment.get(0, 0) != "AVF":
+            return  # transaction, seat and other references have no field in the catalogue
+        if not self._once(segment, "RFF+AVF"):
+            return
+        reference = segment.get(0, 1).upper()
+        self._person().booking_reference = self._fit(
+            "booking.reference", reference, segment, "RFF+AVF reservation reference"
+        )
+
+    def _in_person(self, segment: Segment) -> bool:
+        context = self._current().context
+        if context == "person":
+            return True
+        if context != "party":
+            self._out_of_place(segment, "outside a passenger or crew member")
+        return False
+
+    # ---- context-dependent LOC and DTM
+
+    def _loc(self, segment: Segment) -> None:
+        context = self._current().context
+        if context == "leg":
+            self._leg_loc(segment)
+        elif context == "person":
+            self._person_loc(segment)
+        elif context == "trailer":
+            self._out_of_place(segment, "after CNT")
+
+    def _dtm(self, segment: Segment) -> None:
+        context = self._current().context
+        if context == "leg":
+            self._leg_dtm(segment)
+        elif context == "person":
+            self._person_dtm(segment)
+        elif context == "trailer":
+            self._out_of_place(segment, "after CNT")
+
+    # ---- control totals
+
+    def _cnt(self, segment: Segment) -> None:
+        message = self._current()
+        message.context = "trailer"
+        qualifier, value = segment.get(0, 0), segment.get(0, 1)
+        if not value:
+            value = segment.get(1)  # CNT+41+8: seen in the wild, the count in its own element
+        if qualifier not in ("41", "42"):
+            self.problems.warn("unknown_qualifier", segment, f"CNT qualifier {show_code(qualifier)} was ignored")
+        elif not value.isdigit():
+            self.problems.warn("bad_value", segment, f"CNT+{qualifier} count is not a number")
+        else:
+            message.counts.append((qualifier, int(value), segment))
+
+    def _check_counts(self, message: Message) -> None:
+        crew = sum(1 for p in message.persons if p.crew)
+        found = {"41": crew, "42": len(message.persons) - crew}
+        what = {"41": "crew members", "42": "passengers"}
+        for qualifier, declared, segment in message.counts:
+            if declared == found[qualifier]:
+                continue
+            note = ""
+            part, _, final = message.part.partition(":")
+            if part.isdigit() and (int(part) > 1 or final.upper() != "F"):
+                note = f" (this message is part {int(part)} of a list sent in parts; the count may cover every part)"
+            self.problems.warn(
+                "count_mismatch",
+                segment,
+                f"CNT+{qualifier} says {declared} {what[qualifier]} but the message lists {found[qualifier]}{note}",
+            )
+
+    # ---- building the records
+
+    def _finish(self, message: Message) -> None:
+        """Close a message: check its counts and turn its people into records."""
+        self.message = None
+        self.messages.append(message)
+        if not message.has_bgm:
+            self.problems.error("missing_segment", message.start, "the message has no BGM segment")
+        self._check_counts(message)
+        leg = arriving_leg(message.legs)
+        if leg is None and message.persons:
+            self.problems.warn("missing_segment", message.start, "the message has no flight leg (TDT)")
+        flight = leg.as_dict() if leg is not None else {}
+        route = route_of(message.legs)
+        reference = re.sub(r"[^A-Za-z0-9._-]", "", message.reference)[:40] or "PAXLST"
+        for person in message.persons:
+            self.sequence += 1
+            record = passenger_record(f"{reference}-{self.sequence}", person, flight, route, self.problems)
+            checked = self._checked(record, person)
+            if checked is not None:
+                self.manifest.append(checked)
+
+    def _checked(self, record: dict[str, Any], person: Person) -> dict[str, Any] | None:
+        """The record as ``check_record`` accepts it: fields it rejects are dropped and reported."""
+        for _ in range(3):
+            try:
+                check_record(record)
+                return record
+            except RecordError as exc:
+                for problem in exc.problems:
+                    if not drop_field(record, problem.path):
+                        self.problems.error(
+                            "bad_record", person.segment, "the passenger could not be made a valid record; left out"
+                        )
+                        return None
+                    self.problems.warn(
+                        "bad_value",
+                        person.segment,
+                        f"{problem.path}: {safe_reason(problem.path, problem.message)}; left out",
+                    )
+        self.problems.error("bad_record", person.segment, "the passenger could not be made a valid record; left out")
+        return None
+
+    # ---- values
+
+    def _fit(self, name: str, value: str, segment: Segment, what: str) -> str | None:
+        """``value`` if it fits catalogue field ``name``; otherwise None and a warning."""
+        field_ = CATALOGUE[name]
+        try:
+            if field_.type is FieldType.CODE_LIST:
+                problem = field_.code_problem(value)
+                if problem:
+                    raise ValueProblem(problem)
+            else:
+                parse_value(field_, value)
+        except ValueProblem as exc:
+            reason = str(exc)
+            if field_.type in (FieldType.CODE, FieldType.CODE_LIST) and len(value) <= field_.max_length:
+                reason = field_.code_problem(value) or reason
+            self.problems.warn("bad_value", segment, f"{what} left out: {reason}")
+            return None
+        return value
+
+    def _country(self, raw: str, segment: Segment, what: str, name: str) -> str | None:
+        code = raw.strip().upper()
+        if not code:
+            return None
+        converted = alpha3(code)
+        if converted is not None and converted != code:
+            self.problems.warn("country_converted", segment, f"{what} {show_code(code)} read as {converted}")
+            code = converted
+        return self._fit(name, code, segment, what)
