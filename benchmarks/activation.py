@@ -35,8 +35,8 @@ TARGET_ACTIVATION_S = 2.0  # 10,000 rules
 
 def activation_time(rule_count: int, repeats: int = 3) -> dict[str, Any]:
     """Median seconds, over ``repeats``, to compile and load a ``rule_count``-rule ruleset."""
-    from api.rulesets import EngineIsolation, build
-    from api.services.interfaces import ActiveRule, RulesetInfo
+    from api.rules.interface import ActiveRule, RulesetInfo
+    from api.rules.rulesets import EngineIsolation, build
     from engine import Evaluator, PackSource, compile_packs
     from engine.compiler import forget_compiled
     from engine.isolation import IsolatedEvaluator

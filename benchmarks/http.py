@@ -104,23 +104,23 @@ def _prepare(env: dict[str, str], rule_count: int, packs: list[dict[str, Any]] |
     saved = dict(os.environ)
     os.environ.update(env)
     try:
+        from api.common import Actor
         from api.config import Settings
+        from api.container import Services
         from api.db import upgrade
-        from api.services.container import Services
-        from api.services.interfaces import Actor
 
         services = Services.build(Settings.from_env())
         upgrade(services.engine)
         operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
         sources = [(f"synthetic-{n}", pack) for n, pack in enumerate(packs or synthetic_packs(rule_count))]
-        services.store.import_packs(sources, operator)
+        services.rule_store.import_packs(sources, operator)
         keys = {}
         for label, agency, roles in (
             ("system", "customs", ["system"]),
             ("officer", "customs", ["officer"]),
             ("approver", "customs", ["approver"]),
         ):
-            _, keys[label] = services.store.create_key(f"bench-{label}", agency, roles, operator)
+            _, keys[label] = services.key_store.create_key(f"bench-{label}", agency, roles, operator)
         services.engine.dispose()
         return keys
     finally:

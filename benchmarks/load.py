@@ -79,13 +79,15 @@ def _create_keys(env: dict[str, str], count: int) -> list[str]:
     saved = dict(os.environ)
     os.environ.update(env)
     try:
+        from api.common import Actor
         from api.config import Settings
-        from api.services.container import Services
-        from api.services.interfaces import Actor
+        from api.container import Services
 
         services = Services.build(Settings.from_env())
         operator = Actor("bench", "operator:load", "central", frozenset({"admin"}))
-        keys = [services.store.create_key(f"load-system-{n}", "customs", ["system"], operator)[1] for n in range(count)]
+        keys = [
+            services.key_store.create_key(f"load-system-{n}", "customs", ["system"], operator)[1] for n in range(count)
+        ]
         services.engine.dispose()
         return keys
     finally:

@@ -72,7 +72,7 @@ def add_commands(commands: Any, rules: Any) -> None:
 
 
 def _operator() -> Any:
-    from api.services.interfaces import Actor
+    from api.common import Actor
 
     try:
         user = getpass.getuser()
@@ -94,8 +94,8 @@ def _services() -> Any:
     """The service's parts, with the database reachable and migrated; CommandError (one line) if not."""
     from sqlalchemy.exc import ArgumentError, DBAPIError
 
+    from api.container import Services
     from api.db import upgrade
-    from api.services.container import Services
 
     settings = _settings()
     try:
@@ -118,7 +118,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _rules_import(args: argparse.Namespace) -> int:
-    from api.services.interfaces import ServiceError
+    from api.common import ServiceError
     from engine import read_packs
 
     packs, problems = read_packs(args.paths)
@@ -127,7 +127,7 @@ def _rules_import(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 1
     try:
-        info = _services().store.import_packs([(p.source, p.data) for p in packs], _operator())
+        info = _services().rule_store.import_packs([(p.source, p.data) for p in packs], _operator())
     except ServiceError as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         for path, messages in exc.errors.items():
@@ -140,18 +140,18 @@ def _rules_import(args: argparse.Namespace) -> int:
 def _seed(args: argparse.Namespace) -> int:
     import yaml
 
-    from api.services.interfaces import Conflict
+    from api.common import Conflict
 
     if _rules_import(argparse.Namespace(paths=[args.rules])) != 0:
         return 1
     services = _services()
     accounts = yaml.safe_load(Path(args.accounts).read_text())
-    existing = {key["id"] for key in services.store.api_keys()}
+    existing = {key["id"] for key in services.key_store.api_keys()}
     for account in accounts["keys"]:
         if account["id"] in existing:
             continue
         with contextlib.suppress(Conflict):
-            services.store.create_key(
+            services.key_store.create_key(
                 account["name"],
                 account["agency"],
                 account["roles"],
@@ -170,7 +170,7 @@ def _seed(args: argparse.Namespace) -> int:
 def _watchlist_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from api.services.interfaces import ServiceError
+    from api.common import ServiceError
     from screening import parse_csv
 
     try:
@@ -205,14 +205,14 @@ def _watchlist_import(args: argparse.Namespace) -> int:
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    from api.services.interfaces import ServiceError
+    from api.common import ServiceError
 
     expires = None
     if args.expires_days:
         expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days)
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     try:
-        record, plaintext = _services().store.create_key(args.name, args.agency, roles, _operator(), expires)
+        record, plaintext = _services().key_store.create_key(args.name, args.agency, roles, _operator(), expires)
     except ServiceError as exc:
         print(f"{exc.code}: {exc.message} {exc.errors or ''}", file=sys.stderr)
         return 1
@@ -223,10 +223,10 @@ def _keys_create(args: argparse.Namespace) -> int:
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
-    from api.services.interfaces import ServiceError
+    from api.common import ServiceError
 
     try:
-        record = _services().store.revoke_key(args.key_id, _operator())
+        record = _services().key_store.revoke_key(args.key_id, _operator())
     except ServiceError as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         return 1
@@ -247,7 +247,7 @@ def _decisions_purge(args: argparse.Namespace) -> int:
     services = _services()
     days = services.settings.record_retention_days
     before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    count = services.store.purge_records(before, _operator())
+    count = services.decision_store.purge_records(before, _operator())
     print(f"purged the passenger records of {count} decisions made before {before.isoformat()}")
     return 0
 
@@ -258,7 +258,7 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     workers = args.workers or settings.workers
     services = _services()
-    latest = services.store.latest_ruleset()
+    latest = services.rule_store.latest_ruleset()
     print(
         f"targeting service on http://{host}:{port}  (ruleset {latest.seq if latest else 0}, "
         f"store {services.engine.url.render_as_string(hide_password=True)}, cache "

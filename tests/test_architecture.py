@@ -29,15 +29,22 @@ ALLOWED = {
 #: Libraries the engine must never touch: it knows nothing of HTTP, storage or caches.
 ENGINE_FORBIDDEN = ("flask", "flask_smorest", "marshmallow", "sqlalchemy", "alembic", "redis", "psycopg", "pika")
 
-#: The service layer (stores, cache, audit) sits below the use cases and the HTTP edge.
-SERVICE_LAYER = "api.services"
-ABOVE_SERVICES = ("api.views", "api.console", "api.http", "api.app")
+#: The service layer: each domain's interface and SQL (or Redis) service, the audit log, the cache,
+#: the database and what they share. It sits below the use cases, the views and the HTTP edge.
+SERVICE_MODULE_NAMES = ("interface", "store", "log")
+SERVICE_MODULES = ("api.common", "api.cache", "api.db", "api.metrics", "api.config")
+
+
+def _in_service_layer(name: str) -> bool:
+    return name.rpartition(".")[2] in SERVICE_MODULE_NAMES or any(
+        name == module or name.startswith(module + ".") for module in SERVICE_MODULES
+    )
 
 #: A module longer than this says in its docstring why (after "Why this module is long:").
 MAX_MODULE_LINES = 400
 LONG_MODULE_MARKER = "Why this module is long:"
 #: Long modules still to be split (a ratchet: an entry that is no longer long must be removed).
-NOT_YET_SPLIT = {"api.console.views", "api.schemas", "api.services.store"}
+NOT_YET_SPLIT = {"api.console.views", "api.schemas", "api.rules.store"}
 
 
 @dataclass(frozen=True)
@@ -130,13 +137,23 @@ def test_the_engine_knows_nothing_of_http_storage_or_caches():
 
 
 def test_the_service_layer_imports_no_view_use_case_or_app_module():
-    wrong = [
-        f"{found.importer}:{found.line} imports {found.imported}"
-        for found in IMPORTS
-        if found.importer.startswith(SERVICE_LAYER)
-        and any(found.imported == above or found.imported.startswith(above + ".") for above in ABOVE_SERVICES)
-    ]
+    wrong = []
+    for found in IMPORTS:
+        target = _project_module(found.imported)
+        if (
+            found.importer.startswith("api.")
+            and _in_service_layer(found.importer)
+            and target is not None
+            and target.startswith("api.")
+            and not _in_service_layer(target)
+        ):
+            wrong.append(f"{found.importer}:{found.line} imports {target}")
     assert wrong == []
+
+
+def test_the_service_layer_check_sees_an_upward_import():
+    assert _in_service_layer("api.rules.store") and _in_service_layer("api.db.models")
+    assert not _in_service_layer("api.rules.views") and not _in_service_layer("api.evaluations.pipeline")
 
 
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -240,9 +240,9 @@ def sign_in() -> Any:
 
 def _identity(key: str) -> dict[str, Any]:
     # Who is signed in, for the header and for which links to offer; access is still decided by the API.
-    from api.services.container import services
+    from api.container import services
 
-    actor = services().store.authenticate(key)
+    actor = services().key_store.authenticate(key)
     if actor is None:
         return {}
     return {"name": actor.name, "agency": actor.agency, "roles": sorted(actor.roles)}

@@ -27,9 +27,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, text, update
 
 from api import create_app
+from api.audit.log import GENESIS, SqlAuditLog
+from api.common import Actor
 from api.config import Settings
+from api.container import Services
 from api.db import make_engine, make_sessions, upgrade
-from api.models import (
+from api.db.models import (
     AuditHeadRow,
     AuditRow,
     DecisionRow,
@@ -42,10 +45,7 @@ from api.models import (
     WatchlistEntryRow,
     WatchlistRevisionRow,
 )
-from api.services.audit import GENESIS, SqlAuditLog
-from api.services.container import Services
-from api.services.interfaces import Actor
-from api.services.store import SqlStore
+from api.keys.store import SqlKeyStore
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -136,7 +136,7 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     try:
         engine = make_engine(url)
         upgrade(engine)
-        store = SqlStore(make_sessions(engine), SqlAuditLog(make_sessions(engine)), FAST_HASHER)
+        store = SqlKeyStore(make_sessions(engine), SqlAuditLog(make_sessions(engine)), FAST_HASHER)
         keys = {}
         for label, (name, agency, roles) in ACCOUNTS.items():
             _, plaintext = store.create_key(name, agency, roles, OPERATOR, key_id=f"k{label.replace('_', '')}")

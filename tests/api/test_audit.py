@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import delete, text, update
 
-from api.models import AuditRow
+from api.db.models import AuditRow
 from tests.api.conftest import live_rule, rule
 
 

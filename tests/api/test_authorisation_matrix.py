@@ -68,7 +68,7 @@ def targets(api, services):
 def _url(rule, targets, services):
     values = dict(targets)
     if "key_id" in rule.arguments:
-        record, _ = services.store.create_key("throwaway", "customs", ["system"], _operator())
+        record, _ = services.key_store.create_key("throwaway", "customs", ["system"], _operator())
         values["key_id"] = record["id"]
     if "entry_id" in rule.arguments:
         # A fresh customs entry each time: an allowed DELETE must not change what the next call sees.
@@ -186,12 +186,12 @@ def test_authentication_comes_before_validation(api):
 def test_revoked_and_expired_keys_are_refused(api, services):
     import datetime as dt
 
-    record, key = services.store.create_key("short-lived", "customs", ["system"], _operator())
+    record, key = services.key_store.create_key("short-lived", "customs", ["system"], _operator())
     assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 200
-    services.store.revoke_key(record["id"], _operator())
+    services.key_store.revoke_key(record["id"], _operator())
     assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 401
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    _, expired = services.store.create_key("expired", "customs", ["system"], _operator(), past)
+    _, expired = services.key_store.create_key("expired", "customs", ["system"], _operator(), past)
     assert api.get("/v1/rulesets/current", headers={"X-API-Key": expired}).status_code == 401
     bearer = api.get("/v1/rulesets/current", headers={"Authorization": f"Bearer {api.keys['auditor']}"})
     assert bearer.status_code == 200

@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from api.inputs import MAX_JSON_DEPTH
+from api.http.inputs import MAX_JSON_DEPTH
 from engine.language import MAX_DEPTH
 from tests.api.conftest import passenger, rule
 

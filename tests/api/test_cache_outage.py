@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from api import create_app
-from api.services.cache import RedisCache
+from api.cache import RedisCache
 from tests.api.conftest import ApiClient, build_services, live_rule, passenger
 
 

@@ -10,8 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from api.decisions import DecisionRecorder, DecisionSpool
-from api.services.interfaces import DecisionRecord, Unavailable
+from api.common import Unavailable
+from api.evaluations.decisions import DecisionRecorder, DecisionSpool
+from api.evaluations.interface import DecisionRecord
 
 NOW = dt.datetime(2026, 11, 29, 5, 0, tzinfo=dt.UTC)
 
@@ -84,17 +85,17 @@ def test_decisions_of_a_killed_process_are_adopted_and_written_by_the_next(servi
     )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "answered"
-        assert DecisionRecorder(services.store, spool=DecisionSpool(folder)).recover() == 0  # still alive
+        assert DecisionRecorder(services.decision_store, spool=DecisionSpool(folder)).recover() == 0  # still alive
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
 
-    successor = DecisionRecorder(services.store, spool=DecisionSpool(folder))
+    successor = DecisionRecorder(services.decision_store, spool=DecisionSpool(folder))
     assert successor.recover() == 2
     assert successor.flush() is True
     for number in (7, 8):
-        stored = services.store.decision(_decision(number).id)
+        stored = services.decision_store.decision(_decision(number).id)
         assert (stored.passenger_ref, stored.flight_date) == (f"P{number}", dt.date(2026, 11, 29))
     assert list(folder.iterdir()) == []
     # A third process finds nothing left to adopt, so nothing is written twice.
-    assert DecisionRecorder(services.store, spool=DecisionSpool(folder)).recover() == 0
+    assert DecisionRecorder(services.decision_store, spool=DecisionSpool(folder)).recover() == 0

@@ -80,7 +80,7 @@ def test_decision_is_recorded_without_identity_and_replays_the_same(api, service
 
 
 def test_identity_hash_is_stable_and_keyed(api, services):
-    from api.evaluation import identity_hash
+    from api.evaluations.pipeline import identity_hash
     from engine import check_record
 
     record = check_record(passenger())

@@ -53,7 +53,7 @@ def test_each_match_is_one_hit_per_journey_worked_to_a_disposition(api, services
 def test_a_grant_to_see_hits_does_not_let_another_agency_work_them(api, services):
     import pytest
 
-    from api.services.interfaces import Actor, Forbidden
+    from api.common import Actor, Forbidden
 
     live_rule(api)
     api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()})

@@ -67,7 +67,7 @@ def _existing_objects(api: ApiClient, services: Any) -> dict[str, str]:
         expires=dt.date(2030, 1, 1),
     )
     # Never a key of the shared test accounts: the fuzzer may revoke whatever key it is given.
-    throwaway, _ = services.store.create_key("fuzz-throwaway", "customs", ["system"], OPERATOR)
+    throwaway, _ = services.key_store.create_key("fuzz-throwaway", "customs", ["system"], OPERATOR)
     return {
         "rule_id": "CUS-0500",
         "number": "1",

@@ -24,7 +24,7 @@ SEASON = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 def _seeded(services) -> None:
     packs, problems = read_packs([str(ROOT / "rules")])
     assert not problems
-    services.store.import_packs([(pack.source, pack.data) for pack in packs], OPERATOR)
+    services.rule_store.import_packs([(pack.source, pack.data) for pack in packs], OPERATOR)
     entries, problems = parse_csv((ROOT / "seeds" / "watchlist.csv").read_text(), today=SEASON.date())
     assert not problems
     services.watchlist_store.import_entries(entries, OPERATOR, "seeds/watchlist.csv")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_priority_list_for_a_300_passenger_flight(api, services):
     packs, problems = read_packs([ROOT / "rules"])
     assert problems == []
-    services.store.import_packs([(p.source, p.data) for p in packs], OPERATOR)
+    services.rule_store.import_packs([(p.source, p.data) for p in packs], OPERATOR)
     services.rulesets.refresh()
     flight = json.loads((ROOT / "seeds" / "flight_nz5_300.json").read_text())
     submitted = api.post(

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from api.models import DecisionRow, JourneyPartRow
+from api.db.models import DecisionRow, JourneyPartRow
 from tests.api.conftest import OPERATOR, live_rule, passenger
 
 
@@ -20,15 +20,15 @@ def test_purge_removes_records_past_retention_and_expired_journeys_and_audits_it
     with services.engine.begin() as connection:
         connection.execute(update(DecisionRow).where(DecisionRow.id == old).values(created_at=long_ago))
     from api.db import make_sessions
-    from api.services.journeys import SqlJourneys
+    from api.journeys.store import SqlJourneys
 
     journeys = SqlJourneys(make_sessions(services.engine))
     journeys.put("j-" + "b" * 32, "customs", {"at": "1", "passenger": {}}, 3600)
     journeys.put("j-" + "a" * 32, "customs", {"at": "1", "passenger": {}}, 0)  # past its time at once
     before = dt.datetime.now(dt.UTC) - dt.timedelta(days=services.settings.record_retention_days)
-    assert services.store.purge_records(before, OPERATOR) == 1
-    assert services.store.decision(old).record is None
-    assert services.store.decision(new).record is not None
+    assert services.decision_store.purge_records(before, OPERATOR) == 1
+    assert services.decision_store.decision(old).record is None
+    assert services.decision_store.decision(new).record is not None
     replay = api.get(f"/v1/decisions/{old}/replay", "customs_system")
     assert (replay.status_code, replay.json["code"]) == (409, "record_purged")
     with services.engine.connect() as connection:

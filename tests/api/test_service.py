@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from api.common import Unavailable
 from api.config import Settings
-from api.decisions import DecisionRecorder
-from api.services.interfaces import Unavailable
+from api.evaluations.decisions import DecisionRecorder
 from tests.api.conftest import live_rule, passenger
 
 

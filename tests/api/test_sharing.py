@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.services.journeys import journey_key
+from api.journeys.store import journey_key
 from tests.api.conftest import live_rule, passenger, rule
 
 MPI_RULE = rule(
@@ -121,7 +121,7 @@ def rule_ids(body: Any) -> set[str]:
 def test_two_agencies_contribute_and_the_passenger_is_evaluated_once_per_change(api, services, journey):
     assert journey["evaluated"] is True
     assert journey["contributed_by"] == ["customs", "mpi"]
-    decisions = services.store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))
+    decisions = services.decision_store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))
     assert len(decisions) == 1  # the same passenger journey: one profile
     # Evaluated against both agencies' rules at once: the combined score has both weights.
     assert journey["score"] == pytest.approx(100 * (1 - 0.6 * 0.4), abs=0.05)
@@ -148,7 +148,7 @@ def test_a_contribution_for_another_journey_or_agency_is_refused(api, journey):
 
 def _reads(api, services, who: str) -> dict[str, Any]:
     """Every passenger-data read ``who`` can make about the journey's passenger."""
-    decision_id = services.store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))[0].id
+    decision_id = services.decision_store.flight_decisions("LA801", __import__("datetime").date(2026, 12, 1))[0].id
     hits = api.get("/v1/hits", who).json if who.endswith(("officer", "approver")) else {"hits": []}
     system = who.replace("officer", "system")
     reads = {
@@ -217,7 +217,7 @@ def test_auditors_see_every_agency(api, services, journey):
 
 def test_without_redis_journey_parts_live_in_the_database_for_every_worker(services):
     from api.db import make_sessions
-    from api.services.journeys import SqlJourneys
+    from api.journeys.store import SqlJourneys
 
     one, other = SqlJourneys(make_sessions(services.engine)), SqlJourneys(make_sessions(services.engine))
     one.put(KEY, "customs", {"at": "1", "passenger": {"a": 1}}, 3600)
@@ -356,7 +356,7 @@ def test_a_match_on_a_record_another_agency_submitted_withholds_its_values(api, 
 
 
 def test_every_derived_field_names_the_contributed_fields_it_comes_from():
-    from api.services.sharing import DERIVED_FROM
+    from api.sharing.store import DERIVED_FROM
     from engine.catalogue import CATALOGUE
 
     # A new derived field must say what it is computed from, or its value would show without its inputs' grants.

@@ -85,7 +85,7 @@ class Proxy:
 def outage(backend, services, settings) -> Iterator[tuple[ApiClient, Proxy, object]]:
     if backend.name != "postgresql":
         pytest.skip("a network outage needs a database reached over the network")
-    from api.services.container import Services
+    from api.container import Services
 
     url = urlsplit(backend.url)
     proxy = Proxy((url.hostname or "127.0.0.1", url.port or 5432))
@@ -118,11 +118,11 @@ def test_evaluation_goes_on_writes_refuse_and_nothing_is_lost(outage, services):
     proxy.start()
     assert built.decisions.flush() is True
     for n, response in enumerate(during):
-        assert services.store.decision(response.json["results"][0]["decision_id"]).passenger_ref == f"OUT-{n}"
+        assert services.decision_store.decision(response.json["results"][0]["decision_id"]).passenger_ref == f"OUT-{n}"
     # The same passenger on the same flight: one hit, recorded with the first decision, none lost.
     assert len(services.hits.hits(None, limit=100)) == 1
     # The refused write left nothing behind, and the chain still verifies.
-    assert services.store.rule("CUS-0500")["versions"][0]["status"] == "active"
+    assert services.rule_store.rule("CUS-0500")["versions"][0]["status"] == "active"
     assert api.get("/v1/audit/verify", "auditor").json["ok"] is True
 
 
@@ -130,7 +130,7 @@ def test_a_batch_sent_twice_is_written_once(api, services):
     """An outage can lose the answer to a commit that succeeded; the retry must not fail or double up."""
     live_rule(api)
     result = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
-    decision = services.store.decision(result["results"][0]["decision_id"])
-    services.store.record_decisions([decision])
-    assert services.store.decision(decision.id).passenger_ref == decision.passenger_ref
+    decision = services.decision_store.decision(result["results"][0]["decision_id"])
+    services.decision_store.record_decisions([decision])
+    assert services.decision_store.decision(decision.id).passenger_ref == decision.passenger_ref
     assert len(services.hits.hits(None)) == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.services.journeys import journey_key
+from api.journeys.store import journey_key
 from tests.api.conftest import live_rule, passenger, rule
 
 
@@ -33,7 +33,7 @@ def test_a_record_without_a_passenger_id_is_refused_naming_the_field(api, servic
         "PUT", f"/v1/journeys/{key}/contributions/customs", "customs_system", json={"passenger": part}
     )
     assert (contribution.status_code, list(contribution.json["errors"])) == (422, ["passenger.passenger_id"])
-    assert services.store.flights(dt.datetime.now(dt.UTC).date()) == []
+    assert services.decision_store.flights(dt.datetime.now(dt.UTC).date()) == []
 
 
 def test_a_record_that_cannot_be_placed_on_a_flight_is_listed_as_unplaced(api):

@@ -19,8 +19,8 @@ from flask import Flask
 
 from api import create_app
 from api.config import Settings
+from api.container import Services
 from api.db import upgrade
-from api.services.container import Services
 from tests.api.conftest import FAST_HASHER, OPERATOR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +61,7 @@ class Console:
 
         packs, problems = read_packs([str(ROOT / "rules")])
         assert not problems
-        self.services.store.import_packs([(p.source, p.data) for p in packs], OPERATOR)
+        self.services.rule_store.import_packs([(p.source, p.data) for p in packs], OPERATOR)
         entries, problems = parse_csv((ROOT / "seeds" / "watchlist.csv").read_text())
         assert not problems
         self.services.watchlist_store.import_entries(entries, OPERATOR, "watchlist.csv", skipped_rows=0)
@@ -84,7 +84,7 @@ def build_console(tmp_path: Path) -> Console:
     upgrade(services.engine)
     keys = {}
     for account in ACCOUNTS:
-        services.store.create_key(
+        services.key_store.create_key(
             account["name"],
             account["agency"],
             account["roles"],

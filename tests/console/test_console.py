@@ -292,7 +292,7 @@ def test_history_diff_and_audit_for_auditors(console: Console) -> None:
 
 def test_a_revoked_key_signs_the_officer_out(console: Console) -> None:
     client = _signed_in(console, "officer")
-    console.services.store.revoke_key("kcusofficer", OPERATOR)
+    console.services.key_store.revoke_key("kcusofficer", OPERATOR)
     response = client.get("/console/rules")
     assert response.status_code == 303 and response.location == "/console/sign-in"
     assert "Please sign in again" in _text(client.get("/console/sign-in"))

@@ -1,0 +1,77 @@
+"""``/v1/audit`` (auditors) and ``/v1/keys`` (administrators)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.container import services
+from api.http.auth import current_actor, requires
+from api.schemas import (
+    AuditPageSchema,
+    AuditQuerySchema,
+    ChainReportSchema,
+    KeyCreateSchema,
+    KeyListSchema,
+    KeySchema,
+    NewKeySchema,
+)
+
+blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and API keys")
+
+
+@blp.route("/audit", methods=["GET"])
+@requires("auditor")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
+    """Audit entries in order, filtered by agency, rule, actor and time; page with ``after``."""
+    entries = services().audit.entries(
+        agency=query.get("agency"),
+        object_id=query.get("object_id"),
+        object_prefix=f"{query['rule']}@" if query.get("rule") else None,
+        actor=query.get("actor"),
+        since=query.get("since"),
+        until=query.get("until"),
+        after_seq=query["after"],
+        limit=query["limit"],
+    )
+    return {"entries": entries, "next_after": entries[-1]["seq"] if len(entries) == query["limit"] else None}
+
+
+@blp.route("/audit/verify", methods=["GET"])
+@requires("auditor")
+@blp.response(200, ChainReportSchema)
+def verify_audit() -> dict[str, Any]:
+    """Recompute the hash chain; name the first edited, deleted or reordered entry."""
+    report = services().audit.verify()
+    return {"ok": report.ok, "entries": report.entries, "first_broken": report.first_broken, "reason": report.reason}
+
+
+@blp.route("/keys", methods=["GET"])
+@requires("admin")
+@blp.response(200, KeyListSchema)
+def list_keys() -> dict[str, Any]:
+    """API keys (never their secrets)."""
+    return {"keys": services().key_store.api_keys()}
+
+
+@blp.route("/keys", methods=["POST"])
+@requires("admin")
+@blp.arguments(KeyCreateSchema)
+@blp.response(201, NewKeySchema)
+def create_key(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a key; the response is the only time the key itself is shown."""
+    record, plaintext = services().key_store.create_key(
+        body["name"], body["agency"], body["roles"], current_actor(), body.get("expires_at")
+    )
+    return {**record, "key": plaintext}
+
+
+@blp.route("/keys/<key_id>", methods=["DELETE"])
+@requires("admin")
+@blp.response(200, KeySchema)
+def revoke_key(key_id: str) -> dict[str, Any]:
+    """Revoke a key at once."""
+    return services().key_store.revoke_key(key_id, current_actor())

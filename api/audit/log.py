@@ -1,0 +1,154 @@
+"""The audit log: append-only rows, each holding the hash of the one before.
+
+An append first bumps the single ``audit_head`` row. That update takes a row lock
+(PostgreSQL) or the write lock (SQLite) for the rest of the transaction, so appends from
+any number of processes form one chain in commit order. ``verify`` recomputes the chain
+and names the first entry that was edited, deleted or moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.audit.interface import AuditEntry, ChainReport
+from api.db.models import AuditHeadRow, AuditRow, utcnow
+
+GENESIS = "0" * 64
+
+
+def canonical_hash(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _chained_fields(row: AuditRow) -> dict[str, Any]:
+    """Everything an entry's hash covers: all of it but the hash itself."""
+    return {
+        "seq": row.seq,
+        "at": _utc(row.at).isoformat(),
+        "actor": row.actor,
+        "agency": row.agency,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "before_hash": row.before_hash,
+        "after_hash": row.after_hash,
+        "detail": row.detail,
+        "prev_hash": row.prev_hash,
+    }
+
+
+def _entry_hash(row: AuditRow) -> str:
+    return canonical_hash(_chained_fields(row))
+
+
+def as_dict(row: AuditRow) -> dict[str, Any]:
+    return {**_chained_fields(row), "hash": row.hash}
+
+
+class SqlAuditLog:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def append(self, session: Session, entry: AuditEntry) -> int:
+        return self.append_many(session, [entry])[0]
+
+    def append_many(self, session: Session, entries: Sequence[AuditEntry]) -> list[int]:
+        """Chain ``entries`` in order, in ``session``'s transaction; their sequence numbers.
+
+        The head row is updated first, which locks it until the transaction ends, so
+        concurrent writers chain one after the other and never fork the chain.
+        """
+        if not entries:
+            return []
+        session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + len(entries)))
+        head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+        session.refresh(head)
+        first, previous, rows = head.seq - len(entries) + 1, head.hash, []
+        for offset, entry in enumerate(entries):
+            row = AuditRow(
+                seq=first + offset,
+                at=utcnow(),
+                actor=entry.actor,
+                agency=entry.agency,
+                action=entry.action,
+                object_type=entry.object_type,
+                object_id=entry.object_id,
+                before_hash=entry.before_hash,
+                after_hash=entry.after_hash,
+                detail=json.loads(json.dumps(dict(entry.detail), default=str)),
+                prev_hash=previous,
+                hash="",
+            )
+            row.hash = previous = _entry_hash(row)
+            rows.append(row)
+        head.hash = previous
+        session.add_all(rows)
+        session.flush()
+        return [row.seq for row in rows]
+
+    def entries(
+        self,
+        *,
+        agency: str | None = None,
+        object_id: str | None = None,
+        object_prefix: str | None = None,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        query = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
+        if agency:
+            query = query.where(AuditRow.agency == agency)
+        if object_id:
+            query = query.where(AuditRow.object_id == object_id)
+        if object_prefix:
+            query = query.where(AuditRow.object_id.startswith(object_prefix, autoescape=True))
+        if actor:
+            query = query.where(AuditRow.actor.contains(actor))
+        if since:
+            query = query.where(AuditRow.at >= since)
+        if until:
+            query = query.where(AuditRow.at < until)
+        with self._sessions() as session:
+            return [as_dict(row) for row in session.execute(query).scalars()]
+
+    def verify(self) -> ChainReport:
+        expected_seq, previous, count = 1, GENESIS, 0
+        with self._sessions() as session:
+            last_seq = 0
+            while True:
+                batch = list(
+                    session.execute(
+                        select(AuditRow).where(AuditRow.seq > last_seq).order_by(AuditRow.seq).limit(1000)
+                    ).scalars()
+                )
+                if not batch:
+                    break
+                for row in batch:
+                    if row.seq != expected_seq:
+                        return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing")
+                    if row.prev_hash != previous:
+                        return ChainReport(False, count, row.seq, "does not follow the entry before it")
+                    if _entry_hash(row) != row.hash:
+                        return ChainReport(False, count, row.seq, "content does not match its hash")
+                    previous, expected_seq, count = row.hash, expected_seq + 1, count + 1
+                last_seq = batch[-1].seq
+            head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+            if head.seq != count or head.hash != previous:
+                return ChainReport(False, count, count + 1, f"entries after {count} are missing")
+        return ChainReport(True, count)

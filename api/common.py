@@ -1,0 +1,69 @@
+"""What every service shares: the caller (``Actor``) and the domain errors.
+
+Each domain package (``api.rules``, ``api.evaluations``, ...) has an ``interface`` module with
+what its service promises; views and managers depend on those, never on an implementation.
+``api.http.errors`` turns every ``ServiceError`` into an HTTP response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# --- domain errors ----------------------------------------------------------------------
+
+
+class ServiceError(Exception):
+    """An error with a stable code, an HTTP status and field errors for the client."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str | None = None, errors: Mapping[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.errors = dict(errors or {})
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class Unprocessable(ServiceError):
+    status = 422
+    code = "invalid_input"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    code = "store_unavailable"
+
+
+# --- values passed across the interfaces -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an API key's id, name, agency and roles."""
+
+    key_id: str
+    name: str
+    agency: str
+    roles: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.key_id})"

@@ -1,0 +1,238 @@
+"""Relational model of the store: rules and their versions, rulesets, API keys, decisions, audit log.
+
+Rule versions hold immutable content: a change is a new version; only lifecycle
+fields (status, who moved it and when) change on a version row. The audit log is
+append-only and hash-chained (``api.services.audit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything stored is UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """A stored time as ISO 8601 with ``Z``, as the API shows it."""
+    value = as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RuleRow(Base):
+    __tablename__ = "rules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    versions: Mapped[list[RuleVersionRow]] = relationship(
+        back_populates="rule", order_by="RuleVersionRow.number", lazy="selectin"
+    )
+
+
+class RuleVersionRow(Base):
+    __tablename__ = "rule_versions"
+    __table_args__ = (UniqueConstraint("rule_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_by: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rule: Mapped[RuleRow] = relationship(back_populates="versions")
+
+
+class RulesetRow(Base):
+    """One activated set of rule versions; the newest row is the live ruleset."""
+
+    __tablename__ = "rulesets"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)
+    rule_versions: Mapped[list] = mapped_column(JSON)  # [[rule_id, number], ...]
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # public part of the key
+    secret_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    name: Mapped[str] = mapped_column(String(100))
+    agency: Mapped[str] = mapped_column(String(16))
+    roles: Mapped[str] = mapped_column(String(100))  # comma separated
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_agency_created", "agency", "created_at"),
+        Index("ix_decisions_flight", "flight", "flight_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ruleset_seq: Mapped[int] = mapped_column(Integer)
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    passenger_ref: Mapped[str | None] = mapped_column(String(64))  # the system's passenger_id
+    flight: Mapped[str | None] = mapped_column(String(8))  # carrier + number, e.g. NZ5
+    flight_date: Mapped[dt.date | None] = mapped_column(Date)  # UTC date of scheduled departure
+    identity_hash: Mapped[str] = mapped_column(String(64), index=True)
+    matches: Mapped[list] = mapped_column(JSON)  # [{rule_id, version, weight, action}]
+    score: Mapped[float] = mapped_column(Float)
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    record: Mapped[dict | None] = mapped_column(JSON)  # purged after the retention period
+    watchlist_version: Mapped[str | None] = mapped_column(String(32))  # the list screened against
+
+
+class HitRow(Base):
+    """One rule match on one passenger's journey, worked by an officer to a disposition.
+
+    A passenger submitted again (a corrected manifest, a cache hit) is the same hit: the
+    outcome is recorded once, on the first decision that produced it.
+    """
+
+    __tablename__ = "hits"
+    __table_args__ = (
+        UniqueConstraint("identity_hash", "flight", "flight_date", "rule_id", name="uq_hits_journey_rule"),
+        Index("ix_hits_flight", "flight", "flight_date"),
+        Index("ix_hits_rule", "rule_id", "rule_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), index=True)
+    identity_hash: Mapped[str] = mapped_column(String(64))
+    passenger_ref: Mapped[str | None] = mapped_column(String(64))
+    flight: Mapped[str | None] = mapped_column(String(8))
+    flight_date: Mapped[dt.date | None] = mapped_column(Date)
+    rule_id: Mapped[str] = mapped_column(String(32))
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(16), index=True)  # the rule's agency
+    weight: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    why: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchlistEntryRow(Base):
+    """One entry of the joint non-compliant list, owned by an agency."""
+
+    __tablename__ = "watchlist_entries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_names: Mapped[str] = mapped_column(String(100), default="")
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    nationality: Mapped[str | None] = mapped_column(String(3))
+    document_number: Mapped[str | None] = mapped_column(String(20))
+    document_country: Mapped[str | None] = mapped_column(String(3))
+    category: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    expires: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WatchlistRevisionRow(Base):
+    """A counter bumped by every list change, so each process knows when to rebuild its index."""
+
+    __tablename__ = "watchlist_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SharingGrantRow(Base):
+    """``viewer`` agency may see ``owner`` agency's ``what`` (matches or contributed fields)."""
+
+    __tablename__ = "sharing_grants"
+
+    viewer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(16), primary_key=True)
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str] = mapped_column(String(64))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(100), index=True)
+    before_hash: Mapped[str | None] = mapped_column(String(64))
+    after_hash: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The chain's tip. Updating it first serialises appends across processes and databases."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class JourneyPartRow(Base):
+    """One agency's part of a journey profile, for running without Redis (where it lives otherwise)."""
+
+    __tablename__ = "journey_parts"
+
+    journey_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    part: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,126 @@
+"""``/v1/flights/<flight>/<date>/priority``: the list an officer works through before arrival.
+
+``/v1/flights/unplaced`` lists the passengers whose record names no flight, who are on no such list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.common import NotFound, Unprocessable
+from api.container import services
+from api.http.auth import current_actor, requires
+from api.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
+from engine.risk import relative_risk
+
+blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")
+
+TOP_REASONS = 3
+
+
+@blp.route("/flights", methods=["GET"])
+@requires("officer", "approver", "auditor")
+@blp.arguments(FlightListQuerySchema, location="query")
+@blp.response(200, FlightListSchema)
+def flights(query: dict[str, Any]) -> dict[str, Any]:
+    """Flights departing on ``date`` (UTC) with evaluated passengers: the day's work list.
+
+    ``unplaced`` counts the passengers evaluated that day whose record names no flight
+    (``GET /v1/flights/unplaced``): they are on none of these lists.
+    """
+    store = services().decision_store
+    return {"flights": store.flights(query["date"]), "unplaced": len(store.unplaced_decisions(query["date"]))}
+
+
+@blp.route("/flights/unplaced", methods=["GET"])
+@requires("officer", "approver", "auditor")
+@blp.arguments(FlightListQuerySchema, location="query")
+@blp.response(200, UnplacedSchema)
+def unplaced(query: dict[str, Any]) -> dict[str, Any]:
+    """Passengers evaluated on ``date`` (UTC) that cannot be placed on a flight, by relative risk.
+
+    A record is placed on a flight's priority list by its ``flight.carrier``, ``flight.number``
+    and ``flight.scheduled_departure``; one without them is evaluated like any other but is on
+    no priority list, so it is listed here, ranked and explained the same way, with what it lacks.
+    """
+    decisions = services().decision_store.unplaced_decisions(query["date"])
+    rows = _ranked(decisions)
+    for row in rows:
+        row["missing"] = _missing(row.pop("decision"))
+    return {"date": query["date"].isoformat(), "passengers": len(rows), "ranked": rows}
+
+
+@blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
+@requires("officer", "approver", "auditor")
+@blp.response(200, PrioritySchema)
+def priority(flight: str, day: str) -> dict[str, Any]:
+    """A flight's passengers by relative risk, each with its top reasons.
+
+    ``flight`` is carrier and number (``NZ5``), ``day`` the UTC date of scheduled departure.
+    The combined score and band are shared with every agency; the reasons shown are the
+    matches the sharing policy lets the caller's agency see (by default its own; auditors
+    see all), the others are only counted.
+    """
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Unprocessable("the date must be YYYY-MM-DD", "invalid_date", {"day": ["not a date"]}) from None
+    decisions = services().decision_store.flight_decisions(flight.upper(), date)
+    if not decisions:
+        raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
+    rows = _ranked(decisions)
+    for row in rows:
+        del row["decision"]
+    return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}
+
+
+def _ranked(decisions: list[Any]) -> list[dict[str, Any]]:
+    """Rows by relative risk, each with the top reasons the sharing policy shows (and its ``decision``)."""
+    actor = current_actor()
+    policy = services().sharing.policy()
+    summaries = _summaries(decisions)  # (rule id, version) -> (agency, title)
+    risks = relative_risk([d.score for d in decisions])
+    ranked = sorted(zip(decisions, risks, strict=True), key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
+    rows = []
+    for rank, (decision, risk) in enumerate(ranked, start=1):
+        summarised = [
+            {**m, "agency": agency, "title": title}
+            for m in decision.matches
+            for agency, title in [summaries.get((m["rule_id"], m["version"]), ("", ""))]
+        ]
+        visible, hidden = policy.matches_for(actor, summarised)
+        rows.append(
+            {
+                "rank": rank,
+                "decision_id": decision.id,
+                "passenger_ref": decision.passenger_ref,
+                "score": decision.score,
+                "percentile": risk.percentile,
+                "band": risk.band,
+                "top_reasons": sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS],
+                "other_agency_matches": hidden,
+                "decision": decision,
+            }
+        )
+    return rows
+
+
+#: What places a record on a flight's priority list.
+PLACING_FIELDS = ("flight.carrier", "flight.number", "flight.scheduled_departure")
+
+
+def _missing(decision: Any) -> list[str]:
+    """The placing fields an unplaced decision's record lacks (from the decision itself once the record is purged)."""
+    if decision.record is not None:
+        flight = decision.record.get("flight") or {}
+        return [name for name in PLACING_FIELDS if flight.get(name.split(".", 1)[1]) is None]
+    missing = [] if decision.flight else ["flight.carrier", "flight.number"]
+    return missing + ([] if decision.flight_date else ["flight.scheduled_departure"])
+
+
+def _summaries(decisions: list[Any]) -> dict[tuple[str, int], tuple[str, str]]:
+    wanted = {(m["rule_id"], m["version"]) for d in decisions for m in d.matches}
+    return services().rule_store.rule_versions_summary(wanted)

@@ -1,0 +1,51 @@
+"""``/v1/manifests/paxlst``: screen a flight from the UN/EDIFACT PAXLST message the airline sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from api.common import Unprocessable
+from api.container import services
+from api.evaluations.pipeline import evaluate_passengers
+from api.http.auth import current_actor, requires
+from api.schemas import PaxlstResponseSchema, SubmittedPassenger
+from engine import check_record
+from messages.paxlst import PaxlstError, read_paxlst
+
+blp = Blueprint("manifests", __name__, url_prefix="/v1", description="Airline passenger lists (PAXLST)")
+
+
+@blp.route("/manifests/paxlst", methods=["POST"])
+@requires("system")
+@blp.response(200, PaxlstResponseSchema)
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/edifact": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    }
+)
+def screen_paxlst() -> dict[str, Any]:
+    """Evaluate every person in a PAXLST message (the raw message is the request body)."""
+    text = request.get_data(cache=False)  # the reader takes bytes and detects the encoding
+    try:
+        result = read_paxlst(text)
+    except PaxlstError as exc:
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
+        raise Unprocessable("the PAXLST message cannot be read", "invalid_paxlst", errors) from None
+    limit = services().settings.max_manifest_size
+    if len(result.manifest) > limit:
+        raise Unprocessable(f"at most {limit} passengers per request", "manifest_too_large")
+    problems = [problem.as_dict() for problem in result.problems]  # without segment text: it holds names
+    # The reader only emits records that pass the catalogue check.
+    passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in result.manifest]
+    with services().rulesets.use() as loaded:
+        response = evaluate_passengers(services(), loaded, passengers, None, current_actor())
+    return {**response, "message_type": result.message_type, "problems": problems}

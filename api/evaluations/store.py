@@ -1,0 +1,180 @@
+"""The decision store on SQL: decisions and their hits in one bulk write, flights, retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.audit.interface import AuditEntry, AuditLog
+from api.common import Actor, NotFound
+from api.db.models import (
+    DecisionRow,
+    JourneyPartRow,
+    as_utc,
+    utcnow,
+)
+from api.db.sessions import SqlService
+from api.evaluations.interface import DecisionRecord
+from api.hits.store import add_hits, upsert
+
+
+class SqlDecisionStore(SqlService):
+    """Implements ``DecisionStore``."""
+
+    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+        super().__init__(sessions)
+        self._audit = audit
+
+    def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
+        rows = [
+            {
+                "id": d.id,
+                "created_at": d.created_at,
+                "evaluated_at": d.evaluated_at,
+                "ruleset_seq": d.ruleset_seq,
+                "ruleset_version": d.ruleset_version,
+                "agency": d.agency,
+                "submitted_by": d.submitted_by,
+                "passenger_ref": d.passenger_ref,
+                "identity_hash": d.identity_hash,
+                "matches": d.matches,
+                "score": d.score,
+                "cached": d.cached,
+                "record": dict(d.record) if d.record is not None else None,
+                "flight": d.flight,
+                "flight_date": d.flight_date,
+                "watchlist_version": d.watchlist_version,
+            }
+            for d in decisions
+        ]
+        if rows:
+            with self.transaction() as session:
+                # Idempotent: a batch whose commit reached the database but whose answer was lost
+                # in an outage is sent again by the retry queue, and must not fail or double up.
+                session.execute(upsert(session)(DecisionRow).on_conflict_do_nothing(index_elements=["id"]), rows)
+                add_hits(session, decisions)
+
+    def decision(self, decision_id: str) -> DecisionRecord:
+        with self.reading() as session:
+            row = session.get(DecisionRow, decision_id)
+            if row is None:
+                raise NotFound(f"no decision {decision_id}", "decision_not_found")
+            return self._decision_record(row)
+
+    @staticmethod
+    def _decision_record(row: DecisionRow) -> DecisionRecord:
+        return DecisionRecord(
+            row.id,
+            as_utc(row.created_at),
+            as_utc(row.evaluated_at),
+            row.ruleset_seq,  # type: ignore[arg-type]
+            row.ruleset_version,
+            row.agency,
+            row.submitted_by,
+            row.passenger_ref,
+            row.identity_hash,
+            row.matches,
+            row.score,
+            row.cached,
+            row.record,
+            row.flight,
+            row.flight_date,
+            row.watchlist_version,
+        )
+
+    def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.flight == flight, DecisionRow.flight_date == day)
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            newest: dict[str, DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[row.identity_hash] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger evaluated on ``day`` (UTC) whose record names no flight.
+
+        A decision is on a flight when its record gave carrier, number and scheduled departure;
+        without them it is on no priority list, so it is listed here instead.
+        """
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        query = (
+            select(DecisionRow)
+            .where(
+                DecisionRow.created_at >= start,
+                DecisionRow.created_at < start + dt.timedelta(days=1),
+                or_(DecisionRow.flight.is_(None), DecisionRow.flight_date.is_(None)),
+            )
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            # By passenger id too: records with no identity fields (names, document) share one hash.
+            newest: dict[tuple[str, str | None], DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[(row.identity_hash, row.passenger_ref)] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:
+        """The newest decision per passenger journey in the window whose record is still retained."""
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.created_at >= since, DecisionRow.created_at < until, DecisionRow.record.is_not(None))
+            .order_by(DecisionRow.created_at)
+        )
+        with self.reading() as session:
+            newest: dict[tuple[str, str | None, dt.date | None], DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[(row.identity_hash, row.flight, row.flight_date)] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def flights(self, day: dt.date) -> list[dict[str, Any]]:
+        """Flights with evaluated passengers departing on ``day``: passengers counted once each."""
+        from sqlalchemy import func
+
+        query = (
+            select(DecisionRow.flight, func.count(func.distinct(DecisionRow.identity_hash)))
+            .where(DecisionRow.flight_date == day, DecisionRow.flight.is_not(None))
+            .group_by(DecisionRow.flight)
+            .order_by(DecisionRow.flight)
+        )
+        with self.reading() as session:
+            return [
+                {"flight": flight, "date": day.isoformat(), "passengers": int(count)}
+                for flight, count in session.execute(query)
+            ]
+
+    def purge_records(self, before: dt.datetime, actor: Actor) -> int:
+        with self.transaction() as session:
+            result = session.execute(
+                update(DecisionRow)
+                .where(DecisionRow.created_at < before, DecisionRow.record.is_not(None))
+                .values(record=None)
+            )
+            count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            # Journey profiles kept in the database (no Redis) go once their own expiry passes.
+            expired = session.execute(delete(JourneyPartRow).where(JourneyPartRow.expires_at <= utcnow()))
+            self._audit.append(
+                session,
+                AuditEntry(
+                    actor.label,
+                    actor.agency,
+                    "decisions.purge",
+                    "decisions",
+                    "records",
+                    None,
+                    None,
+                    {
+                        "before": before.isoformat(),
+                        "purged": count,
+                        "journey_parts_expired": int(expired.rowcount or 0),  # type: ignore[attr-defined]
+                    },
+                ),
+            )
+            return count

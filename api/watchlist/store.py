@@ -1,0 +1,272 @@
+"""The joint non-compliant list in the relational store: entries owned by agencies, audited.
+
+Every change bumps one revision counter in the same transaction, so each process can tell
+cheaply that its screening index is stale (``api.watchlists.WatchlistManager``). Audit
+entries carry the entry id, owner and category, never the listed person's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.audit.interface import AuditEntry, AuditLog
+from api.audit.log import canonical_hash
+from api.common import Actor, Conflict, Forbidden, NotFound
+from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
+from api.db.sessions import reading, transaction
+from screening import WatchlistEntry
+
+_ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
+
+
+def entry_view(entry: WatchlistEntry) -> dict[str, Any]:
+    """An entry as the API shows it to its owner (dates as ISO text, date of birth as written)."""
+    return {
+        "id": entry.id,
+        "agency": entry.agency,
+        "family_name": entry.family_name,
+        "given_names": entry.given_names,
+        "date_of_birth": entry.date_of_birth or None,
+        "nationality": entry.nationality,
+        "document_number": entry.document_number,
+        "document_country": entry.document_country,
+        "category": entry.category,
+        "reason": entry.reason,
+        "expires": entry.expires.isoformat(),
+    }
+
+
+def _entry(row: WatchlistEntryRow) -> WatchlistEntry:
+    return WatchlistEntry(**{name: getattr(row, name) for name in _ENTRY_FIELDS})
+
+
+def _hash(entry: WatchlistEntry) -> str:
+    return canonical_hash(entry_view(entry))
+
+
+class SqlWatchlistStore:
+    """Implements ``WatchlistStore``."""
+
+    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+        self._sessions = sessions
+        self._audit = audit
+
+    def _transaction(self) -> AbstractContextManager[Session]:
+        return transaction(self._sessions)
+
+    def _reading(self) -> AbstractContextManager[Session]:
+        return reading(self._sessions)
+
+    def revision(self) -> int:
+        with self._reading() as session:
+            return int(session.execute(select(WatchlistRevisionRow.revision)).scalar_one())
+
+    def snapshot(self) -> tuple[int, list[WatchlistEntry]]:
+        """The revision and every entry (expired ones too: screening skips them by date)."""
+        with self._reading() as session:
+            revision = int(session.execute(select(WatchlistRevisionRow.revision)).scalar_one())
+            rows = session.execute(select(WatchlistEntryRow)).scalars()
+            return revision, [_entry(row) for row in rows]
+
+    def entries(self, agency: str | None, limit: int, offset: int) -> tuple[int, list[WatchlistEntry]]:
+        """Total and one page of entries, ordered by id (one agency's, or all with None)."""
+        from sqlalchemy import func
+
+        query = select(WatchlistEntryRow).order_by(WatchlistEntryRow.id)
+        counting = select(func.count()).select_from(WatchlistEntryRow)
+        if agency is not None:
+            query = query.where(WatchlistEntryRow.agency == agency)
+            counting = counting.where(WatchlistEntryRow.agency == agency)
+        with self._reading() as session:
+            total = int(session.execute(counting).scalar_one())
+            rows = session.execute(query.limit(limit).offset(offset)).scalars()
+            return total, [_entry(row) for row in rows]
+
+    def owners(self, entry_ids: Sequence[str], batch: int = 1000) -> dict[str, str]:
+        """The owning agency of each of ``entry_ids`` already on the list."""
+        found: dict[str, str] = {}
+        with self._reading() as session:
+            for start in range(0, len(entry_ids), batch):
+                chunk = list(entry_ids[start : start + batch])
+                query = select(WatchlistEntryRow.id, WatchlistEntryRow.agency).where(WatchlistEntryRow.id.in_(chunk))
+                found.update((entry_id, agency) for entry_id, agency in session.execute(query))
+        return found
+
+    def entry(self, entry_id: str) -> WatchlistEntry:
+        with self._reading() as session:
+            row = session.get(WatchlistEntryRow, entry_id)
+            if row is None:
+                raise NotFound(f"no watchlist entry {entry_id}", "entry_not_found")
+            return _entry(row)
+
+    def create(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
+        self._check_owner(entry.agency, actor)
+        with self._transaction() as session:
+            if session.get(WatchlistEntryRow, entry.id) is not None:
+                raise Conflict(f"watchlist entry {entry.id} already exists", "entry_exists")
+            session.add(WatchlistEntryRow(**dataclasses.asdict(entry), created_by=actor.name))
+            self._changed(session, actor, "watchlist.create", entry.id, entry.agency, None, entry)
+        return entry
+
+    def replace(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
+        self._check_owner(entry.agency, actor)
+        with self._transaction() as session:
+            row = self._owned_row(session, entry.id, actor)
+            before = _entry(row)
+            if before.agency != entry.agency:
+                raise Conflict("an entry's owning agency cannot change; delete it and create another", "agency_fixed")
+            for name, value in dataclasses.asdict(entry).items():
+                setattr(row, name, value)
+            row.updated_at, row.updated_by = utcnow(), actor.name
+            self._changed(session, actor, "watchlist.update", entry.id, entry.agency, before, entry)
+        return entry
+
+    def remove(self, entry_id: str, actor: Actor) -> None:
+        with self._transaction() as session:
+            row = self._owned_row(session, entry_id, actor)
+            before = _entry(row)
+            session.delete(row)
+            self._changed(session, actor, "watchlist.delete", entry_id, before.agency, before, None)
+
+    def import_entries(
+        self,
+        entries: Sequence[WatchlistEntry],
+        actor: Actor,
+        source: str,
+        skipped_rows: int = 0,
+        progress: Callable[[int], None] | None = None,
+        batch: int = 1000,
+    ) -> dict[str, int]:
+        """Insert new entries and update existing ones, all in one transaction with one audit entry."""
+        for entry in entries:
+            self._check_owner(entry.agency, actor)
+        created = updated = 0
+        with self._transaction() as session:
+            for start in range(0, len(entries), batch):
+                chunk = entries[start : start + batch]
+                existing = {
+                    row.id: row
+                    for row in session.execute(
+                        select(WatchlistEntryRow).where(WatchlistEntryRow.id.in_([e.id for e in chunk]))
+                    ).scalars()
+                }
+                for entry in chunk:
+                    row = existing.get(entry.id)
+                    if row is None:
+                        session.add(WatchlistEntryRow(**dataclasses.asdict(entry), created_by=actor.name))
+                        created += 1
+                    else:
+                        if row.agency != entry.agency:
+                            raise Conflict(
+                                f"entry {entry.id} belongs to {row.agency}; an import cannot move it",
+                                "agency_fixed",
+                            )
+                        for name, value in dataclasses.asdict(entry).items():
+                            setattr(row, name, value)
+                        row.updated_at, row.updated_by = utcnow(), actor.name
+                        updated += 1
+                session.flush()
+                if progress is not None:
+                    progress(len(chunk))
+            summary = {"created": created, "updated": updated, "skipped_rows": skipped_rows}
+            self._bump(session)
+            self._audit.append(
+                session,
+                AuditEntry(
+                    actor.label,
+                    actor.agency,
+                    "watchlist.import",
+                    "watchlist",
+                    source[:100],
+                    None,
+                    canonical_hash([entry_view(e) for e in entries]),
+                    summary,
+                ),
+            )
+        return summary
+
+    def clear(self, agency: str, actor: Actor) -> int:
+        """Remove every entry an agency owns (used by the seed command to reload a demo list)."""
+        self._check_owner(agency, actor)
+        with self._transaction() as session:
+            result = session.execute(delete(WatchlistEntryRow).where(WatchlistEntryRow.agency == agency))
+            count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            self._bump(session)
+            self._audit.append(
+                session,
+                AuditEntry(
+                    actor.label, actor.agency, "watchlist.clear", "watchlist", agency, None, None, {"removed": count}
+                ),
+            )
+            return count
+
+    # -- helpers
+
+    @staticmethod
+    def _check_owner(agency: str, actor: Actor) -> None:
+        if actor.agency != agency and "admin" not in actor.roles:
+            raise Forbidden(f"this entry belongs to {agency}; your key is for {actor.agency}", "agency_forbidden")
+
+    def _owned_row(self, session: Session, entry_id: str, actor: Actor) -> WatchlistEntryRow:
+        row = session.get(WatchlistEntryRow, entry_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no watchlist entry {entry_id}", "entry_not_found")
+        self._check_owner(row.agency, actor)
+        return row
+
+    @staticmethod
+    def _bump(session: Session) -> None:
+        session.execute(
+            update(WatchlistRevisionRow)
+            .where(WatchlistRevisionRow.id == 1)
+            .values(revision=WatchlistRevisionRow.revision + 1, changed_at=utcnow())
+        )
+
+    def _changed(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        entry_id: str,
+        agency: str,
+        before: WatchlistEntry | None,
+        after: WatchlistEntry | None,
+    ) -> None:
+        session.flush()
+        self._bump(session)
+        category = (after or before).category if (after or before) else ""
+        self._audit.append(
+            session,
+            AuditEntry(
+                actor.label,
+                agency,
+                action,
+                "watchlist_entry",
+                entry_id,
+                _hash(before) if before else None,
+                _hash(after) if after else None,
+                {"category": category},
+            ),
+        )
+
+
+def entry_from_body(body: Mapping[str, Any], today: dt.date | None = None) -> WatchlistEntry:
+    """An API body checked by the engine's own entry rules; ``Unprocessable`` with every field problem."""
+    from api.common import Unprocessable
+    from screening import parse_entry
+
+    values = {name: (None if value is None else str(value)) for name, value in body.items()}
+    entry, problems = parse_entry(values, today=today)
+    if entry is None:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "_", []).append(problem.message)
+        raise Unprocessable("the watchlist entry is invalid", "invalid_entry", errors)
+    return entry
