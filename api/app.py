@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class TargetingApi(Api):  # type: ignore[misc]
-    """flask-smorest with this service's error shape (``api.errors``)."""
+    """flask-smorest with this service's error shape (``api.http.errors``)."""
 
     def __init__(self, app: Flask) -> None:
         from api.http.errors import AccessResponses, ErrorSchema

@@ -3,7 +3,7 @@
 Two cases, both also run by ``python -m benchmarks``:
 
 1. ``activation_time``: a ruleset of N synthetic rules made live in one process the way the
-   service does it (``api.rulesets.build``): compiled, then loaded into durable-rules in the
+   service does it (``api.rules.rulesets.build``): compiled, then loaded into durable-rules in the
    isolated engine worker. Compiling, loading in this process and starting the isolated
    worker are also timed on their own, so a miss can be traced to its stage.
 2. ``activation_under_load``: the service under gunicorn on loopback (``benchmarks.http``)

@@ -135,7 +135,7 @@ def check_instant(value: dt.datetime) -> dt.datetime:
     """``value`` as a UTC instant if it lies from EARLIEST to LATEST (naive: taken as UTC); ValueProblem if not.
 
     The one range check of every date and time the service takes: passenger records here, and
-    every date-and-time field of a request (``api.schemas.Instant``).
+    every date-and-time field of a request (``api.http.fields.Instant``).
     """
     try:
         instant = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -31,7 +31,7 @@ ENGINE_FORBIDDEN = ("flask", "flask_smorest", "marshmallow", "sqlalchemy", "alem
 
 #: The service layer: each domain's interface and SQL (or Redis) service, the audit log, the cache,
 #: the database and what they share. It sits below the use cases, the views and the HTTP edge.
-SERVICE_MODULE_NAMES = ("interface", "store", "log")
+SERVICE_MODULE_NAMES = ("interface", "store", "log", "activation", "packs", "policy")
 SERVICE_MODULES = ("api.common", "api.cache", "api.db", "api.metrics", "api.config")
 
 
@@ -40,11 +40,12 @@ def _in_service_layer(name: str) -> bool:
         name == module or name.startswith(module + ".") for module in SERVICE_MODULES
     )
 
+
 #: A module longer than this says in its docstring why (after "Why this module is long:").
 MAX_MODULE_LINES = 400
 LONG_MODULE_MARKER = "Why this module is long:"
 #: Long modules still to be split (a ratchet: an entry that is no longer long must be removed).
-NOT_YET_SPLIT = {"api.console.views", "api.schemas", "api.rules.store"}
+NOT_YET_SPLIT: set[str] = set()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``/v1/audit`` (auditors) and ``/v1/keys`` (administrators)."""
+"""``/v1/audit`` (auditors), ``/v1/keys`` (administrators) and ``/v1/whoami`` (every key)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.container import services
-from api.http.auth import current_actor, requires
-from api.schemas import (
+from api.admin.schemas import (
     AuditPageSchema,
     AuditQuerySchema,
     ChainReportSchema,
+    IdentitySchema,
     KeyCreateSchema,
     KeyListSchema,
     KeySchema,
     NewKeySchema,
 )
+from api.container import services
+from api.http.auth import current_actor, requires
 
 blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and API keys")
 
@@ -75,3 +76,12 @@ def create_key(body: dict[str, Any]) -> dict[str, Any]:
 def revoke_key(key_id: str) -> dict[str, Any]:
     """Revoke a key at once."""
     return services().key_store.revoke_key(key_id, current_actor())
+
+
+@blp.route("/whoami", methods=["GET"])
+@requires("officer", "approver", "system", "auditor", "admin")
+@blp.response(200, IdentitySchema)
+def whoami() -> dict[str, Any]:
+    """The key the request was made with: its id, name, agency and roles (the console shows them)."""
+    actor = current_actor()
+    return {"key_id": actor.key_id, "name": actor.name, "agency": actor.agency, "roles": sorted(actor.roles)}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Flask
 
 from api.config import Settings
-from api.console.views import bp
+from api.console import audit, flights, rules, sign_in  # noqa: F401  (their routes join the blueprint)
+from api.console.pages import bp
 
 
 def register(app: Flask, settings: Settings) -> None:

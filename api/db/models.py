@@ -2,7 +2,7 @@
 
 Rule versions hold immutable content: a change is a new version; only lifecycle
 fields (status, who moved it and when) change on a version row. The audit log is
-append-only and hash-chained (``api.services.audit``).
+append-only and hash-chained (``api.audit.log``).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from flask_smorest import Blueprint
 
 from api.common import NotFound, Unprocessable
 from api.container import services
+from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
 from api.http.auth import current_actor, requires
-from api.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
 from engine.risk import relative_risk
 
 blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")

@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from api.common import Unprocessable
 from api.container import services
 from api.evaluations.pipeline import evaluate_passengers
+from api.evaluations.schemas import PaxlstResponseSchema
 from api.http.auth import current_actor, requires
-from api.schemas import PaxlstResponseSchema, SubmittedPassenger
+from api.http.fields import SubmittedPassenger
 from engine import check_record
 from messages.paxlst import PaxlstError, read_paxlst
 

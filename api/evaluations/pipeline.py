@@ -23,9 +23,9 @@ from api import metrics
 from api.common import Actor
 from api.container import Services
 from api.evaluations.interface import DecisionRecord
+from api.http.fields import SubmittedPassenger
 from api.rules.rulesets import LoadedRuleset
-from api.schemas import SubmittedPassenger
-from api.sharing.store import Provenance, submitted_by, with_sources
+from api.sharing.policy import Provenance, submitted_by, with_sources
 from engine import Evaluation, PassengerRecord, check_record
 from engine.values import to_json
 from screening import Watchlist

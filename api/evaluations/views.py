@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 from api.common import Conflict, Unprocessable
 from api.container import services
 from api.evaluations.pipeline import evaluate_passengers, replay
+from api.evaluations.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.http.auth import current_actor, requires
-from api.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 
 blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate passengers; read decisions")
 

@@ -8,15 +8,9 @@ from flask_smorest import Blueprint
 
 from api.common import Forbidden, NotFound
 from api.container import services
+from api.hits.schemas import DispositionSchema, HitListSchema, HitQuerySchema, HitSchema
 from api.http.auth import current_actor, requires
-from api.schemas import (
-    DispositionSchema,
-    HitListSchema,
-    HitQuerySchema,
-    HitSchema,
-    SharingGrantSchema,
-    SharingPolicySchema,
-)
+from api.sharing.schemas import SharingGrantSchema, SharingPolicySchema
 
 blp = Blueprint("hits", __name__, url_prefix="/v1", description="Hits, dispositions and the sharing policy")
 

@@ -2,7 +2,7 @@
 
 PostgreSQL text and JSON cannot hold a NUL, and neither database driver can encode a lone
 surrogate, so such input used to get as far as a write and fail there as a 500 (found by
-``tests/api/test_openapi_fuzz.py``). ``api.auth.requires`` calls these once the caller is
+``tests/api/test_openapi_fuzz.py``). ``api.http.auth.requires`` calls these once the caller is
 authenticated and has the role, so the refusal is a 422 naming each bad field, like any
 validation error. CSV and PAXLST bodies are left to their own readers, which report bad
 characters by line and column.

@@ -15,10 +15,10 @@ from typing import Any
 from api.common import Actor, NotFound, Unprocessable
 from api.container import Services
 from api.evaluations.pipeline import evaluate_passengers
-from api.journeys.store import journey_key
+from api.http.fields import SubmittedPassenger
+from api.journeys.interface import journey_key
 from api.rules.rulesets import LoadedRuleset
-from api.schemas import SubmittedPassenger
-from api.sharing.store import given_by
+from api.sharing.policy import given_by
 from engine import PassengerRecord, RecordError, check_record
 from engine.errors import group_by_path
 

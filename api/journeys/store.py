@@ -9,7 +9,6 @@ error (503): a contribution is data an agency expects to be kept.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -24,17 +23,6 @@ from api.db.models import JourneyPartRow
 from api.db.sessions import transaction
 
 PREFIX = "tgt:journey:v1:"
-
-
-def journey_key(flight: str, day: str, issuing_country: str, document_number: str) -> str:
-    """``j-`` and 32 hex digits of SHA-256 over ``FLIGHT|YYYY-MM-DD|COUNTRY|NUMBER`` (upper case).
-
-    Every agency computes it from its own copy of the passenger's flight (carrier and
-    number, e.g. ``NZ5``), the UTC date of scheduled departure and the travel document, so
-    no agency needs another's identifiers, and no document number appears in a URL.
-    """
-    text = "|".join(part.strip().upper() for part in (flight, day, issuing_country, document_number))
-    return "j-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 class RedisJourneys:

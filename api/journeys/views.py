@@ -10,7 +10,7 @@ from api.common import Unprocessable
 from api.container import services
 from api.http.auth import current_actor, requires
 from api.journeys.profiles import contribute, view
-from api.schemas import ContributionSchema, JourneySchema
+from api.journeys.schemas import ContributionSchema, JourneySchema
 
 blp = Blueprint("journeys", __name__, url_prefix="/v1", description="Combined passenger profiles")
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from api import metrics
 from api.common import ServiceError
 from api.rules.interface import ActiveRule, RulesetInfo, RuleStore
-from engine import CompiledRuleset, EngineFailure, Evaluator, PackSource, compile_packs
+from api.rules.packs import packs_from_versions
+from engine import CompiledRuleset, EngineFailure, Evaluator, compile_packs
 from engine.evaluation import BaseEvaluator
 from engine.isolation import IsolatedEvaluator
 
@@ -45,12 +46,7 @@ class LoadedRuleset:
 
 
 def build(info: RulesetInfo, rules: list[ActiveRule], isolation: EngineIsolation | None = None) -> LoadedRuleset:
-    packs: dict[str, list[dict]] = {}
-    for rule in rules:
-        packs.setdefault(rule.agency, []).append(dict(rule.content))
-    compiled: CompiledRuleset = compile_packs(
-        [PackSource(f"store:{agency}", {"agency": agency, "rules": items}) for agency, items in sorted(packs.items())]
-    )
+    compiled: CompiledRuleset = compile_packs(packs_from_versions((rule.agency, rule.content) for rule in rules))
     evaluator: BaseEvaluator = (
         IsolatedEvaluator(compiled, timeout=isolation.timeout_seconds) if isolation else Evaluator(compiled)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -17,15 +17,14 @@ from api.audit.interface import AuditEntry, AuditLog
 from api.audit.log import canonical_hash
 from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
 from api.db.models import (
-    AuditHeadRow,
     RuleRow,
     RulesetRow,
     RuleVersionRow,
-    as_utc,
     iso_utc,
     utcnow,
 )
 from api.db.sessions import SqlService
+from api.rules.activation import new_ruleset, ruleset_info, serialise_ruleset_changes
 from api.rules.interface import ActiveRule, RulesetInfo
 from engine import PackSource, RuleCompilationError, compile_packs
 from engine.errors import group_by_path
@@ -230,7 +229,7 @@ class SqlRuleStore(SqlService):
         before_status, after_status = self._TRANSITIONS[action]
         with self.transaction() as session:
             if action == "activate":
-                self._serialise_ruleset_changes(session)
+                serialise_ruleset_changes(session)
             row = self._version_row(session, rule_id, number)
             agency = row.rule.agency
             if row.status != before_status:
@@ -271,12 +270,12 @@ class SqlRuleStore(SqlService):
                 ),
             )
             if action == "activate":
-                self._new_ruleset(session, actor, f"activate {rule_id}@{number}")
+                new_ruleset(session, self._audit, actor, f"activate {rule_id}@{number}")
             return version_view(row)
 
     def retire(self, rule_id: str, reason: str, actor: Actor) -> dict[str, Any]:
         with self.transaction() as session:
-            self._serialise_ruleset_changes(session)
+            serialise_ruleset_changes(session)
             rule = self._rule_row(session, rule_id)
             active = [v for v in rule.versions if v.status == "active"]
             if not active:
@@ -298,7 +297,7 @@ class SqlRuleStore(SqlService):
                         {"reason": reason},
                     ),
                 )
-            self._new_ruleset(session, actor, f"retire {rule_id}")
+            new_ruleset(session, self._audit, actor, f"retire {rule_id}")
             return rule_view(rule)
 
     def import_packs(self, packs: Sequence[tuple[str, Mapping[str, Any]]], actor: Actor) -> RulesetInfo:
@@ -312,7 +311,7 @@ class SqlRuleStore(SqlService):
                 {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems},
             ) from None
         with self.transaction() as session:
-            self._serialise_ruleset_changes(session)
+            serialise_ruleset_changes(session)
             now = utcnow()
             # Every rule with its versions in a few queries, the new rows in one flush and the audit
             # entries in one chained append: an import of 10,000 rules is seconds, not minutes.
@@ -354,76 +353,20 @@ class SqlRuleStore(SqlService):
             self._audit.append_many(session, entries)
             latest = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
             if not entries and latest is not None:
-                return self._ruleset_info(latest)
-            return self._new_ruleset(session, actor, "import")
-
-    @staticmethod
-    def _serialise_ruleset_changes(session: Session) -> None:
-        # A no-op update of the audit head takes its lock, so concurrent activations in
-        # several processes each see the others' committed versions.
-        session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq))
-
-    def _new_ruleset(self, session: Session, actor: Actor, reason: str) -> RulesetInfo:
-        rows = list(
-            session.execute(
-                select(RuleVersionRow)
-                .options(joinedload(RuleVersionRow.rule))
-                .where(RuleVersionRow.status == "active")
-                .order_by(RuleVersionRow.rule_id)
-            ).scalars()
-        )
-        packs: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            packs.setdefault(row.rule.agency, []).append(row.content)
-        # The same packs, in the same order, as the processes that load it (api.rulesets.build), so
-        # the activating process compiles once (engine.compile_packs keeps recent results).
-        compiled = compile_packs(
-            [PackSource(f"store:{a}", {"agency": a, "rules": r}) for a, r in sorted(packs.items())]
-        )
-        ruleset = RulesetRow(
-            version=compiled.version,
-            rule_versions=[[row.rule_id, row.number] for row in rows],
-            created_by=actor.name,
-            reason=reason,
-        )
-        session.add(ruleset)
-        session.flush()
-        self._audit.append(
-            session,
-            AuditEntry(
-                actor.label,
-                actor.agency,
-                "ruleset.activate",
-                "ruleset",
-                str(ruleset.seq),
-                None,
-                compiled.version,
-                {"reason": reason, "rules": len(rows)},
-            ),
-        )
-        return self._ruleset_info(ruleset)
-
-    @staticmethod
-    def _ruleset_info(row: RulesetRow) -> RulesetInfo:
-        return RulesetInfo(
-            row.seq,
-            row.version,
-            tuple((r, int(n)) for r, n in row.rule_versions),
-            as_utc(row.created_at),
-            row.created_by,
-        )  # type: ignore[arg-type]
+                return ruleset_info(latest)
+            return new_ruleset(session, self._audit, actor, "import")
 
     def latest_ruleset(self) -> RulesetInfo | None:
         with self.reading() as session:
             row = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
-            return self._ruleset_info(row) if row else None
+            return ruleset_info(row) if row else None
 
     def ruleset_rules(self, seq: int) -> tuple[RulesetInfo, list[ActiveRule]]:
         with self.reading() as session:
             row = session.get(RulesetRow, seq)
             if row is None:
                 raise NotFound(f"no ruleset {seq}", "ruleset_not_found")
-            info = self._ruleset_info(row)
+            info = ruleset_info(row)
             # One query per chunk, not per version: a 10,000-rule ruleset is read in seconds less.
             found: dict[tuple[str, int], RuleVersionRow] = {}
             pairs = list(info.rule_versions)

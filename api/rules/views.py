@@ -12,7 +12,7 @@ from api.common import Unprocessable
 from api.container import services
 from api.http.auth import current_actor, requires
 from api.rules.backtest import backtest
-from api.schemas import (
+from api.rules.schemas import (
     ActivationSchema,
     BacktestRequestSchema,
     BacktestSchema,

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from api.common import Actor
+from api.sharing.policy import SharingPolicy
 
 
 class SharingStore(Protocol):
-    """The sharing policy between agencies (``api.services.sharing.SharingPolicy``), audited."""
+    """The sharing policy between agencies (``api.sharing.policy.SharingPolicy``), audited."""
 
-    def policy(self) -> Any: ...
+    def policy(self) -> SharingPolicy: ...
 
     def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> Any: ...

@@ -8,10 +8,8 @@ entries carry the entry id, owner and category, never the listed person's name.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,26 +19,10 @@ from api.audit.log import canonical_hash
 from api.common import Actor, Conflict, Forbidden, NotFound
 from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.db.sessions import reading, transaction
+from api.watchlist.interface import entry_view
 from screening import WatchlistEntry
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
-
-
-def entry_view(entry: WatchlistEntry) -> dict[str, Any]:
-    """An entry as the API shows it to its owner (dates as ISO text, date of birth as written)."""
-    return {
-        "id": entry.id,
-        "agency": entry.agency,
-        "family_name": entry.family_name,
-        "given_names": entry.given_names,
-        "date_of_birth": entry.date_of_birth or None,
-        "nationality": entry.nationality,
-        "document_number": entry.document_number,
-        "document_country": entry.document_country,
-        "category": entry.category,
-        "reason": entry.reason,
-        "expires": entry.expires.isoformat(),
-    }
 
 
 def _entry(row: WatchlistEntryRow) -> WatchlistEntry:
@@ -255,18 +237,3 @@ class SqlWatchlistStore:
                 {"category": category},
             ),
         )
-
-
-def entry_from_body(body: Mapping[str, Any], today: dt.date | None = None) -> WatchlistEntry:
-    """An API body checked by the engine's own entry rules; ``Unprocessable`` with every field problem."""
-    from api.common import Unprocessable
-    from screening import parse_entry
-
-    values = {name: (None if value is None else str(value)) for name, value in body.items()}
-    entry, problems = parse_entry(values, today=today)
-    if entry is None:
-        errors: dict[str, list[str]] = {}
-        for problem in problems:
-            errors.setdefault(problem.field or "_", []).append(problem.message)
-        raise Unprocessable("the watchlist entry is invalid", "invalid_entry", errors)
-    return entry

@@ -11,7 +11,8 @@ from flask_smorest import Blueprint
 from api.common import Unprocessable
 from api.container import services
 from api.http.auth import current_actor, requires
-from api.schemas import (
+from api.watchlist.interface import entry_from_body, entry_view
+from api.watchlist.schemas import (
     WatchlistEntryInputSchema,
     WatchlistEntrySchema,
     WatchlistImportQuerySchema,
@@ -20,7 +21,6 @@ from api.schemas import (
     WatchlistQuerySchema,
     WatchlistStatusSchema,
 )
-from api.watchlist.store import entry_from_body, entry_view
 from screening import WatchlistEntry, parse_csv
 
 blp = Blueprint("watchlist", __name__, url_prefix="/v1", description="The joint non-compliant list (watchlist)")

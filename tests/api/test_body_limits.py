@@ -1,4 +1,4 @@
-"""JSON no handler should ever see is refused where every body is read (``api.inputs.load_json``).
+"""JSON no handler should ever see is refused where every body is read (``api.http.inputs.load_json``).
 
 Nested thousands deep, a body used to exhaust Python's stack in the JSON parser (or in a walk
 of it after); an integer of thousands of digits made ``int()`` raise; both answered 500 with a

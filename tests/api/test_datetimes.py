@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.journeys.store import journey_key
+from api.journeys.interface import journey_key
 from engine.records import EARLIEST, LATEST
 from tests.api.conftest import live_rule, passenger, rule
 

@@ -63,7 +63,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from api.decisions import DecisionRecorder, DecisionSpool
+    from api.evaluations.decisions import DecisionRecorder, DecisionSpool
     from tests.api.test_decision_spool import DownStore, _decision
 
     recorder = DecisionRecorder(DownStore(), retry_seconds=3600, spool=DecisionSpool(Path(sys.argv[1])))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.journeys.store import journey_key
+from api.journeys.interface import journey_key
 from tests.api.conftest import live_rule, passenger, rule
 
 MPI_RULE = rule(
@@ -356,7 +356,7 @@ def test_a_match_on_a_record_another_agency_submitted_withholds_its_values(api, 
 
 
 def test_every_derived_field_names_the_contributed_fields_it_comes_from():
-    from api.sharing.store import DERIVED_FROM
+    from api.sharing.policy import DERIVED_FROM
     from engine.catalogue import CATALOGUE
 
     # A new derived field must say what it is computed from, or its value would show without its inputs' grants.

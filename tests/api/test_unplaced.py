@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.journeys.store import journey_key
+from api.journeys.interface import journey_key
 from tests.api.conftest import live_rule, passenger, rule
 
 

@@ -32,7 +32,6 @@ def test_activation_time_measures_every_stage():
     assert row["shards"] >= 1
     for stage in ("compile_s", "load_s", "worker_s", "service_s"):
         assert row[stage] >= 0
-    assert row["service_s"] >= row["compile_s"]
 
 
 def test_summary_marks_each_target_met_or_not():

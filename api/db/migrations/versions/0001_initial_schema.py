@@ -136,7 +136,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_rule_versions_status"), ["status"], unique=False)
 
     # ### end Alembic commands ###
-    # The audit chain's tip starts at the genesis hash; appends update it (api/services/audit.py).
+    # The audit chain's tip starts at the genesis hash; appends update it (api/audit/log.py).
     op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
 
 

@@ -1,0 +1,106 @@
+"""A rule's history and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    render_template,
+    request,
+    url_for,
+)
+
+from api.console import ruletext
+from api.console.client import ApiError
+from api.console.pages import (
+    api_client,
+    bp,
+    can,
+    quoted,
+)
+
+
+def _optional(call: Callable[[], Any]) -> tuple[Any, ApiError | None]:
+    try:
+        return call(), None
+    except ApiError as error:
+        return None, error
+
+
+@bp.route("/rules/<rule_id>/history")
+def history(rule_id: str) -> Any:
+    client = api_client()
+    rule = client.get(f"/v1/rules/{quoted(rule_id)}/history")
+    versions = sorted(rule["versions"], key=lambda v: v["number"])
+    numbers = [v["number"] for v in versions]
+    default_to = numbers[-1] if numbers else 0
+    default_from = numbers[-2] if len(numbers) > 1 else default_to
+    old_number = request.args.get("from", str(default_from))
+    new_number = request.args.get("to", str(default_to))
+    diff_errors: dict[str, list[str]] = {}
+    diff: dict[str, Any] | None = None
+    rows: list[ruletext.DiffRow] = []
+    if len(numbers) > 1 or "from" in request.args:
+        try:
+            diff = client.get(f"/v1/rules/{quoted(rule_id)}/diff", **{"from": old_number, "to": new_number})
+        except ApiError as error:
+            diff_errors = dict(error.errors) or {"$": [error.message]}
+        if diff is not None:
+            by_number = {v["number"]: v for v in versions}
+            rows = ruletext.side_by_side(
+                ruletext.dump(by_number[diff["from"]]["content"]), ruletext.dump(by_number[diff["to"]]["content"])
+            )
+    audit: dict[str, Any] | None = None
+    audit_error: ApiError | None = None
+    chain: dict[str, Any] | None = None
+    if can("auditor"):
+        audit, audit_error = _optional(lambda: client.get("/v1/audit", rule=rule_id, limit=200))
+        chain, _ = _optional(lambda: client.get("/v1/audit/verify"))
+    return render_template(
+        "console/history.html",
+        rule=rule,
+        versions=versions,
+        old_number=old_number,
+        new_number=new_number,
+        diff=diff,
+        rows=rows,
+        diff_errors=diff_errors,
+        audit=audit,
+        audit_error=audit_error,
+        chain=chain,
+    )
+
+
+AUDIT_FILTERS = ("agency", "rule", "actor", "object_id", "since", "until", "limit")
+
+
+@bp.route("/audit")
+def audit() -> Any:
+    client = api_client()
+    filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
+    after = request.args.get("after", "").strip()
+    errors: dict[str, list[str]] = {}
+    page: dict[str, Any] | None = None
+    try:
+        page = client.get("/v1/audit", **filters, after=after)
+    except ApiError as error:
+        if error.status != 422:
+            raise
+        errors = dict(error.errors) or {"$": [error.message]}
+    chain = client.get("/v1/audit/verify")
+    next_link = None
+    if page and page.get("next_after") is not None:
+        next_link = url_for("console.audit", **{k: v for k, v in filters.items() if v}, after=page["next_after"])
+    return (
+        render_template(
+            "console/audit.html",
+            filters=filters,
+            page=page,
+            errors=errors,
+            chain=chain,
+            next_link=next_link,
+            after=after,
+        ),
+        422 if errors else 200,
+    )

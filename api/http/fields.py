@@ -1,0 +1,82 @@
+"""marshmallow fields and bases every domain's schemas share: times, days, strict bodies, passengers.
+
+Passenger records are validated by the engine's field catalogue (``PassengerField``), so
+the catalogue stays the one definition of a passenger; the field reports each problem at
+its path inside the request (``passengers[3].booking.checked_bags``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from engine import PassengerRecord, RecordError, check_record
+from engine.errors import group_by_path
+from engine.records import EARLIEST, LATEST, REQUIRED_FIELDS, check_instant
+from engine.values import ValueProblem
+
+
+@dataclass(frozen=True)
+class SubmittedPassenger:
+    """A passenger as submitted (kept for replay) and as checked (what the engine evaluates)."""
+
+    raw: dict[str, Any]
+    record: PassengerRecord
+
+
+class PassengerField(fields.Dict):
+    """A passenger record, checked against the engine's catalogue once, here at the edge.
+
+    It must carry at least ``engine.records.REQUIRED_FIELDS`` (its ``passenger_id``).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        description = f"A passenger record (see docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
+        super().__init__(metadata={"description": description}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValidationError("a passenger record must be a JSON object")
+        try:
+            return SubmittedPassenger(value, check_record(value, REQUIRED_FIELDS))
+        except RecordError as exc:
+            raise ValidationError(group_by_path(exc.problems, "_schema")) from None
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 date and time, as a UTC instant within the range passenger records keep to.
+
+    Every date-and-time field of a request is one of these, so one out of range (or one whose
+    offset takes it past the first or last instant Python can hold) is a 422 naming the field.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_instant(parsed)
+        except ValueProblem as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class Day(fields.Date):
+    """A date (YYYY-MM-DD) within the range of :class:`Instant`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            check_instant(dt.datetime.combine(parsed, dt.time(), dt.UTC))
+        except ValueProblem:
+            raise ValidationError(f"date out of range ({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})") from None
+        return parsed
+
+
+#: Largest number accepted for sequence numbers and versions (a 32-bit column everywhere).
+MAX_ID = 2**31 - 1
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE

@@ -1,0 +1,130 @@
+"""Schemas of rules, versions, diffs, rulesets, rule statistics and backtests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from api.http.fields import MAX_ID, Instant, StrictSchema
+from engine.language import AGENCIES
+
+
+class RuleCreateSchema(StrictSchema):
+    rule = fields.Dict(required=True, metadata={"description": "The rule in the pack format"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReasonOnlySchema(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RollbackSchema(StrictSchema):
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RuleVersionSchema(Schema):
+    rule_id = fields.String()
+    number = fields.Integer()
+    status = fields.String()
+    content = fields.Dict()
+    content_hash = fields.String()
+    reason = fields.String()
+    author = fields.String()
+    created_at = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_at = fields.String(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.String(allow_none=True)
+    activated_by = fields.String(allow_none=True)
+    activated_at = fields.String(allow_none=True)
+    retired_by = fields.String(allow_none=True)
+    retired_at = fields.String(allow_none=True)
+
+
+class RuleSummarySchema(Schema):
+    id = fields.String()
+    agency = fields.String()
+    title = fields.String(allow_none=True)
+    created_at = fields.String()
+    created_by = fields.String()
+    active_version = fields.Integer(allow_none=True)
+    latest_version = fields.Integer(allow_none=True)
+
+
+class RuleSchema(RuleSummarySchema):
+    versions = fields.List(fields.Nested(RuleVersionSchema))
+
+
+class RuleListSchema(Schema):
+    rules = fields.List(fields.Nested(RuleSummarySchema))
+
+
+class RuleListQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    agency = fields.String(validate=validate.OneOf(AGENCIES))
+
+
+class DiffQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    from_version = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_ID))
+    to_version = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1, max=MAX_ID))
+
+
+class DiffSchema(Schema):
+    rule_id = fields.String()
+    from_version = fields.Integer(data_key="from")
+    to_version = fields.Integer(data_key="to")
+    changed = fields.List(fields.String())
+    diff = fields.String()
+
+
+class ActivationSchema(Schema):
+    version = fields.Nested(RuleVersionSchema)
+    ruleset_version = fields.String()
+    ruleset_seq = fields.Integer()
+
+
+class RulesetSchema(Schema):
+    seq = fields.Integer()
+    version = fields.String()
+    rules = fields.Integer()
+    rule_versions = fields.List(fields.List(fields.Raw()))
+
+
+class WindowQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    since = Instant(default_timezone=dt.UTC)
+    until = Instant(default_timezone=dt.UTC)
+
+
+class RuleStatsSchema(Schema):
+    rule_id = fields.String()
+    versions = fields.List(fields.Dict())
+    runaway_flights = fields.List(fields.Dict())
+
+
+class BacktestRequestSchema(StrictSchema):
+    since = Instant(default_timezone=dt.UTC, metadata={"description": "Default: retention start"})
+    until = Instant(default_timezone=dt.UTC, metadata={"description": "Default: now"})
+    at = Instant(
+        default_timezone=dt.UTC, metadata={"description": "When the rule is evaluated (validity dates); default now"}
+    )
+
+
+class BacktestSchema(Schema):
+    rule_id = fields.String()
+    version = fields.Integer()
+    since = fields.String()
+    until = fields.String()
+    evaluated = fields.Integer()
+    matched = fields.Integer()
+    flights = fields.List(fields.Dict())
+    sample = fields.List(fields.Dict())
