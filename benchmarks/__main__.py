@@ -33,8 +33,8 @@ from typing import Any
 from benchmarks import engine_core, http
 from benchmarks.activation import TARGET_ACTIVATION_S, activation_time, activation_under_load
 from benchmarks.measure import machine, percentile, rss_mb
-from benchmarks.synthetic import synthetic_packs, synthetic_records
 from benchmarks.watchlist import run as screening
+from testing.synthetic import synthetic_packs, synthetic_records
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 

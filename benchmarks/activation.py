@@ -26,9 +26,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.http import _call, _environment, _prepare, drop_database, serve, worker_pids
+from benchmarks.http import _call, _environment, _prepare, drop_database, serve
 from benchmarks.measure import percentile
-from benchmarks.synthetic import synthetic_packs, synthetic_records
+from testing.live import worker_pids
+from testing.synthetic import synthetic_packs, synthetic_records
 
 TARGET_ACTIVATION_S = 2.0  # 10,000 rules
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.synthetic import synthetic_packs, synthetic_records
+from testing.synthetic import synthetic_packs, synthetic_records
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[1]

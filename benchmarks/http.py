@@ -15,48 +15,24 @@ import contextlib
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import percentile
-from benchmarks.synthetic import synthetic_packs, synthetic_paxlst, synthetic_records
+from testing.live import call, gunicorn, reachable
+from testing.synthetic import synthetic_packs, synthetic_paxlst, synthetic_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _reachable(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 def _call(port: int, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any, float]:
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        data = json.dumps(body) if body is not None else None
-        connection.request(method, path, data, {"X-API-Key": key, "Content-Type": "application/json"})
-        response = connection.getresponse()
-        payload = json.loads(response.read() or b"{}")
-        return response.status, payload, time.perf_counter() - started
-    finally:
-        connection.close()
+    status, raw, _, took = call(port, method, path, key, body)
+    return status, json.loads(raw or b"{}"), took
 
 
 def _environment(tmp: str) -> dict[str, str]:
@@ -68,7 +44,7 @@ def _environment(tmp: str) -> dict[str, str]:
     }
     # 16 clients on one key measure the service, not its per-key allowance.
     env["RATE_LIMIT"] = "1000000/minute"
-    if _reachable(5432):
+    if reachable(5432):
         from sqlalchemy import text
 
         from api.db import make_engine
@@ -79,7 +55,7 @@ def _environment(tmp: str) -> dict[str, str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    if _reachable(6379):
+    if reachable(6379):
         env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
     return env
 
@@ -128,33 +104,9 @@ def _prepare(env: dict[str, str], rule_count: int, packs: list[dict[str, Any]] |
         os.environ.update(saved)
 
 
-def worker_pids(server: subprocess.Popen[bytes]) -> set[int]:
-    """The gunicorn master's worker processes (Linux)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    return {int(pid) for pid in children}
-
-
-@contextlib.contextmanager
-def serve(env: dict[str, str], workers: int) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+def serve(env: dict[str, str], workers: int) -> contextlib.AbstractContextManager[tuple[subprocess.Popen[bytes], int]]:
     """gunicorn with ``workers`` sync workers on a free loopback port, until the block ends."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "api.wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not _reachable(port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("service did not start")
-            time.sleep(0.2)
-        yield server, port
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    return gunicorn(env, workers, config=False)
 
 
 def _load(port: int, key: str, clients: int, seconds: float, passengers: list[dict]) -> dict[str, Any]:

@@ -12,11 +12,8 @@ Not run in CI.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.http import _environment, _free_port, _prepare, _reachable
+from benchmarks.http import _environment, _prepare, drop_database
 from benchmarks.measure import percentile
-from benchmarks.synthetic import synthetic_paxlst, synthetic_records
+from testing.live import call, gunicorn
+from testing.synthetic import synthetic_paxlst, synthetic_records
 
 ROOT = Path(__file__).resolve().parents[1]
 #: What each client does, in turn: mostly single passengers, as agency systems send them.
@@ -58,20 +56,6 @@ class Tally:
                 self.latencies[kind].append(took)
             else:
                 self.errors[kind].append(f"{status} {detail}"[:200])
-
-
-def _request(
-    port: int, method: str, path: str, key: str, body: bytes | None, content_type: str = "application/json"
-) -> tuple[int, bytes, dict[str, str], float]:
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(method, path, body, {"X-API-Key": key, "Content-Type": content_type})
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, data, dict(response.getheaders()), time.perf_counter() - started
-    finally:
-        connection.close()
 
 
 def _create_keys(env: dict[str, str], count: int) -> list[str]:
@@ -115,7 +99,7 @@ def _client(port: int, number: int, key: str, reader: str, rule_ids: list[str], 
             method, path, who = "GET", f"/v1/rules/{rule_ids[n % len(rule_ids)]}", reader
         sent = time.monotonic()
         try:
-            status, data, headers, took = _request(port, method, path, who, body, content_type)
+            status, data, headers, took = call(port, method, path, who, body, content_type)
         except OSError as exc:
             tally.record(kind, 0, 0.0, repr(exc))
         else:
@@ -128,7 +112,7 @@ def _client(port: int, number: int, key: str, reader: str, rule_ids: list[str], 
 
 def _activate(port: int, approver: str, at: float, tally: Tally) -> dict[str, Any]:
     time.sleep(max(0.0, at - time.monotonic()))
-    status, data, _, took = _request(port, "POST", f"/v1/rules/{NEW_RULE['id']}/versions/1/activate", approver, b"{}")
+    status, data, _, took = call(port, "POST", f"/v1/rules/{NEW_RULE['id']}/versions/1/activate", approver, b"{}")
     tally.record("activation", status, took, data[:150].decode(errors="replace"))
     body = json.loads(data or b"{}")
     return {"at": time.monotonic(), "status": status, "version": body.get("ruleset_version", "")}
@@ -142,7 +126,7 @@ def _prepare_rule(port: int, officer: str, approver: str) -> None:
         (f"/v1/rules/{NEW_RULE['id']}/versions/1/approve", approver, {}),
     ]
     for path, key, body in steps:
-        status, data, _, _ = _request(port, "POST", path, key, json.dumps(body).encode())
+        status, data, _, _ = call(port, "POST", path, key, json.dumps(body).encode())
         if status not in (200, 201):
             raise SystemExit(f"preparing the rule to activate: {path} answered {status}: {data[:300]!r}")
 
@@ -194,58 +178,37 @@ def main() -> int:
         store = "postgresql" if "DATABASE_URL" in env else "sqlite"
         keys = _prepare(env, args.rules)
         system_keys = _create_keys(env, args.clients)
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--config",
-                "python:api.gunicorn_conf",
-                "api.wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            deadline = time.monotonic() + 120
-            while not _reachable(port):
-                if time.monotonic() > deadline:
-                    raise SystemExit("service did not start")
-                time.sleep(0.2)
-            time.sleep(1)
-            status, data, _, _ = _request(port, "GET", "/v1/rules?agency=customs", keys["officer"], None)
-            rule_ids = [rule["id"] for rule in json.loads(data)["rules"]][:200] if status == 200 else []
-            if not rule_ids:
-                raise SystemExit(f"no rules to read: {status} {data[:300]!r}")
-            _prepare_rule(port, keys["officer"], keys["approver"])
+            with gunicorn(env, args.workers) as (_, port):
+                time.sleep(1)
+                status, data, _, _ = call(port, "GET", "/v1/rules?agency=customs", keys["officer"], None)
+                rule_ids = [rule["id"] for rule in json.loads(data)["rules"]][:200] if status == 200 else []
+                if not rule_ids:
+                    raise SystemExit(f"no rules to read: {status} {data[:300]!r}")
+                _prepare_rule(port, keys["officer"], keys["approver"])
 
-            tally = Tally()
-            started = time.monotonic()
-            stop = started + args.seconds
-            threads = [
-                threading.Thread(target=_client, args=(port, n, system_keys[n], keys["officer"], rule_ids, stop, tally))
-                for n in range(args.clients)
-            ]
-            activation: dict[str, Any] = {}
-            activator = threading.Thread(
-                target=lambda: activation.update(_activate(port, keys["approver"], started + args.seconds / 2, tally))
-            )
-            for thread in [*threads, activator]:
-                thread.start()
-            for thread in [*threads, activator]:
-                thread.join()
-            elapsed = time.monotonic() - started
+                tally = Tally()
+                started = time.monotonic()
+                stop = started + args.seconds
+                threads = [
+                    threading.Thread(
+                        target=_client, args=(port, n, system_keys[n], keys["officer"], rule_ids, stop, tally)
+                    )
+                    for n in range(args.clients)
+                ]
+                activation: dict[str, Any] = {}
+                activator = threading.Thread(
+                    target=lambda: activation.update(
+                        _activate(port, keys["approver"], started + args.seconds / 2, tally)
+                    )
+                )
+                for thread in [*threads, activator]:
+                    thread.start()
+                for thread in [*threads, activator]:
+                    thread.join()
+                elapsed = time.monotonic() - started
         finally:
-            server.terminate()
-            server.wait(timeout=60)
-            _drop_database(env)
+            drop_database(env)
     table, errors = _table(tally, elapsed)
     print(
         f"store {store}, cache {'redis' if 'REDIS_URL' in env else 'memory'}, {args.rules} rules, "
@@ -262,20 +225,6 @@ def main() -> int:
     for kind, failures in tally.errors.items():
         print(f"{kind}: {len(failures)} errors, first: {failures[0]}")
     return 1 if errors else 0
-
-
-def _drop_database(env: dict[str, str]) -> None:
-    url = env.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        return
-    from sqlalchemy import text
-
-    from api.db import make_engine
-
-    admin = make_engine(url.rsplit("/", 1)[0] + "/postgres")
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
 
 
 if __name__ == "__main__":

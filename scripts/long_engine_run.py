@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from benchmarks.synthetic import synthetic_packs, synthetic_records
 from engine import Evaluator, PackSource, check_record, compile_packs
 from engine.catalogue import CATALOGUE, DECIMAL_SCALE, MAX_LIST_LENGTH, FieldType
 from engine.language import All, Condition, Leaf, Rule, leaves
 from engine.records import PassengerRecord
 from engine.reference import holds, matching_rules
+from testing.synthetic import synthetic_packs, synthetic_records
 
 BATCH = 500
 RULE_SEED = 7

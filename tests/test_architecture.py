@@ -128,6 +128,15 @@ def test_packages_import_only_what_is_below_them():
     assert wrong == []
 
 
+def test_no_package_imports_test_or_benchmark_code():
+    wrong = [
+        f"{found.importer}:{found.line} imports {found.imported}"
+        for found in IMPORTS
+        if found.imported.split(".")[0] in ("tests", "testing", "benchmarks")
+    ]
+    assert wrong == []
+
+
 def test_the_engine_knows_nothing_of_http_storage_or_caches():
     wrong = [
         f"{found.importer}:{found.line} imports {found.imported}"

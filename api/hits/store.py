@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.audit.interface import AuditEntry, AuditLog
 from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
 from api.db.models import DecisionRow, HitRow, utcnow
-from api.db.sessions import reading, transaction
+from api.db.sessions import SqlService
 from api.evaluations.interface import DecisionRecord
 
 OPEN = ("new", "in_review")
@@ -91,15 +91,15 @@ def hit_view(row: HitRow) -> dict[str, Any]:
     }
 
 
-class SqlHitStore:
+class SqlHitStore(SqlService):
     """Implements ``HitStore``."""
 
     def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
-        self._sessions = sessions
+        super().__init__(sessions)
         self._audit = audit
 
     def _session(self, writing: bool) -> AbstractContextManager[Session]:
-        return (transaction if writing else reading)(self._sessions)
+        return self.transaction() if writing else self.reading()
 
     def hits(
         self,

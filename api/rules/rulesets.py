@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from api import metrics
 from api.common import ServiceError
+from api.polling import Poller
 from api.rules.interface import ActiveRule, RulesetInfo, RuleStore
 from api.rules.packs import packs_from_versions
 from engine import CompiledRuleset, EngineFailure, Evaluator, compile_packs
@@ -58,10 +59,12 @@ class EngineIsolation:
     timeout_seconds: float
 
 
-class RulesetManager:
+class RulesetManager(Poller):
+    thread_name = "ruleset-poll"
+
     def __init__(self, store: RuleStore, poll_seconds: float, isolation: EngineIsolation | None = None) -> None:
+        super().__init__(poll_seconds)
         self._store = store
-        self._poll_seconds = poll_seconds
         self._isolation = isolation
         self._current: LoadedRuleset = build(_EMPTY, [], isolation)
         self._history: dict[int, LoadedRuleset] = {}
@@ -70,8 +73,6 @@ class RulesetManager:
         # swap, so a ruleset is never freed between a request taking it and using it.
         self._swap_lock = threading.Lock()
         self._replay_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.last_error: str | None = None
 
     @property
@@ -143,15 +144,3 @@ class RulesetManager:
                     info, rules = self._store.ruleset_rules(seq)
                     self._history[seq] = build(info, rules, self._isolation)
             yield self._history[seq]
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._poll, name="ruleset-poll", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _poll(self) -> None:
-        while not self._stop.wait(self._poll_seconds):
-            self.refresh()

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.audit.interface import AuditEntry, AuditLog
 from api.common import Actor, Unavailable, Unprocessable
 from api.db.models import SharingGrantRow
-from api.db.sessions import reading, transaction
+from api.db.sessions import SqlService
 from api.sharing.policy import SHARED_KINDS, SharingPolicy
 from engine.language import AGENCIES
 
 
-class SqlSharingStore:
+class SqlSharingStore(SqlService):
     """Implements ``SharingStore``.
 
     The policy is read on every evaluation, so each process keeps it for ``MAX_AGE_SECONDS``;
@@ -28,12 +28,12 @@ class SqlSharingStore:
     MAX_AGE_SECONDS = 1.0
 
     def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
-        self._sessions = sessions
+        super().__init__(sessions)
         self._audit = audit
         self._cached: tuple[float, SharingPolicy] | None = None
 
     def _session(self, writing: bool) -> AbstractContextManager[Session]:
-        return (transaction if writing else reading)(self._sessions)
+        return self.transaction() if writing else self.reading()
 
     def policy(self) -> SharingPolicy:
         now = time.monotonic()

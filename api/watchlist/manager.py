@@ -11,22 +11,23 @@ import logging
 import threading
 
 from api.common import ServiceError
+from api.polling import Poller
 from api.watchlist.interface import WatchlistStore
 from screening import MatchSettings, Watchlist
 
 log = logging.getLogger(__name__)
 
 
-class WatchlistManager:
+class WatchlistManager(Poller):
+    thread_name = "watchlist-poll"
+
     def __init__(self, store: WatchlistStore, poll_seconds: float, settings: MatchSettings) -> None:
+        super().__init__(poll_seconds)
         self._store = store
-        self._poll_seconds = poll_seconds
         self._settings = settings
         self._current = Watchlist((), settings)
         self._revision = -1
         self._refresh_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.last_error: str | None = None
 
     @property
@@ -53,15 +54,3 @@ class WatchlistManager:
             self.last_error = None
             log.info("watchlist loaded", extra={"watchlist_version": built.version, "entries": len(built)})
             return True
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._poll, name="watchlist-poll", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _poll(self) -> None:
-        while not self._stop.wait(self._poll_seconds):
-            self.refresh()

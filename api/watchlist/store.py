@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +17,7 @@ from api.audit.interface import AuditEntry, AuditLog
 from api.audit.log import canonical_hash
 from api.common import Actor, Conflict, Forbidden, NotFound
 from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
-from api.db.sessions import reading, transaction
+from api.db.sessions import SqlService
 from api.watchlist.interface import entry_view
 from screening import WatchlistEntry
 
@@ -33,26 +32,20 @@ def _hash(entry: WatchlistEntry) -> str:
     return canonical_hash(entry_view(entry))
 
 
-class SqlWatchlistStore:
+class SqlWatchlistStore(SqlService):
     """Implements ``WatchlistStore``."""
 
     def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
-        self._sessions = sessions
+        super().__init__(sessions)
         self._audit = audit
 
-    def _transaction(self) -> AbstractContextManager[Session]:
-        return transaction(self._sessions)
-
-    def _reading(self) -> AbstractContextManager[Session]:
-        return reading(self._sessions)
-
     def revision(self) -> int:
-        with self._reading() as session:
+        with self.reading() as session:
             return int(session.execute(select(WatchlistRevisionRow.revision)).scalar_one())
 
     def snapshot(self) -> tuple[int, list[WatchlistEntry]]:
         """The revision and every entry (expired ones too: screening skips them by date)."""
-        with self._reading() as session:
+        with self.reading() as session:
             revision = int(session.execute(select(WatchlistRevisionRow.revision)).scalar_one())
             rows = session.execute(select(WatchlistEntryRow)).scalars()
             return revision, [_entry(row) for row in rows]
@@ -66,7 +59,7 @@ class SqlWatchlistStore:
         if agency is not None:
             query = query.where(WatchlistEntryRow.agency == agency)
             counting = counting.where(WatchlistEntryRow.agency == agency)
-        with self._reading() as session:
+        with self.reading() as session:
             total = int(session.execute(counting).scalar_one())
             rows = session.execute(query.limit(limit).offset(offset)).scalars()
             return total, [_entry(row) for row in rows]
@@ -74,7 +67,7 @@ class SqlWatchlistStore:
     def owners(self, entry_ids: Sequence[str], batch: int = 1000) -> dict[str, str]:
         """The owning agency of each of ``entry_ids`` already on the list."""
         found: dict[str, str] = {}
-        with self._reading() as session:
+        with self.reading() as session:
             for start in range(0, len(entry_ids), batch):
                 chunk = list(entry_ids[start : start + batch])
                 query = select(WatchlistEntryRow.id, WatchlistEntryRow.agency).where(WatchlistEntryRow.id.in_(chunk))
@@ -82,7 +75,7 @@ class SqlWatchlistStore:
         return found
 
     def entry(self, entry_id: str) -> WatchlistEntry:
-        with self._reading() as session:
+        with self.reading() as session:
             row = session.get(WatchlistEntryRow, entry_id)
             if row is None:
                 raise NotFound(f"no watchlist entry {entry_id}", "entry_not_found")
@@ -90,7 +83,7 @@ class SqlWatchlistStore:
 
     def create(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
         self._check_owner(entry.agency, actor)
-        with self._transaction() as session:
+        with self.transaction() as session:
             if session.get(WatchlistEntryRow, entry.id) is not None:
                 raise Conflict(f"watchlist entry {entry.id} already exists", "entry_exists")
             session.add(WatchlistEntryRow(**dataclasses.asdict(entry), created_by=actor.name))
@@ -99,7 +92,7 @@ class SqlWatchlistStore:
 
     def replace(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
         self._check_owner(entry.agency, actor)
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._owned_row(session, entry.id, actor)
             before = _entry(row)
             if before.agency != entry.agency:
@@ -111,7 +104,7 @@ class SqlWatchlistStore:
         return entry
 
     def remove(self, entry_id: str, actor: Actor) -> None:
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = self._owned_row(session, entry_id, actor)
             before = _entry(row)
             session.delete(row)
@@ -130,7 +123,7 @@ class SqlWatchlistStore:
         for entry in entries:
             self._check_owner(entry.agency, actor)
         created = updated = 0
-        with self._transaction() as session:
+        with self.transaction() as session:
             for start in range(0, len(entries), batch):
                 chunk = entries[start : start + batch]
                 existing = {
@@ -177,7 +170,7 @@ class SqlWatchlistStore:
     def clear(self, agency: str, actor: Actor) -> int:
         """Remove every entry an agency owns (used by the seed command to reload a demo list)."""
         self._check_owner(agency, actor)
-        with self._transaction() as session:
+        with self.transaction() as session:
             result = session.execute(delete(WatchlistEntryRow).where(WatchlistEntryRow.agency == agency))
             count = int(result.rowcount or 0)  # type: ignore[attr-defined]
             self._bump(session)

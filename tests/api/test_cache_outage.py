@@ -15,13 +15,8 @@ import redis
 
 from api import create_app
 from api.cache import RedisCache
+from testing.live import free_port
 from tests.api.conftest import ApiClient, build_services, live_rule, passenger
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PrivateRedis:
@@ -53,7 +48,7 @@ class PrivateRedis:
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
 def test_evaluations_survive_a_redis_outage(settings, backend, monkeypatch):
     monkeypatch.setattr(RedisCache, "RETRY_AFTER_SECONDS", 0.2)
-    server = PrivateRedis(_free_port())
+    server = PrivateRedis(free_port())
     server.start()
     local = replace(settings, redis_url=f"redis://127.0.0.1:{server.port}/0")
     services = build_services(local)
@@ -106,7 +101,7 @@ def test_redis_killed_and_restarted_under_evaluation_load(settings, backend, mon
     """Four clients evaluate flat out while the cache's Redis is killed and started again on the same
     port: no evaluation fails, and the cache (and the rate limiter, which shares it) is used again."""
     monkeypatch.setattr(RedisCache, "RETRY_AFTER_SECONDS", 0.2)
-    server = PrivateRedis(_free_port())
+    server = PrivateRedis(free_port())
     server.start()
     # The limit is far above this load: the point is that counting in Redis survives the outage.
     local = replace(settings, redis_url=f"redis://127.0.0.1:{server.port}/0", rate_limit="1000000/minute")

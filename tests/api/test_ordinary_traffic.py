@@ -12,9 +12,9 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-from benchmarks.synthetic import synthetic_records
 from engine import read_packs
 from screening import parse_csv
+from testing.synthetic import synthetic_records
 from tests.api.conftest import OPERATOR
 
 ROOT = Path(__file__).resolve().parents[2]

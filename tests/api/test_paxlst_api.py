@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.synthetic import synthetic_paxlst
+from testing.synthetic import synthetic_paxlst
 from tests.api.conftest import live_rule, rule
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "paxlst"

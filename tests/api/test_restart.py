@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from testing.live import free_port
 from tests.api.conftest import REDIS_KEY_PREFIX, REDIS_URL, _reset, passenger, rule
-from tests.api.test_rollout import _free_port, _request
+from tests.api.test_rollout import _request
 
 GUNICORN = (sys.executable, "-m", "gunicorn", "--workers", "2", "--config", "python:api.gunicorn_conf", "api.wsgi:app")
 
@@ -48,7 +49,7 @@ def test_everything_survives_killing_every_process(backend, services, tmp_path: 
     if backend.name != "postgresql":
         pytest.skip("the restart test runs against PostgreSQL, the production store")
     _reset(services.engine)
-    port = _free_port()
+    port = free_port()
     (tmp_path / "metrics").mkdir()
     env = {
         **os.environ,

@@ -6,39 +6,24 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
+from testing.live import call, gunicorn
 from tests.api.conftest import REDIS_KEY_PREFIX, REDIS_URL, _reset, passenger, rule
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _request(port: int, method: str, path: str, key: str, body: object) -> tuple[int, dict, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, json.dumps(body), {"X-API-Key": key, "Content-Type": "application/json"})
-        response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"{}"), dict(response.getheaders())
-    finally:
-        connection.close()
+    status, raw, headers, _ = call(port, method, path, key, body, timeout=10)
+    return status, json.loads(raw or b"{}"), headers
 
 
 def test_activation_reaches_every_worker_within_a_second_without_failures(backend, services, tmp_path):
     if backend.name != "postgresql":
         pytest.skip("the rollout test runs against PostgreSQL, the production store")
     _reset(services.engine)
-    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": backend.url,
@@ -52,36 +37,8 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
     (tmp_path / "metrics").mkdir()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--config",
-            "python:api.gunicorn_conf",
-            "api.wsgi:app",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: nothing of it may outlive the test
-    )
     keys = backend.keys
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _request(port, "GET", "/healthz", "", None)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "service did not start"
-            time.sleep(0.1)
-
+    with gunicorn(env, 2, start_seconds=30) as (_, port):
         created = _request(port, "POST", "/v1/rules", keys["customs_officer"], {"rule": rule(), "reason": "r"})
         assert created[0] == 201, created
         assert _request(port, "POST", "/v1/rules/CUS-0500/versions/1/submit", keys["customs_officer"], {})[0] == 200
@@ -127,13 +84,6 @@ def test_activation_reaches_every_worker_within_a_second_without_failures(backen
         connection.request("GET", "/metrics")
         exposition = connection.getresponse().read().decode()
         connection.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
 
     failures = [o for o in observations if o[2] != 200]
     assert failures == []

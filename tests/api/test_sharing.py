@@ -61,6 +61,7 @@ NO_PASSENGER_DATA = (
     "GET /v1/audit",
     "GET /v1/audit/verify",
     "GET /v1/keys",
+    "GET /v1/whoami",
     "POST /v1/keys",
     "DELETE /v1/keys/<key_id>",
     "GET /v1/sharing",

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from api import create_app
+from testing.live import free_port
 from tests.api.conftest import FAST_HASHER, ApiClient, live_rule, passenger
 
 
@@ -23,16 +24,10 @@ class Proxy:
 
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
-        self.port = self._free_port()
+        self.port = free_port()
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
-
-    @staticmethod
-    def _free_port() -> int:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            return int(probe.getsockname()[1])
 
     def start(self) -> None:
         listener = socket.socket()

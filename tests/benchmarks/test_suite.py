@@ -6,8 +6,8 @@ import datetime as dt
 
 from benchmarks.__main__ import _summary
 from benchmarks.activation import activation_time
-from benchmarks.synthetic import synthetic_packs, synthetic_records
 from engine import Evaluator, PackSource, check_record, compile_packs
+from testing.synthetic import synthetic_packs, synthetic_records
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from benchmarks.synthetic import synthetic_packs, synthetic_records
 from engine import Evaluator, PackSource, check_record, compile_packs
 from engine.reference import matching_rules
 from scripts import long_engine_run
+from testing.synthetic import synthetic_packs, synthetic_records
 
 
 @pytest.fixture(scope="module")

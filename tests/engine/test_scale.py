@@ -12,7 +12,7 @@ def test_five_thousand_rules_agree_with_the_reference():
     script = textwrap.dedent(
         """
         import datetime as dt, json
-        from benchmarks.synthetic import synthetic_packs, synthetic_records
+        from testing.synthetic import synthetic_packs, synthetic_records
         from engine import Evaluator, PackSource, check_record, compile_packs
         from engine.reference import matching_rules
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.synthetic import synthetic_paxlst
 from engine import check_record
 from engine.errors import EngineError
 from messages.paxlst import ERROR, WARNING, PaxlstError, PaxlstResult, read_paxlst
+from testing.synthetic import synthetic_paxlst
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "paxlst"
 TODAY = dt.date(2026, 6, 1)

@@ -12,7 +12,6 @@ import io
 import pytest
 
 import screening.index as watchlist_index
-from benchmarks.watchlist import synthetic_entries, synthetic_people
 from engine import check_record
 from screening import (
     CSV_COLUMNS,
@@ -25,6 +24,7 @@ from screening import (
     normalise_name,
     parse_csv,
 )
+from testing.watchlist import synthetic_entries, synthetic_people
 
 AT = dt.date(2026, 12, 1)
 TODAY = dt.date(2026, 12, 1)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthetic import synthetic_records
+from testing.synthetic import synthetic_records
 
 ROOT = Path(__file__).resolve().parents[2]
 # A passenger a month for a whole year, in the rules' own summer offset.
