@@ -13,6 +13,7 @@ leftovers); otherwise each session makes one up.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import uuid
@@ -245,6 +246,20 @@ def rule(rule_id: str = "CUS-0500", **overrides: Any) -> dict[str, Any]:
     }
     content.update(overrides)
     return content
+
+
+def watchlist_entry(reason: str, agency: str = "customs") -> Any:
+    """A fresh entry of ``agency``'s, with a new id each time: a test that deletes one changes nothing else."""
+    from screening import WatchlistEntry
+
+    return WatchlistEntry(
+        id=f"{agency[:3].upper()}-{uuid.uuid4().hex[:8]}",
+        agency=agency,
+        family_name="Example",
+        category={"mpi": "biosecurity"}.get(agency, agency),
+        reason=reason,
+        expires=dt.date(2030, 1, 1),
+    )
 
 
 def passenger(**sections: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.api.conftest import live_rule, passenger
+from tests.api.conftest import live_rule, passenger, watchlist_entry
 
 PUBLIC = {"health.healthz", "health.readyz", "health.prometheus_metrics", "static", "docs_assets"}
 ACCOUNTS = {
@@ -77,19 +77,7 @@ def _url(rule, targets, services):
 
 
 def _entry(services):
-    import datetime as dt
-    import uuid
-
-    from screening import WatchlistEntry
-
-    entry = WatchlistEntry(
-        id=f"CUS-{uuid.uuid4().hex[:8]}",
-        agency="customs",
-        family_name="Example",
-        category="customs",
-        reason="matrix test",
-        expires=dt.date(2030, 1, 1),
-    )
+    entry = watchlist_entry("matrix test")
     return services.watchlist_store.create(entry, _operator()).id
 
 

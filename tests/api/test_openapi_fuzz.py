@@ -11,10 +11,8 @@ Bounded for CI: ``FUZZ_EXAMPLES`` examples per run (default 15), derandomised. A
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -32,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import create_app
-from screening import WatchlistEntry
-from tests.api.conftest import OPERATOR, ApiClient, live_rule, passenger
+from tests.api.conftest import OPERATOR, ApiClient, live_rule, passenger, watchlist_entry
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 CHECKS = [
@@ -58,14 +55,7 @@ def _existing_objects(api: ApiClient, services: Any) -> dict[str, str]:
     live_rule(api)
     decision = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
     [hit] = services.hits.hits(None)
-    entry = WatchlistEntry(
-        id=f"CUS-{uuid.uuid4().hex[:8]}",
-        agency="customs",
-        family_name="Example",
-        category="customs",
-        reason="fuzz test",
-        expires=dt.date(2030, 1, 1),
-    )
+    entry = watchlist_entry("fuzz test")
     # Never a key of the shared test accounts: the fuzzer may revoke whatever key it is given.
     throwaway, _ = services.key_store.create_key("fuzz-throwaway", "customs", ["system"], OPERATOR)
     return {

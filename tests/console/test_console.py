@@ -10,6 +10,7 @@ import pytest
 from api.config import Settings
 from api.console import ruletext
 from tests.api.conftest import OPERATOR
+from tests.api.conftest import rule as api_rule
 from tests.console.conftest import WATCHLISTED, Console, csrf_of, seed_flight, sign_in, sign_in_token
 
 RULE_WITH_TYPO = """\
@@ -27,17 +28,8 @@ when:
 
 
 def _rule(rule_id: str = "CUS-0100", **overrides: Any) -> dict[str, Any]:
-    content = {
-        "id": rule_id,
-        "title": "Cash booking through Bogota",
-        "description": "Short-notice cash tickets via a source country.",
-        "weight": 40,
-        "action": "refer",
-        "valid_until": "2027-06-30",
-        "when": {"all": [{"field": "booking.payment_method", "eq": "cash"}]},
-    }
-    content.update(overrides)
-    return content
+    # The API tests' rule with one condition: the console's pages show every condition it has.
+    return api_rule(rule_id, **{"when": {"all": [{"field": "booking.payment_method", "eq": "cash"}]}, **overrides})
 
 
 def _text(response: Any) -> str:
