@@ -2,15 +2,17 @@
 
 An **atom** is one distinct test on one field: a set membership (``eq`` is a set of one
 value, ``in`` a set of any size, ``contains``/``contains_any`` the same on a list field),
-a range (``lt`` … ``between``), a regular expression, or presence. Every leaf of the rule
+a range (``lt`` … ``between``), a regular expression, presence, or a comparison of two
+fields of the record (``lt_field`` …). Every leaf of the rule
 language becomes a small **formula** over atoms, with the reference semantics (a test on a
 missing field is false): ``ne v`` is "present and not ``eq v``", ``not_in S`` is "present
 and not ``in S``", ``exists: false`` is "not present".
 
 The **index** finds a record's true atoms once per record, whatever the number of rules:
 a hash lookup per field value for memberships, a bisection over sorted bounds for ranges,
-each field's distinct patterns for ``matches``, and presence. A list of 10,000 values is
-one atom and one hash map entry per value, so its length costs nothing at evaluation.
+each field's distinct patterns for ``matches``, presence, and each distinct field
+comparison once. A list of 10,000 values is one atom and one hash map entry per value, so
+its length costs nothing at evaluation.
 
 Formulas are plain tuples, so a compiled ruleset stays picklable data:
 ``("atom", id)``, ``("not", formula)``, ``("and", (formula, ...))``, ``("or", (formula, ...))``.
@@ -20,19 +22,29 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.catalogue import CATALOGUE, FieldType
+from engine.catalogue import CATALOGUE, FIELD_COMPARISONS, FieldType
 from engine.language import All, AnyOf, Condition, Leaf, Not
 from engine.regex import SafePattern
 from engine.values import TypedValue
 
 Formula = tuple[Any, ...]
 
-MEMBER, RANGE, PATTERN, PRESENT = "member", "range", "pattern", "present"
+MEMBER, RANGE, PATTERN, PRESENT, COMPARE = "member", "range", "pattern", "present", "compare"
+
+_COMPARE = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+# ``a gt b`` is ``b lt a``: one atom for both spellings.
+_MIRRORED = {"gt": "lt", "gte": "lte"}
 
 
 @dataclass(frozen=True)
@@ -41,13 +53,22 @@ class Atom:
 
     id: int
     field: str
-    kind: str  # MEMBER, RANGE, PATTERN or PRESENT
+    kind: str  # MEMBER, RANGE, PATTERN, PRESENT or COMPARE
     values: frozenset[Any] = frozenset()  # MEMBER: the value set (any element of a list field)
     low: Any = None  # RANGE: bounds, None when open on that side
     low_inclusive: bool = True
     high: Any = None
     high_inclusive: bool = True
     pattern: SafePattern | None = None
+    other: str = ""  # COMPARE: the field on the right of ``field <test> other``
+    test: str = ""  # COMPARE: eq, ne, lt or lte
+
+    def holds_in(self, record: Any) -> bool:
+        """Whether the atom holds for ``record`` (anything with ``get(field)``)."""
+        if self.kind == COMPARE:
+            left, right = record.get(self.field), record.get(self.other)
+            return left is not None and right is not None and bool(_COMPARE[self.test](left, right))
+        return self.holds(record.get(self.field))
 
     def holds(self, value: TypedValue | None) -> bool:
         """Whether ``value`` (None: missing) passes; what the index computes, one atom at a time."""
@@ -82,6 +103,8 @@ class Atom:
             return 600
         if self.kind == RANGE:
             return 800
+        if self.kind == COMPARE:
+            return 3_000 if self.test == "eq" else 6_000
         return 10_000
 
 
@@ -118,12 +141,21 @@ class AtomTable:
             high_inclusive=high_inclusive,
         )
 
+    def compare(self, name: str, test: str, other: str) -> Formula:
+        if test in _MIRRORED:
+            name, test, other = other, _MIRRORED[test], name
+        elif test in ("eq", "ne"):
+            name, other = sorted((name, other))
+        return self._atom((name, COMPARE, test, other), field=name, kind=COMPARE, other=other, test=test)
+
     def pattern(self, name: str, pattern: SafePattern) -> Formula:
         return self._atom((name, PATTERN, pattern.source), field=name, kind=PATTERN, pattern=pattern)
 
     def leaf(self, leaf: Leaf) -> Formula:
         """The leaf as a formula over atoms, with the reference evaluator's meaning."""
         name, op, value = leaf.field, leaf.op, leaf.value
+        if op in FIELD_COMPARISONS:
+            return self.compare(name, FIELD_COMPARISONS[op], value)
         if op == "exists":
             return self.present(name) if value else ("not", self.present(name))
         if op in ("eq", "contains"):
@@ -250,6 +282,7 @@ class AtomIndex:
     patterns: Mapping[str, tuple[tuple[SafePattern, int], ...]]
     fields: tuple[str, ...]
     list_fields: frozenset[str]
+    comparisons: tuple[Atom, ...] = ()
 
     @classmethod
     def build(cls, atoms: Iterable[Atom]) -> AtomIndex:
@@ -257,8 +290,11 @@ class AtomIndex:
         present: dict[str, int] = {}
         ranges: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         patterns: dict[str, list[tuple[SafePattern, int]]] = defaultdict(list)
+        comparisons: list[Atom] = []
         for atom in atoms:
-            if atom.kind == MEMBER:
+            if atom.kind == COMPARE:
+                comparisons.append(atom)
+            elif atom.kind == MEMBER:
                 for value in atom.values:
                     members[atom.field][value].append(atom.id)
             elif atom.kind == PRESENT:
@@ -291,6 +327,7 @@ class AtomIndex:
             patterns={name: tuple(found) for name, found in patterns.items()},
             fields=tuple(names),
             list_fields=frozenset(name for name in names if CATALOGUE[name].type is FieldType.CODE_LIST),
+            comparisons=tuple(comparisons),
         )
 
     @functools.cached_property
@@ -321,6 +358,9 @@ class AtomIndex:
                 if len(remembered) < REMEMBERED_VALUES:
                     remembered[value] = found
             true.update(found)
+        for atom in self.comparisons:  # a pair of values is rarely seen twice: always computed
+            if atom.holds_in(values):
+                true.add(atom.id)
         return true
 
     def _field_atoms(self, name: str, value: Any) -> tuple[int, ...]:

@@ -43,6 +43,16 @@ OPERATORS_BY_TYPE: dict[FieldType, frozenset[str]] = {
 
 ALL_OPERATORS = frozenset().union(*OPERATORS_BY_TYPE.values())
 
+# ``{field: A, lt_field: B}``: a test of one field against another field of the same record.
+FIELD_COMPARISONS = {
+    "eq_field": "eq",
+    "ne_field": "ne",
+    "lt_field": "lt",
+    "lte_field": "lte",
+    "gt_field": "gt",
+    "gte_field": "gte",
+}
+
 # Decimals reach the engine as integers in units of 1/DECIMAL_SCALE: durable-rules cannot
 # read floats in exponent notation and compares numbers loosely, integers it handles exactly.
 DECIMAL_PLACES = 2
@@ -73,6 +83,12 @@ class Field:
     derived: bool = False  # computed by the engine; a record may not supply it
     personal: bool = False  # never logged, never cached in clear
     indexable: bool = False  # a selective key the compiler may route rules by
+    code_system: str = ""  # codes: what they name ("country", "airport"); only codes of one system compare
+
+    @property
+    def code_kind(self) -> tuple[str, str | None, tuple[str, ...]]:
+        """What a code names: two code fields compare only when this is the same."""
+        return (self.code_system, self.pattern, self.choices)
 
     @property
     def operators(self) -> frozenset[str]:
@@ -98,8 +114,22 @@ def _fields() -> Iterator[Field]:
 
     yield F("flight.carrier", T.CODE, "Operating carrier, IATA code.", pattern=r"[A-Z0-9]{2,3}", indexable=True)
     yield F("flight.number", T.CODE, "Flight number without the carrier.", pattern=r"[0-9]{1,4}[A-Z]?")
-    yield F("flight.departure_airport", T.CODE, "Last airport before arrival, IATA.", pattern=_AIRPORT, indexable=True)
-    yield F("flight.arrival_airport", T.CODE, "Arrival airport in New Zealand, IATA.", pattern=_AIRPORT, indexable=True)
+    yield F(
+        "flight.departure_airport",
+        T.CODE,
+        "Last airport before arrival, IATA.",
+        pattern=_AIRPORT,
+        code_system="airport",
+        indexable=True,
+    )
+    yield F(
+        "flight.arrival_airport",
+        T.CODE,
+        "Arrival airport in New Zealand, IATA.",
+        pattern=_AIRPORT,
+        code_system="airport",
+        indexable=True,
+    )
     yield F("flight.scheduled_departure", T.DATETIME, "Scheduled departure of the arriving flight.")
     yield F("flight.scheduled_arrival", T.DATETIME, "Scheduled arrival of the arriving flight.")
 
@@ -107,12 +137,20 @@ def _fields() -> Iterator[Field]:
     yield F("traveller.given_names", T.STRING, "Given names as on the document.", max_length=100, personal=True)
     yield F("traveller.date_of_birth", T.DATE, "Date of birth.", personal=True)
     yield F("traveller.sex", T.CODE, "Sex as on the document (ICAO 9303).", choices=("F", "M", "X"))
-    yield F("traveller.nationality", T.CODE, "Nationality, ISO 3166-1 alpha-3.", pattern=_COUNTRY, indexable=True)
+    yield F(
+        "traveller.nationality",
+        T.CODE,
+        "Nationality, ISO 3166-1 alpha-3.",
+        pattern=_COUNTRY,
+        code_system="country",
+        indexable=True,
+    )
     yield F(
         "traveller.country_of_residence",
         T.CODE,
         "Country of residence, ISO 3166-1 alpha-3.",
         pattern=_COUNTRY,
+        code_system="country",
         indexable=True,
     )
     yield F(
@@ -127,7 +165,14 @@ def _fields() -> Iterator[Field]:
         indexable=True,
     )
     yield F("document.number", T.CODE, "Travel document number.", pattern=r"[A-Z0-9]{1,20}", personal=True)
-    yield F("document.issuing_country", T.CODE, "Issuing state, ISO 3166-1 alpha-3.", pattern=_COUNTRY, indexable=True)
+    yield F(
+        "document.issuing_country",
+        T.CODE,
+        "Issuing state, ISO 3166-1 alpha-3.",
+        pattern=_COUNTRY,
+        code_system="country",
+        indexable=True,
+    )
     yield F("document.expiry_date", T.DATE, "Document expiry date.")
     yield F(
         "document.days_to_expiry",
@@ -184,6 +229,7 @@ def _fields() -> Iterator[Field]:
         T.CODE_LIST,
         "Countries of every itinerary leg, in order, without repeats.",
         pattern=_COUNTRY,
+        code_system="country",
         derived=True,
         indexable=True,
     )
@@ -192,6 +238,7 @@ def _fields() -> Iterator[Field]:
         T.CODE_LIST,
         "Airports of every itinerary leg, in order, without repeats.",
         pattern=_AIRPORT,
+        code_system="airport",
         derived=True,
         indexable=True,
     )
@@ -257,6 +304,28 @@ LEG_FIELDS: dict[str, FieldType] = {
 
 def field_names() -> list[str]:
     return sorted(CATALOGUE)
+
+
+def comparison_problem(left: Field, op: str, right: Field) -> str | None:
+    """Why ``{field: left, op: right}`` is not a valid field comparison, or None when it is.
+
+    Both sides must hold values of one kind: the same type (integers and decimals count as
+    one), and for codes the same code system (a country is never an airport). Ordering
+    needs ordered types; equality needs types that have ``eq``. Watchlist scores are set by
+    screening down to a threshold and are never compared with another field.
+    """
+    test = FIELD_COMPARISONS[op]
+    for side in (left, right):
+        if side.name.startswith("watchlist."):
+            return f"{side.name} is a screening score and cannot be compared with another field"
+        if test not in side.operators:
+            return f"'{op}' is not valid for {side.type.value} field {side.name}"
+    numeric = {FieldType.INTEGER, FieldType.DECIMAL}
+    if left.type is not right.type and not {left.type, right.type} <= numeric:
+        return f"{left.name} ({left.type.value}) cannot be compared with {right.name} ({right.type.value})"
+    if left.type is FieldType.CODE and left.code_kind != right.code_kind:
+        return f"{left.name} and {right.name} hold different kinds of code"
+    return None
 
 
 def suggest(name: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from engine import durable_adapter
 from engine.atoms import Formula, formula_atoms, formula_holds
+from engine.catalogue import FIELD_COMPARISONS
 from engine.errors import RecordError
 from engine.gates import engine_tests
 from engine.language import LIST_OPERATORS, All, AnyOf, Condition, Leaf, Not, Rule
@@ -224,7 +225,7 @@ class _Explainer:
         for atom in set(formula_atoms(formula)) - self._known:
             definition = self.atoms[atom]
             self._known.add(atom)
-            if definition.holds(self.record.get(definition.field)):
+            if definition.holds_in(self.record):
                 self._true.add(atom)
         return formula_holds(formula, self._true)
 
@@ -337,6 +338,8 @@ def _reason(leaf: Leaf, negated: bool, record: PassengerRecord) -> Reason:
     actual = record.get(leaf.field)
     if leaf.op in LIST_OPERATORS:
         expected: Any = _list_summary(leaf, actual, negated)
+    elif leaf.op in FIELD_COMPARISONS:  # the other field and the record's value of it
+        expected = {"field": value, "value": to_json(record.get(value))}
     else:
         expected = value.source if isinstance(value, SafePattern) else to_json(value)
     # Paths are shown relative to the rule ("when.all[1]"), not to the pack it came from.

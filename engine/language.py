@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union
 
-from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES, Field, FieldType, suggest
+from engine.catalogue import (
+    CATALOGUE,
+    FIELD_COMPARISONS,
+    WATCHLIST_CATEGORIES,
+    Field,
+    FieldType,
+    comparison_problem,
+    suggest,
+)
 from engine.errors import Problem
 from engine.regex import SafePattern, UnsafePattern
 from engine.values import TypedValue, ValueProblem, parse_code, parse_date, parse_value, plain_data
@@ -37,7 +45,8 @@ MIN_WATCHLIST_SCORE = Decimal("0.5")
 
 @dataclass(frozen=True)
 class Leaf:
-    """``{field: NAME, OP: VALUE}``; ``value`` is typed for the field (a tuple for lists)."""
+    """``{field: NAME, OP: VALUE}``; ``value`` is typed for the field (a tuple for lists), or for a
+    field comparison (``lt_field`` ...) the name of the other field."""
 
     field: str
     op: str
@@ -301,6 +310,8 @@ def _parse_leaf(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | No
         return None
     op = operators[0]
     op_path = f"{path}.{op}"
+    if op in FIELD_COMPARISONS:
+        return _parse_comparison(field, op, raw[op], op_path, path, out)
     if op not in field.operators:
         from engine.catalogue import ALL_OPERATORS
 
@@ -316,6 +327,21 @@ def _parse_leaf(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | No
         out.add("invalid_value", op_path, str(exc))
         return None
     return Leaf(name, op, value, path)
+
+
+def _parse_comparison(field: Field, op: str, raw: Any, op_path: str, path: str, out: _Collector) -> Leaf | None:
+    """``{field: A, lt_field: B}``: false when either field is missing, like every other test."""
+    other = CATALOGUE.get(raw) if isinstance(raw, str) else None
+    if other is None:
+        guess = suggest(raw) if isinstance(raw, str) else None
+        hint = f" (did you mean {guess!r}?)" if guess else ""
+        out.add("unknown_field", op_path, f"'{op}' takes the name of another field, not {raw!r}{hint}")
+        return None
+    problem = comparison_problem(field, op, other)
+    if problem is not None:
+        out.add("incomparable_fields", op_path, problem)
+        return None
+    return Leaf(field.name, op, other.name, path)
 
 
 def _parse_watchlist(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | None:

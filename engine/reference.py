@@ -7,7 +7,8 @@ durable-rules) must agree with it on every rule and record; the differential tes
 Semantics: a comparison on a missing (or null) field is false, whatever the operator,
 including ``ne`` and ``not_in``; ``exists: false`` is true only when the field is missing;
 ``not`` inverts its whole sub-condition; values compare only with values of the field's
-own type (dates with dates); ``matches`` covers the whole value; a rule outside its
+own type (dates with dates); a field comparison (``lt_field`` ...) is the same test with the
+other field's value, false when either is missing; ``matches`` covers the whole value; a rule outside its
 validity dates never matches.
 """
 
@@ -17,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from engine.catalogue import FIELD_COMPARISONS
 from engine.language import All, AnyOf, Condition, Leaf, Not, Rule
 from engine.records import PassengerRecord
 
@@ -32,6 +34,9 @@ def holds(condition: Condition, record: PassengerRecord) -> bool:
 
 
 def leaf_holds(leaf: Leaf, record: PassengerRecord) -> bool:
+    if leaf.op in FIELD_COMPARISONS:
+        other = record.get(leaf.value)
+        return other is not None and value_holds(FIELD_COMPARISONS[leaf.op], other, record.get(leaf.field))
     return value_holds(leaf.op, leaf.value, record.get(leaf.field))
 
 

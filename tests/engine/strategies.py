@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES, Field, FieldType
+from engine.catalogue import CATALOGUE, FIELD_COMPARISONS, WATCHLIST_CATEGORIES, Field, FieldType, comparison_problem
 
 STRINGS = ["", "Müller", "MULLER", "O'Brien", 'a"b', "back\\slash", "30", "30.0", "1e5", "true", "李小龙", " x ", "Ω"]
 CODES = {
@@ -65,11 +65,24 @@ def rule_value(field: Field) -> st.SearchStrategy[Any]:
     raise AssertionError(kind)
 
 
+# Every (field, comparison, other field) the language accepts, self-comparisons included.
+COMPARISONS = [
+    (left, op, right)
+    for op in sorted(FIELD_COMPARISONS)
+    for left in sorted(CATALOGUE)
+    for right in sorted(CATALOGUE)
+    if comparison_problem(CATALOGUE[left], op, CATALOGUE[right]) is None
+]
+
+
 @st.composite
 def leaf(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.integers(0, 15))
     if kind == 0:
         return draw(watchlist_condition())
+    if kind == 2:  # a field compared with another field of the record
+        left, op, right = draw(st.sampled_from(COMPARISONS))
+        return {"field": left, op: right}
     if kind == 1:  # a screening score under any operator, not only the written form's gte
         field = CATALOGUE[draw(st.sampled_from(sorted(name for name in CATALOGUE if name.startswith("watchlist."))))]
     else:

@@ -81,6 +81,33 @@ def _rule(**overrides):
         (_rule(valid_untill="2027-01-01"), "unknown_key", "rules[0].valid_untill"),
         (_rule(title=""), "invalid_title", "rules[0].title"),
         (_rule(weight=True), "invalid_weight", "rules[0].weight"),
+        # field comparisons: the other side must be a field of a comparable kind
+        (_rule(when={"field": "traveller.nationality", "eq_field": "NZL"}), "unknown_field", "rules[0].when.eq_field"),
+        (
+            _rule(when={"field": "document.expiry_date", "lt_field": "traveller.nationality"}),
+            "incomparable_fields",
+            "rules[0].when.lt_field",
+        ),
+        (
+            _rule(when={"field": "traveller.nationality", "eq_field": "flight.departure_airport"}),
+            "incomparable_fields",
+            "rules[0].when.eq_field",
+        ),
+        (
+            _rule(when={"field": "traveller.nationality", "lt_field": "document.issuing_country"}),
+            "incomparable_fields",
+            "rules[0].when.lt_field",
+        ),
+        (
+            _rule(when={"field": "watchlist.score", "gte_field": "watchlist.customs_score"}),
+            "incomparable_fields",
+            "rules[0].when.gte_field",
+        ),
+        (
+            _rule(when={"field": "itinerary.countries", "eq_field": "itinerary.countries"}),
+            "incomparable_fields",
+            "rules[0].when.eq_field",
+        ),
     ],
 )
 def test_single_mistakes(rule, code, path):
