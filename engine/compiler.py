@@ -29,11 +29,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.atoms import AtomIndex, AtomTable, Formula, simplify
+from engine.atoms import AtomIndex, AtomTable
 from engine.durable_adapter import flag_names_collide
 from engine.errors import Problem, RuleCompilationError
+from engine.formulas import Formula, simplify
 from engine.gates import Gates, arrange, engine_tests, routing_values
-from engine.language import Rule, parse_pack
+from engine.language import AGENCIES, Rule, leaves, parse_pack
+from engine.lists import ReferenceList, is_list_document, parse_list
 from engine.network import AlphaNetwork
 from engine.packing import Packing
 from engine.ruleset import CompiledRule, CompiledRuleset
@@ -107,10 +109,12 @@ def compile_packs(packs: Sequence[PackSource]) -> CompiledRuleset:
 
 
 def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
-    problems: list[Problem] = []
+    lists, problems = _lists(packs)
     rules: list[Rule] = []
     for pack in packs:
-        parsed, found = parse_pack(pack.data, pack.source)
+        if is_list_document(pack.data):
+            continue
+        parsed, found = parse_pack(pack.data, pack.source, lists)
         rules.extend(parsed)
         problems.extend(found)
     problems.extend(_unique_ids(packs))
@@ -139,8 +143,9 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
         problems.append(Problem("too_large", "the ruleset needs more engine flags than are safe", "", "", ""))
         raise RuleCompilationError(problems)
     packing = Packing(compiled, atoms)
+    used = {leaf.list_name for rule in rules for leaf in leaves(rule.when) if leaf.list_name}
     return CompiledRuleset(
-        version=ruleset_version(rule.rule for rule in compiled),
+        version=ruleset_version((rule.rule for rule in compiled), {name: lists[name].digest for name in used}),
         rules=tuple(compiled),
         atoms=atoms,
         subexpressions=tuple(gates.subexpressions),
@@ -158,19 +163,42 @@ def _compile(packs: Sequence[PackSource]) -> CompiledRuleset:
     )
 
 
-def ruleset_version(rules: Iterable[Rule]) -> str:
-    """A hash of the rules' content: same rules, same version, in any order or file layout."""
+def ruleset_version(rules: Iterable[Rule], lists: Mapping[str, str] | None = None) -> str:
+    """A hash of the rules' content and of the reference lists they use (by digest): same rules
+    and lists, same version, in any order or file layout."""
+    content: dict[str, Any] = {
+        "compiler": COMPILER_REVISION,
+        "rules": sorted(({"agency": r.agency, **r.definition} for r in rules), key=lambda d: str(d.get("id"))),
+    }
+    if lists:  # absent when no rule uses a list, so versions of rulesets without lists stay as they were
+        content["lists"] = dict(sorted(lists.items()))
     canonical = json.dumps(
-        {
-            "compiler": COMPILER_REVISION,
-            "rules": sorted(({"agency": r.agency, **r.definition} for r in rules), key=lambda d: str(d.get("id"))),
-        },
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
         default=str,
     )
     return "rs-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:20]
+
+
+def _lists(packs: Sequence[PackSource]) -> tuple[dict[str, ReferenceList], list[Problem]]:
+    """The reference lists among ``packs``, by name, and every problem with them."""
+    lists: dict[str, ReferenceList] = {}
+    problems: list[Problem] = []
+    for pack in packs:
+        if not is_list_document(pack.data):
+            continue
+        found, trouble = parse_list(pack.data, pack.source, AGENCIES)
+        problems.extend(trouble)
+        if found is None:
+            continue
+        if found.name in lists:
+            message = f"list {found.name} is already defined in {lists[found.name].source}"
+            problems.append(Problem("duplicate_list", message, "name", "", pack.source))
+        else:
+            lists[found.name] = found
+    return lists, problems
 
 
 def _unique_ids(packs: Sequence[PackSource]) -> list[Problem]:

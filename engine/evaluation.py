@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import durable_adapter
-from engine.atoms import Formula, formula_atoms, formula_holds
 from engine.catalogue import FIELD_COMPARISONS
 from engine.errors import RecordError
+from engine.formulas import Formula, formula_atoms, formula_holds
 from engine.gates import engine_tests
 from engine.language import LIST_OPERATORS, All, AnyOf, Condition, Leaf, Not, Rule
 from engine.records import PassengerRecord, check_record, cut_score, with_watchlist
@@ -330,7 +330,10 @@ def _list_summary(leaf: Leaf, actual: Any, negated: bool) -> dict[str, Any]:
     elif leaf.op == "contains_any" and not negated and isinstance(actual, tuple):
         members = set(values)
         matched = next((element for element in actual if element in members), None)
-    return {"list_size": len(values), "matched": to_json(matched)}
+    summary = {"list_size": len(values), "matched": to_json(matched)}
+    if leaf.list_name:
+        summary = {"list": leaf.list_name, **summary}
+    return summary
 
 
 def _reason(leaf: Leaf, negated: bool, record: PassengerRecord) -> Reason:
@@ -355,4 +358,4 @@ def _reason(leaf: Leaf, negated: bool, record: PassengerRecord) -> Reason:
             if (category == "score" or match.category == category)
             and value_holds(leaf.op, value, cut_score(match.score))
         )
-    return Reason(path, leaf.field, leaf.op, expected, to_json(actual), negated, entries)
+    return Reason(path, leaf.field, leaf.written_op, expected, to_json(actual), negated, entries)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from engine.atoms import MEMBER, PRESENT, Atom, AtomTable, Formula
+from engine.atoms import MEMBER, PRESENT, Atom, AtomTable
 from engine.catalogue import CATALOGUE, FieldType
+from engine.formulas import Formula
 from engine.network import EQ, NEX, EngineTest
 
 # Literals in one engine rule; a longer conjunction ends in a sub-expression of the rest.

@@ -8,124 +8,48 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
-from engine.catalogue import (
-    CATALOGUE,
-    FIELD_COMPARISONS,
-    WATCHLIST_CATEGORIES,
-    Field,
-    FieldType,
-    comparison_problem,
-    suggest,
-)
+from engine.conditions import All, AnyOf, Condition, Leaf, Not, Rule, leaves
 from engine.errors import Problem
-from engine.regex import SafePattern, UnsafePattern
-from engine.values import TypedValue, ValueProblem, parse_code, parse_date, parse_value, plain_data
+from engine.leaf_parser import LIST_OPERATORS, MAX_DEPTH, Collector, close_match, parse_leaf, parse_watchlist
+from engine.lists import ReferenceList
+from engine.values import ValueProblem, parse_date, plain_data
+
+__all__ = [
+    "ACTIONS",
+    "AGENCIES",
+    "LIST_OPERATORS",
+    "MAX_DEPTH",
+    "All",
+    "AnyOf",
+    "Condition",
+    "Leaf",
+    "Not",
+    "Rule",
+    "leaves",
+    "parse_pack",
+]
 
 AGENCIES = ("customs", "mpi", "immigration")
 ACTIONS = ("refer", "inspect", "notify")
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]{1,9}-[0-9]{3,6}")
 # Far above what officers write, and still a bounded recursion for the parser and compiler.
-MAX_DEPTH = 64
-# A list is one atom whatever its length (engine/atoms.py); this bounds a pack's size, not speed.
-MAX_LIST_VALUES = 100_000
-
-LIST_OPERATORS = frozenset({"in", "not_in", "contains_any"})
-
-WATCHLISTS = ("joint",)
-WATCHLIST_KEYS = frozenset({"watchlist", "min_score", "category"})
-# The matcher's documented default threshold; below MIN_WATCHLIST_SCORE a match is noise.
-DEFAULT_WATCHLIST_MIN_SCORE = Decimal("0.85")
-MIN_WATCHLIST_SCORE = Decimal("0.5")
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """``{field: NAME, OP: VALUE}``; ``value`` is typed for the field (a tuple for lists), or for a
-    field comparison (``lt_field`` ...) the name of the other field."""
-
-    field: str
-    op: str
-    value: Any
-    path: str
-
-
-@dataclass(frozen=True)
-class All:
-    items: tuple[Condition, ...]
-    path: str
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    items: tuple[Condition, ...]
-    path: str
-
-
-@dataclass(frozen=True)
-class Not:
-    item: Condition
-    path: str
-
-
-Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 - recursive alias needs the string-free form
-
-
-def leaves(condition: Condition) -> Iterator[Leaf]:
-    """Every test of ``condition``, however deeply nested, in order (walked without recursion)."""
-    pending: list[Condition] = [condition]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, Leaf):
-            yield node
-        elif isinstance(node, Not):
-            pending.append(node.item)
-        else:
-            pending.extend(reversed(node.items))
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    agency: str
-    title: str
-    description: str
-    weight: int
-    action: str
-    valid_from: dt.date | None
-    valid_until: dt.date | None
-    when: Condition
-    source: str
-    definition: Mapping[str, Any]  # the rule as written, for hashing and display
-    path: str = ""  # where the rule sits in its pack, e.g. "rules[3]"
-
-    def valid_on(self, day: dt.date) -> bool:
-        if self.valid_from is not None and day < self.valid_from:
-            return False
-        return not (self.valid_until is not None and day > self.valid_until)
-
 
 RULE_KEYS = frozenset({"id", "title", "description", "weight", "action", "valid_from", "valid_until", "when", "tags"})
 REQUIRED_RULE_KEYS = ("id", "title", "weight", "action", "when")
 
 
-class _Collector:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
-        self.rule_id = ""
+def parse_pack(
+    data: Any, source: str = "<input>", lists: Mapping[str, ReferenceList] | None = None
+) -> tuple[list[Rule], list[Problem]]:
+    """Parse one pack (already decoded from YAML/JSON) into rules plus every problem found.
 
-    def add(self, code: str, path: str, message: str) -> None:
-        self.problems.append(Problem(code, message, path, self.rule_id, self.source))
-
-
-def parse_pack(data: Any, source: str = "<input>") -> tuple[list[Rule], list[Problem]]:
-    """Parse one pack (already decoded from YAML/JSON) into rules plus every problem found."""
-    out = _Collector(source)
+    ``lists`` are the reference lists its rules may name (``in_list``), by name.
+    """
+    out = Collector(source, lists)
     rules: list[Rule] = []
     if not isinstance(data, Mapping):
         out.add("invalid_pack", "", "a pack must be a mapping with 'agency' and 'rules'")
@@ -137,6 +61,7 @@ def parse_pack(data: Any, source: str = "<input>") -> tuple[list[Rule], list[Pro
     if agency not in AGENCIES:
         out.add("invalid_agency", "agency", f"agency must be one of {', '.join(AGENCIES)}")
         agency = ""
+    out.agency = str(agency)
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         out.add("invalid_pack", "rules", "'rules' must be a non-empty list")
@@ -148,7 +73,7 @@ def parse_pack(data: Any, source: str = "<input>") -> tuple[list[Rule], list[Pro
     return rules, out.problems
 
 
-def _parse_rule(raw: Any, path: str, agency: str, out: _Collector) -> Rule | None:
+def _parse_rule(raw: Any, path: str, agency: str, out: Collector) -> Rule | None:
     out.rule_id = ""
     if not isinstance(raw, Mapping):
         out.add("invalid_rule", path, "a rule must be a mapping")
@@ -163,7 +88,7 @@ def _parse_rule(raw: Any, path: str, agency: str, out: _Collector) -> Rule | Non
     before = len(out.problems)
     for key in raw:
         if key not in RULE_KEYS:
-            hint = _close(str(key), RULE_KEYS)
+            hint = close_match(str(key), RULE_KEYS)
             out.add("unknown_key", f"{path}.{key}", f"unknown rule key {key!r}{hint}")
     for key in REQUIRED_RULE_KEYS:
         if key not in raw:
@@ -203,14 +128,7 @@ def _parse_rule(raw: Any, path: str, agency: str, out: _Collector) -> Rule | Non
     )
 
 
-def _close(word: str, choices: frozenset[str] | set[str]) -> str:
-    import difflib
-
-    found = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f" (did you mean {found[0]!r}?)" if found else ""
-
-
-def _optional_date(raw: Mapping[str, Any], key: str, path: str, out: _Collector) -> dt.date | None:
+def _optional_date(raw: Mapping[str, Any], key: str, path: str, out: Collector) -> dt.date | None:
     if raw.get(key) is None:
         return None
     try:
@@ -237,7 +155,7 @@ class _Combine:
         return All(parsed, self.path) if self.key == "all" else AnyOf(parsed, self.path)
 
 
-def _parse_condition(raw: Any, path: str, out: _Collector, depth: int) -> Condition | None:
+def _parse_condition(raw: Any, path: str, out: Collector, depth: int) -> Condition | None:
     """The condition tree of ``raw``, or None when any part of it is wrong (each problem collected).
 
     The tree is walked with a stack of its own, not by recursion, so no depth of nesting can
@@ -263,7 +181,7 @@ def _parse_condition(raw: Any, path: str, out: _Collector, depth: int) -> Condit
     return built[0]
 
 
-def _parse_node(raw: Any, path: str, out: _Collector, depth: int) -> Condition | _Combine | None:
+def _parse_node(raw: Any, path: str, out: Collector, depth: int) -> Condition | _Combine | None:
     """One condition: a leaf or watchlist test, a combinator still to build, or None (a problem collected)."""
     if depth > MAX_DEPTH:
         out.add("too_deep", path, f"conditions nest deeper than {MAX_DEPTH} levels")
@@ -285,7 +203,7 @@ def _parse_node(raw: Any, path: str, out: _Collector, depth: int) -> Condition |
             return None
         return _Combine(key, path, tuple((item, f"{path}.{key}[{i}]") for i, item in enumerate(inner)))
     if "watchlist" in raw:
-        return _parse_watchlist(raw, path, out)
+        return parse_watchlist(raw, path, out)
     if "field" not in raw:
         out.add(
             "invalid_condition",
@@ -293,118 +211,4 @@ def _parse_node(raw: Any, path: str, out: _Collector, depth: int) -> Condition |
             "a condition needs 'field' and one operator, 'watchlist', or 'all'/'any'/'not'",
         )
         return None
-    return _parse_leaf(raw, path, out)
-
-
-def _parse_leaf(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | None:
-    name = raw["field"]
-    field = CATALOGUE.get(name) if isinstance(name, str) else None
-    if field is None:
-        guess = suggest(name) if isinstance(name, str) else None
-        hint = f" (did you mean {guess!r}?)" if guess else ""
-        out.add("unknown_field", f"{path}.field", f"unknown field {name!r}{hint}")
-        return None
-    operators = [key for key in raw if key != "field"]
-    if len(operators) != 1:
-        out.add("invalid_condition", path, "a condition takes exactly one operator besides 'field'")
-        return None
-    op = operators[0]
-    op_path = f"{path}.{op}"
-    if op in FIELD_COMPARISONS:
-        return _parse_comparison(field, op, raw[op], op_path, path, out)
-    if op not in field.operators:
-        from engine.catalogue import ALL_OPERATORS
-
-        if op not in ALL_OPERATORS:
-            out.add("unknown_operator", op_path, f"unknown operator {op!r}{_close(str(op), set(ALL_OPERATORS))}")
-        else:
-            allowed = ", ".join(sorted(field.operators))
-            out.add("invalid_operator", op_path, f"'{op}' is not valid for {field.type.value} field {name} ({allowed})")
-        return None
-    try:
-        value = _leaf_value(field, op, raw[op])
-    except ValueProblem as exc:
-        out.add("invalid_value", op_path, str(exc))
-        return None
-    return Leaf(name, op, value, path)
-
-
-def _parse_comparison(field: Field, op: str, raw: Any, op_path: str, path: str, out: _Collector) -> Leaf | None:
-    """``{field: A, lt_field: B}``: false when either field is missing, like every other test."""
-    other = CATALOGUE.get(raw) if isinstance(raw, str) else None
-    if other is None:
-        guess = suggest(raw) if isinstance(raw, str) else None
-        hint = f" (did you mean {guess!r}?)" if guess else ""
-        out.add("unknown_field", op_path, f"'{op}' takes the name of another field, not {raw!r}{hint}")
-        return None
-    problem = comparison_problem(field, op, other)
-    if problem is not None:
-        out.add("incomparable_fields", op_path, problem)
-        return None
-    return Leaf(field.name, op, other.name, path)
-
-
-def _parse_watchlist(raw: Mapping[str, Any], path: str, out: _Collector) -> Leaf | None:
-    """``{watchlist: joint, min_score: 0.9, category: biosecurity}``: a threshold on a screening score.
-
-    It reads as ``{field: watchlist.biosecurity_score, gte: 0.9}`` (``watchlist.score`` without a
-    category): the record's best match score, filled in by screening before evaluation.
-    """
-    before = len(out.problems)
-    for key in raw:
-        if key not in WATCHLIST_KEYS:
-            out.add(
-                "unknown_key",
-                f"{path}.{key}",
-                f"unknown watchlist condition key {key!r}{_close(str(key), WATCHLIST_KEYS)}",
-            )
-    if raw["watchlist"] not in WATCHLISTS:
-        out.add("unknown_watchlist", f"{path}.watchlist", f"watchlist must be one of {', '.join(WATCHLISTS)}")
-    category = raw.get("category")
-    if category is not None and category not in WATCHLIST_CATEGORIES:
-        out.add("invalid_value", f"{path}.category", f"category must be one of {', '.join(WATCHLIST_CATEGORIES)}")
-        category = None
-    field = CATALOGUE["watchlist.score" if category is None else f"watchlist.{category}_score"]
-    threshold = raw.get("min_score", DEFAULT_WATCHLIST_MIN_SCORE)
-    try:
-        value = parse_value(field, threshold)
-        if isinstance(threshold, bool) or not MIN_WATCHLIST_SCORE <= value <= 1:
-            raise ValueProblem(f"must be a number from {MIN_WATCHLIST_SCORE} to 1")
-    except ValueProblem as exc:
-        out.add("invalid_value", f"{path}.min_score", f"min_score {exc}")
-    if len(out.problems) > before:
-        return None
-    return Leaf(field.name, "gte", value, path)
-
-
-def _leaf_value(field: Field, op: str, raw: Any) -> Any:
-    if op == "exists":
-        if not isinstance(raw, bool):
-            raise ValueProblem("exists takes true or false")
-        return raw
-    if op == "matches":
-        try:
-            return SafePattern.compile(raw)
-        except UnsafePattern as exc:
-            raise ValueProblem(str(exc)) from None
-    single = parse_code if field.type is FieldType.CODE_LIST else parse_value
-    if op in LIST_OPERATORS:
-        if not isinstance(raw, list) or not raw:
-            raise ValueProblem(f"'{op}' takes a non-empty list")
-        if len(raw) > MAX_LIST_VALUES:
-            raise ValueProblem(f"'{op}' takes at most {MAX_LIST_VALUES} values")
-        values: list[TypedValue] = []
-        for position, item in enumerate(raw):
-            try:
-                values.append(single(field, item))
-            except ValueProblem as exc:
-                raise ValueProblem(f"item {position}: {exc}") from None
-        return tuple(dict.fromkeys(values))
-    if op == "between":
-        if not isinstance(raw, list) or len(raw) != 2:
-            raise ValueProblem("'between' takes a list of two values [low, high]")
-        low, high = (single(field, item) for item in raw)
-        if low > high:  # type: ignore[operator]
-            raise ValueProblem("'between' low value is above the high value")
-        return (low, high)
-    return single(field, raw)
+    return parse_leaf(raw, path, out)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.atoms import Atom, AtomIndex, Formula, formula_function
+from engine.atoms import Atom, AtomIndex
+from engine.formulas import Formula, formula_function
 from engine.gates import Conjunction
 from engine.language import Rule, leaves
 

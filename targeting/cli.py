@@ -16,7 +16,7 @@ import orjson
 from engine import Evaluator, RecordError, RuleCompilationError, check_record, compile_packs, read_packs
 from engine.catalogue import markdown
 from engine.errors import Problem, group_by_path
-from engine.language import parse_pack
+from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
@@ -103,15 +103,17 @@ def _validate(args: argparse.Namespace) -> int:
         _print_problems(problems, sys.stdout)
         return 1
     try:
-        compile_packs(packs)
+        compiled = compile_packs(packs)
     except RuleCompilationError as exc:
         _print_problems(exc.problems, sys.stdout)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
+    by_source = Counter(rule.rule.source for rule in compiled.rules)
     for pack in packs:
-        rules, _ = parse_pack(pack.data, pack.source)
-        agencies = Counter(rule.agency for rule in rules)
-        print(f"{pack.source}: ok, {len(rules)} rules ({', '.join(sorted(agencies))})")
+        if is_list_document(pack.data):
+            print(f"{pack.source}: ok, list of {len(pack.data['values'])} values ({pack.data['agency']})")
+        else:
+            print(f"{pack.source}: ok, {by_source[pack.source]} rules ({pack.data['agency']})")
     return 0
 
 

@@ -28,6 +28,7 @@ from api.rules.activation import new_ruleset, ruleset_info, serialise_ruleset_ch
 from api.rules.interface import ActiveRule, RulesetInfo
 from engine import PackSource, RuleCompilationError, compile_packs
 from engine.errors import group_by_path
+from engine.lists import is_list_document
 
 
 def validate_rule_content(agency: str, content: Mapping[str, Any]) -> None:
@@ -302,6 +303,15 @@ class SqlRuleStore(SqlService):
 
     def import_packs(self, packs: Sequence[tuple[str, Mapping[str, Any]]], actor: Actor) -> RulesetInfo:
         """Load packs as approved, active versions (bootstrapping), in one transaction."""
+        lists = [source for source, data in packs if is_list_document(data)]
+        if lists:
+            # Rules name lists by name; until the service versions lists, an imported one would be
+            # missing from every ruleset built from the store.
+            raise Unprocessable(
+                "reference lists are not stored by the service yet; import rule packs only",
+                "lists_not_supported",
+                {source: ["a reference list, not a rule pack"] for source in lists},
+            )
         try:
             compile_packs([PackSource(source, data) for source, data in packs])
         except RuleCompilationError as exc:

@@ -11,7 +11,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from engine import PackSource
 from engine.catalogue import CATALOGUE, FIELD_COMPARISONS, WATCHLIST_CATEGORIES, Field, FieldType, comparison_problem
+from engine.lists import FITS, LIST_TYPES
+from engine.values import ValueProblem, parse_code, parse_value
 
 STRINGS = ["", "Müller", "MULLER", "O'Brien", 'a"b', "back\\slash", "30", "30.0", "1e5", "true", "李小龙", " x ", "Ω"]
 CODES = {
@@ -75,9 +78,46 @@ COMPARISONS = [
 ]
 
 
+def _all_valid(field: Field, values: list[Any]) -> bool:
+    single = parse_code if field.type is FieldType.CODE_LIST else parse_value
+    try:
+        for value in values:
+            single(field, value)
+    except ValueProblem:
+        return False
+    return True
+
+
+# Shared reference lists the generated rules name (``in_list``), each with the fields it fits.
+LISTS = {
+    "gen_countries": ("code", sorted({*CODES["traveller.nationality"], *CODES["itinerary.countries"], "FJI"})),
+    "gen_airports": ("code", ["AKL", "BOG", "PTY", "NRT"]),
+    "gen_bags": ("integer", [0, 2, 3, 17]),
+    "gen_names": ("string", ["Müller", "O'Brien", "30", "李小龙", " x "]),
+}
+LIST_PACKS = [
+    PackSource(f"lists/{name}.yaml", {"name": name, "agency": "mpi", "type": kind, "shared": True, "values": values})
+    for name, (kind, values) in LISTS.items()
+]
+LIST_USES = [
+    (name, field_name)
+    for name, (kind, values) in LISTS.items()
+    for field_name, field in sorted(CATALOGUE.items())
+    if not field_name.startswith("watchlist.") and field.type in FITS[LIST_TYPES[kind]] and _all_valid(field, values)
+]
+
+
 @st.composite
 def leaf(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.integers(0, 15))
+    if kind == 3:  # a reference list
+        name, field_name = draw(st.sampled_from(LIST_USES))
+        listed_op = (
+            "in_list"
+            if CATALOGUE[field_name].type is FieldType.CODE_LIST
+            else draw(st.sampled_from(["in_list", "not_in_list"]))
+        )
+        return {"field": field_name, listed_op: name}
     if kind == 0:
         return draw(watchlist_condition())
     if kind == 2:  # a field compared with another field of the record

@@ -6,13 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import PackSource, check_record, compile_packs
-from tests.engine.strategies import record, rule_pack
+from tests.engine.strategies import LIST_PACKS, record, rule_pack
 
 
 @settings(max_examples=300)
 @given(pack=rule_pack(), records=st.lists(record(), min_size=1, max_size=6))
 def test_the_index_finds_exactly_the_atoms_that_hold(pack, records):
-    ruleset = compile_packs([PackSource("generated", pack)])
+    ruleset = compile_packs([PackSource("generated", pack), *LIST_PACKS])
     for raw in records:
         checked = check_record(raw)
         expected = {atom.id for atom in ruleset.atoms if atom.holds_in(checked)}

@@ -1,5 +1,6 @@
-"""Rule behaviour as data: each ``tests/cases/*.yaml`` names packs (or holds one inline),
-records, and the exact set of rules each record must match. Every case is checked on the
+"""Rule behaviour as data: each ``tests/cases/*.yaml`` names packs (or holds one inline, with
+the reference lists it uses under ``lists``), records, and the exact set of rules each record
+must match. Every case is checked on the
 engine path and on the reference evaluator.
 """
 
@@ -37,7 +38,8 @@ _evaluators: dict[Path, Evaluator] = {}
 def _evaluator(path: Path, spec: dict) -> Evaluator:
     if path not in _evaluators:
         if "rules" in spec:
-            packs = [PackSource(str(path), spec["rules"])]
+            lists = [PackSource(f"{path}:lists[{n}]", data) for n, data in enumerate(spec.get("lists", []))]
+            packs = [PackSource(str(path), spec["rules"]), *lists]
         else:
             packs, problems = read_packs([ROOT / pack for pack in spec["packs"]])
             assert not problems, problems

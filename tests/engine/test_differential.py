@@ -27,7 +27,7 @@ from engine.records import PassengerRecord, cut_score
 from engine.reference import leaf_holds, matching_rules, value_holds
 from engine.values import parse_datetime
 from screening import Watchlist, parse_csv
-from tests.engine.strategies import AT, WATCHLIST_ROWS, record, rule_pack
+from tests.engine.strategies import AT, LIST_PACKS, WATCHLIST_ROWS, record, rule_pack
 
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "2000"))
 _ENTRIES, _PROBLEMS = parse_csv(WATCHLIST_ROWS, today=parse_datetime("2026-01-01T00:00:00Z").date())
@@ -39,7 +39,7 @@ WATCHLIST = Watchlist(_ENTRIES)
 @given(pack=rule_pack(), records=st.lists(record(), min_size=1, max_size=8), at=st.sampled_from(AT))
 def test_engine_agrees_with_reference(pack, records, at):
     # Every generated pack is valid: none may be refused, however deep or wide.
-    ruleset = compile_packs([PackSource("generated", pack)])
+    ruleset = compile_packs([PackSource("generated", pack), *LIST_PACKS])
     when = parse_datetime(at)
     rules = [compiled.rule for compiled in ruleset.rules]
     with Evaluator(ruleset) as evaluator:
@@ -64,7 +64,7 @@ def _check_output(result: Evaluation, record: PassengerRecord, rules: dict[str, 
         for reason in match["why"]:
             leaf = by_path[reason["path"]]
             negated = reason["operator"].startswith("not ")
-            assert (reason["field"], reason["operator"].removeprefix("not ")) == (leaf.field, leaf.op)
+            assert (reason["field"], reason["operator"].removeprefix("not ")) == (leaf.field, leaf.written_op)
             assert leaf_holds(leaf, record) is not negated, (reason, rule.id)
             if leaf.field.startswith("watchlist.") and not negated:
                 _check_listed_entries(reason, leaf.op, leaf.value, leaf.field, record)
