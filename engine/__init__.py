@@ -10,7 +10,8 @@ Pure Python plus durable-rules: no web framework, cache or database. Typical use
 
 from engine.compiler import PackSource, compile_packs, validate
 from engine.errors import EngineError, EngineFailure, Problem, RecordError, RuleCompilationError
-from engine.evaluation import Evaluation, Evaluator, Match, Reason, combined_score
+from engine.evaluation import Evaluation, Evaluator, Match, combined_score
+from engine.explanation import Reason
 from engine.packs import read_packs
 from engine.records import PassengerRecord, check_record
 from engine.ruleset import CompiledRuleset

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.catalogue import CATALOGUE, FIELD_COMPARISONS, FieldType
-from engine.formulas import Formula
-from engine.language import All, AnyOf, Condition, Leaf, Not
+from engine.formulas import Formula, formula_holds, simplify
+from engine.language import All, AnyLeg, AnyOf, Condition, Leaf, Not
+from engine.records import LEGS_KEY
 from engine.regex import SafePattern
 from engine.values import TypedValue
 
-MEMBER, RANGE, PATTERN, PRESENT, COMPARE = "member", "range", "pattern", "present", "compare"
+MEMBER, RANGE, PATTERN, PRESENT, COMPARE, LEG = "member", "range", "pattern", "present", "compare", "leg"
 
 _COMPARE = {
     "eq": operator.eq,
@@ -60,13 +61,24 @@ class Atom:
     pattern: SafePattern | None = None
     other: str = ""  # COMPARE: the field on the right of ``field <test> other``
     test: str = ""  # COMPARE: eq, ne, lt or lte
+    # LEG: a condition over one leg's fields, as a formula over atoms of its own (ids from 0):
+    # true when one of the record's legs makes the formula true.
+    leg_atoms: tuple[Atom, ...] = ()
+    leg_formula: Formula = ()
 
     def holds_in(self, record: Any) -> bool:
         """Whether the atom holds for ``record`` (anything with ``get(field)``)."""
         if self.kind == COMPARE:
             left, right = record.get(self.field), record.get(self.other)
             return left is not None and right is not None and bool(_COMPARE[self.test](left, right))
+        if self.kind == LEG:
+            legs = record.get(self.field)
+            return any(formula_holds(self.leg_formula, self.leg_true(leg)) for leg in legs or ())
         return self.holds(record.get(self.field))
+
+    def leg_true(self, leg: Any) -> set[int]:
+        """LEG: the ids of its own atoms that hold for one leg."""
+        return {atom.id for atom in self.leg_atoms if atom.holds_in(leg)}
 
     def holds(self, value: TypedValue | None) -> bool:
         """Whether ``value`` (None: missing) passes; what the index computes, one atom at a time."""
@@ -103,6 +115,8 @@ class Atom:
             return 800
         if self.kind == COMPARE:
             return 3_000 if self.test == "eq" else 6_000
+        if self.kind == LEG:
+            return 5_000
         return 10_000
 
 
@@ -176,8 +190,20 @@ class AtomTable:
         }
         return self.range(name, *bounds[op])
 
+    def any_leg(self, condition: AnyLeg, leaf_formulas: dict[str, Formula]) -> Formula:
+        """One LEG atom for the leg condition, whose own atoms are numbered in a table of their own."""
+        table = AtomTable()
+        formula = simplify(table.condition(condition.item, {}))
+        key = (LEGS_KEY, LEG, formula, tuple(sorted(table._ids.items(), key=lambda item: item[1])))
+        found = self._atom(key, field=LEGS_KEY, kind=LEG, leg_atoms=tuple(table.atoms), leg_formula=formula)
+        leaf_formulas[condition.path] = found
+        return found
+
     def condition(self, condition: Condition, leaf_formulas: dict[str, Formula]) -> Formula:
-        """The whole condition as one formula; each leaf's own formula is kept by its path."""
+        """The whole condition as one formula; each leaf's own formula is kept by its path
+        (an ``any_leg`` by its own path: its leaves are explained one leg at a time)."""
+        if isinstance(condition, AnyLeg):
+            return self.any_leg(condition, leaf_formulas)
         if isinstance(condition, Leaf):
             formula = leaf_formulas[condition.path] = self.leaf(condition)
             return formula
@@ -225,7 +251,7 @@ class AtomIndex:
         patterns: dict[str, list[tuple[SafePattern, int]]] = defaultdict(list)
         comparisons: list[Atom] = []
         for atom in atoms:
-            if atom.kind == COMPARE:
+            if atom.kind in (COMPARE, LEG):
                 comparisons.append(atom)
             elif atom.kind == MEMBER:
                 for value in atom.values:
@@ -291,7 +317,7 @@ class AtomIndex:
                 if len(remembered) < REMEMBERED_VALUES:
                     remembered[value] = found
             true.update(found)
-        for atom in self.comparisons:  # a pair of values is rarely seen twice: always computed
+        for atom in self.comparisons:  # pairs of values and itineraries rarely repeat: always computed
             if atom.holds_in(values):
                 true.add(atom.id)
         return true

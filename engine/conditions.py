@@ -45,17 +45,25 @@ class Not:
     path: str
 
 
-Condition = Union[Leaf, All, AnyOf, Not]  # noqa: UP007 - recursive alias needs the string-free form
+@dataclass(frozen=True)
+class AnyLeg:
+    """``{any_leg: CONDITION}``: one itinerary leg satisfies ``item``, a condition over ``leg.*`` fields."""
+
+    item: Condition
+    path: str
+
+
+Condition = Union[Leaf, All, AnyOf, Not, AnyLeg]  # noqa: UP007 - recursive alias needs the string-free form
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:
-    """Every test of ``condition``, however deeply nested, in order (walked without recursion)."""
+    """Every test of ``condition``, however deeply nested (leg tests too), in order (walked without recursion)."""
     pending: list[Condition] = [condition]
     while pending:
         node = pending.pop()
         if isinstance(node, Leaf):
             yield node
-        elif isinstance(node, Not):
+        elif isinstance(node, Not | AnyLeg):
             pending.append(node.item)
         else:
             pending.extend(reversed(node.items))

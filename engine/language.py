@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.conditions import All, AnyOf, Condition, Leaf, Not, Rule, leaves
+from engine.conditions import All, AnyLeg, AnyOf, Condition, Leaf, Not, Rule, leaves
 from engine.errors import Problem
 from engine.leaf_parser import LIST_OPERATORS, MAX_DEPTH, Collector, close_match, parse_leaf, parse_watchlist
 from engine.lists import ReferenceList
@@ -24,6 +24,7 @@ __all__ = [
     "LIST_OPERATORS",
     "MAX_DEPTH",
     "All",
+    "AnyLeg",
     "AnyOf",
     "Condition",
     "Leaf",
@@ -145,6 +146,7 @@ class _Combine:
     key: str
     path: str
     children: tuple[tuple[Any, str], ...]  # (raw condition, its path)
+    in_leg: bool = False  # the children are conditions over one leg (inside ``any_leg``)
 
     def build(self, items: list[Condition | None]) -> Condition | None:
         parsed = tuple(item for item in items if item is not None)
@@ -152,6 +154,8 @@ class _Combine:
             return None
         if self.key == "not":
             return Not(parsed[0], self.path)
+        if self.key == "any_leg":
+            return AnyLeg(parsed[0], self.path)
         return All(parsed, self.path) if self.key == "all" else AnyOf(parsed, self.path)
 
 
@@ -161,7 +165,7 @@ def _parse_condition(raw: Any, path: str, out: Collector, depth: int) -> Conditi
     The tree is walked with a stack of its own, not by recursion, so no depth of nesting can
     exhaust Python's stack; problems are collected in the order of a depth-first reading.
     """
-    pending: list[tuple[Any, str, int] | _Combine] = [(raw, path, depth)]
+    pending: list[tuple[Any, str, int, bool] | _Combine] = [(raw, path, depth, False)]
     built: list[Condition | None] = []
     while pending:
         task = pending.pop()
@@ -171,44 +175,55 @@ def _parse_condition(raw: Any, path: str, out: Collector, depth: int) -> Conditi
             del built[-count:]
             built.append(task.build(items))
             continue
-        raw, path, depth = task
-        node = _parse_node(raw, path, out, depth)
+        raw, path, depth, in_leg = task
+        node = _parse_node(raw, path, out, depth, in_leg)
         if isinstance(node, _Combine):
             pending.append(node)
-            pending.extend((child, where, depth + 1) for child, where in reversed(node.children))
+            pending.extend((child, where, depth + 1, node.in_leg) for child, where in reversed(node.children))
         else:
             built.append(node)
     return built[0]
 
 
-def _parse_node(raw: Any, path: str, out: Collector, depth: int) -> Condition | _Combine | None:
-    """One condition: a leaf or watchlist test, a combinator still to build, or None (a problem collected)."""
+def _parse_node(raw: Any, path: str, out: Collector, depth: int, in_leg: bool) -> Condition | _Combine | None:
+    """One condition: a leaf or watchlist test, a combinator still to build, or None (a problem collected).
+
+    Inside ``any_leg`` (``in_leg``) only leg fields may be tested, and legs do not nest.
+    """
     if depth > MAX_DEPTH:
         out.add("too_deep", path, f"conditions nest deeper than {MAX_DEPTH} levels")
         return None
     if not isinstance(raw, Mapping):
         out.add("invalid_condition", path, "a condition must be a mapping")
         return None
-    combinators = [key for key in ("all", "any", "not") if key in raw]
+    combinators = [key for key in ("all", "any", "not", "any_leg") if key in raw]
     if combinators:
         if len(raw) != 1:
             out.add("invalid_condition", path, f"'{combinators[0]}' must be the only key of its condition")
             return None
         key = combinators[0]
         inner = raw[key]
+        if key == "any_leg":
+            if in_leg:
+                out.add("invalid_condition", f"{path}.any_leg", "'any_leg' cannot be nested in another 'any_leg'")
+                return None
+            return _Combine(key, path, ((inner, f"{path}.any_leg"),), in_leg=True)
         if key == "not":
-            return _Combine(key, path, ((inner, f"{path}.not"),))
+            return _Combine(key, path, ((inner, f"{path}.not"),), in_leg)
         if not isinstance(inner, list) or not inner:
             out.add("invalid_condition", f"{path}.{key}", f"'{key}' takes a non-empty list of conditions")
             return None
-        return _Combine(key, path, tuple((item, f"{path}.{key}[{i}]") for i, item in enumerate(inner)))
+        return _Combine(key, path, tuple((item, f"{path}.{key}[{i}]") for i, item in enumerate(inner)), in_leg)
     if "watchlist" in raw:
+        if in_leg:
+            out.add("invalid_condition", path, "inside 'any_leg' only leg fields can be tested, not the watchlist")
+            return None
         return parse_watchlist(raw, path, out)
     if "field" not in raw:
         out.add(
             "invalid_condition",
             path,
-            "a condition needs 'field' and one operator, 'watchlist', or 'all'/'any'/'not'",
+            "a condition needs 'field' and one operator, 'watchlist', or 'all'/'any'/'not'/'any_leg'",
         )
         return None
-    return parse_leaf(raw, path, out)
+    return parse_leaf(raw, path, out, in_leg)

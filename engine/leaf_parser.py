@@ -12,6 +12,7 @@ from typing import Any
 from engine.catalogue import (
     CATALOGUE,
     FIELD_COMPARISONS,
+    LEG_CATALOGUE,
     WATCHLIST_CATEGORIES,
     Field,
     FieldType,
@@ -60,10 +61,16 @@ def close_match(word: str, choices: frozenset[str] | set[str]) -> str:
     return f" (did you mean {found[0]!r}?)" if found else ""
 
 
-def parse_leaf(raw: Mapping[str, Any], path: str, out: Collector) -> Leaf | None:
+def parse_leaf(raw: Mapping[str, Any], path: str, out: Collector, in_leg: bool = False) -> Leaf | None:
+    """One test; inside ``any_leg`` (``in_leg``) of a leg field, elsewhere of a record field."""
     name = raw["field"]
-    field = CATALOGUE.get(name) if isinstance(name, str) else None
+    fields = LEG_CATALOGUE if in_leg else CATALOGUE
+    field = fields.get(name) if isinstance(name, str) else None
     if field is None:
+        if isinstance(name, str) and name in (CATALOGUE if in_leg else LEG_CATALOGUE):
+            where = "only leg fields (leg.*) inside 'any_leg'" if in_leg else "leg fields only inside {any_leg: ...}"
+            out.add("misplaced_field", f"{path}.field", f"{name} cannot be tested here: {where}")
+            return None
         guess = suggest(name) if isinstance(name, str) else None
         hint = f" (did you mean {guess!r}?)" if guess else ""
         out.add("unknown_field", f"{path}.field", f"unknown field {name!r}{hint}")
@@ -75,7 +82,7 @@ def parse_leaf(raw: Mapping[str, Any], path: str, out: Collector) -> Leaf | None
     op = operators[0]
     op_path = f"{path}.{op}"
     if op in FIELD_COMPARISONS:
-        return _parse_comparison(field, op, raw[op], op_path, path, out)
+        return _parse_comparison(field, op, raw[op], op_path, path, out, fields)
     if op in LIST_REFERENCES:
         return _parse_list_reference(field, op, raw[op], op_path, path, out)
     if op not in field.operators:
@@ -136,9 +143,14 @@ def _typed_list(found: ReferenceList, field: Field) -> tuple[Any, ...] | str:
     return tuple(dict.fromkeys(values))
 
 
-def _parse_comparison(field: Field, op: str, raw: Any, op_path: str, path: str, out: Collector) -> Leaf | None:
-    """``{field: A, lt_field: B}``: false when either field is missing, like every other test."""
-    other = CATALOGUE.get(raw) if isinstance(raw, str) else None
+def _parse_comparison(
+    field: Field, op: str, raw: Any, op_path: str, path: str, out: Collector, fields: Mapping[str, Field]
+) -> Leaf | None:
+    """``{field: A, lt_field: B}``: false when either field is missing, like every other test.
+
+    Both fields are record fields, or inside ``any_leg`` both fields of the one leg.
+    """
+    other = fields.get(raw) if isinstance(raw, str) else None
     if other is None:
         guess = suggest(raw) if isinstance(raw, str) else None
         hint = f" (did you mean {guess!r}?)" if guess else ""

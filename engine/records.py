@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from engine.catalogue import (
     CATALOGUE,
     DECIMAL_PLACES,
+    LEG_CATALOGUE,
     LEG_FIELDS,
     MAX_LIST_LENGTH,
     SECTIONS,
@@ -45,6 +46,31 @@ _LEG_FIELD = {
 
 
 @dataclass(frozen=True)
+class Leg:
+    """One itinerary leg, typed: what ``{any_leg: ...}`` conditions test, one leg at a time."""
+
+    airport: str | None = None
+    country: str | None = None
+    arrival: dt.datetime | None = None
+    departure: dt.datetime | None = None
+
+    @property
+    def stay_hours(self) -> int | None:
+        """Whole hours from arrival to departure; None unless both are known and in order."""
+        if self.arrival is None or self.departure is None or self.departure < self.arrival:
+            return None
+        return int((self.departure - self.arrival).total_seconds() // 3600)
+
+    def get(self, name: str) -> TypedValue | None:
+        """A leg field by its catalogue name (``leg.country``)."""
+        return getattr(self, name.removeprefix("leg."), None) if name in LEG_CATALOGUE else None
+
+
+#: Where a checked record keeps its legs (not a catalogue field: rules reach legs through ``any_leg``).
+LEGS_KEY = "itinerary"
+
+
+@dataclass(frozen=True)
 class PassengerRecord:
     """A checked record: catalogue field name to typed value (absent when missing).
 
@@ -62,6 +88,11 @@ class PassengerRecord:
 
     def get(self, name: str) -> TypedValue | None:
         return self.values.get(name)
+
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        found = self.values.get(LEGS_KEY)
+        return found if isinstance(found, tuple) else ()
 
 
 #: What a passenger record submitted for evaluation must carry at the least (the service and
@@ -191,11 +222,13 @@ def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
         return
     airports: list[str] = []
     countries: list[str] = []
+    legs: list[Leg] = []
     for position, leg in enumerate(raw):
         path = f"itinerary[{position}]"
         if not isinstance(leg, Mapping):
             bad(path, "a leg must be an object", "invalid_type")
             continue
+        typed: dict[str, Any] = {}
         for key, value in leg.items():
             if key not in LEG_FIELDS:
                 bad(f"{path}.{key}", "unknown field", "unknown_field")
@@ -204,15 +237,18 @@ def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
                 continue
             try:
                 if LEG_FIELDS[key] is FieldType.CODE:
-                    code = parse_code(_LEG_FIELD[key], value)
+                    typed[key] = code = parse_code(_LEG_FIELD[key], value)
                     (airports if key == "airport" else countries).append(code)
                 else:
-                    _typed(_DATETIME, value)
+                    typed[key] = _typed(_DATETIME, value)
             except ValueProblem as exc:
                 bad(f"{path}.{key}", str(exc))
+        legs.append(Leg(**typed))
     values["itinerary.airports"] = tuple(dict.fromkeys(airports))
     values["itinerary.countries"] = tuple(dict.fromkeys(countries))
-    values["itinerary.legs"] = len(raw)
+    values["itinerary.legs"] = values["itinerary.leg_count"] = len(raw)
+    values["itinerary.country_count"] = len(values["itinerary.countries"])
+    values[LEGS_KEY] = tuple(legs)
 
 
 _DATETIME = CATALOGUE["flight.scheduled_departure"]

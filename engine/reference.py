@@ -9,7 +9,8 @@ including ``ne`` and ``not_in``; ``exists: false`` is true only when the field i
 ``not`` inverts its whole sub-condition; values compare only with values of the field's
 own type (dates with dates); a field comparison (``lt_field`` ...) is the same test with the
 other field's value, false when either is missing; ``matches`` covers the whole value; a rule outside its
-validity dates never matches.
+validity dates never matches; ``any_leg`` holds when one itinerary leg satisfies its condition
+(an itinerary without legs satisfies none).
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from engine.catalogue import FIELD_COMPARISONS
-from engine.language import All, AnyOf, Condition, Leaf, Not, Rule
-from engine.records import PassengerRecord
+from engine.language import All, AnyLeg, AnyOf, Condition, Leaf, Not, Rule
+from engine.records import Leg, PassengerRecord
 
 
-def holds(condition: Condition, record: PassengerRecord) -> bool:
+def holds(condition: Condition, record: PassengerRecord | Leg) -> bool:
+    """Whether ``condition`` holds for a record (or, inside ``any_leg``, for one of its legs)."""
+    if isinstance(condition, AnyLeg):
+        assert isinstance(record, PassengerRecord)
+        return any(holds(condition.item, leg) for leg in record.legs)
     if isinstance(condition, All):
         return all(holds(item, record) for item in condition.items)
     if isinstance(condition, AnyOf):
@@ -33,7 +38,7 @@ def holds(condition: Condition, record: PassengerRecord) -> bool:
     return leaf_holds(condition, record)
 
 
-def leaf_holds(leaf: Leaf, record: PassengerRecord) -> bool:
+def leaf_holds(leaf: Leaf, record: PassengerRecord | Leg) -> bool:
     if leaf.op in FIELD_COMPARISONS:
         other = record.get(leaf.value)
         return other is not None and value_holds(FIELD_COMPARISONS[leaf.op], other, record.get(leaf.field))

@@ -14,8 +14,8 @@ from typing import IO
 import orjson
 
 from engine import Evaluator, RecordError, RuleCompilationError, check_record, compile_packs, read_packs
-from engine.catalogue import markdown
 from engine.errors import Problem, group_by_path
+from engine.fields_doc import markdown
 from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime

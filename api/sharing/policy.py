@@ -42,6 +42,8 @@ DERIVED_FROM: dict[str, tuple[str, ...]] = {
     "itinerary.countries": ("itinerary",),
     "itinerary.airports": ("itinerary",),
     "itinerary.legs": ("itinerary",),
+    "itinerary.leg_count": ("itinerary",),
+    "itinerary.country_count": ("itinerary",),
     **dict.fromkeys(WATCHLIST_FIELDS, IDENTITY_FIELDS),
 }
 

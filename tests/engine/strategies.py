@@ -12,7 +12,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from engine import PackSource
-from engine.catalogue import CATALOGUE, FIELD_COMPARISONS, WATCHLIST_CATEGORIES, Field, FieldType, comparison_problem
+from engine.catalogue import (
+    CATALOGUE,
+    FIELD_COMPARISONS,
+    LEG_CATALOGUE,
+    WATCHLIST_CATEGORIES,
+    Field,
+    FieldType,
+    comparison_problem,
+)
 from engine.lists import FITS, LIST_TYPES
 from engine.values import ValueProblem, parse_code, parse_value
 
@@ -30,7 +38,17 @@ CODES = {
     "booking.reference": ["ABC123", "XYZ999", "QWERTY"],
     "itinerary.countries": ["NZL", "AUS", "COL", "USA", "PAN"],
     "itinerary.airports": ["AKL", "BOG", "LAX", "SYD", "PTY"],
+    "leg.country": ["NZL", "AUS", "COL", "USA", "PAN"],
+    "leg.airport": ["AKL", "BOG", "LAX", "SYD", "PTY"],
 }
+# Leg times: pairs of these give stays of minutes to days, and departures before arrivals.
+LEG_TIMES = [
+    "2026-11-30T06:00:00Z",
+    "2026-11-30T20:00:00Z",
+    "2026-12-01T18:00:00+13:00",
+    "2026-12-02T05:59:59Z",
+    "2026-12-03T06:00:00Z",
+]
 PATTERNS = ["[A-Z]{3}", "A.*", "X[0-9]+", "(NZ|AU)[A-Z]", ".*ü.*", "", "[0-9]+(\\.[0-9]+)?", "M(ü|ue|u)ller", "\\d+"]
 DATES = ["1990-01-01", "2008-12-02", "2008-12-03", "2008-12-04", "2026-12-03", "2027-03-02", "2027-03-03", "2030-01-01"]
 ARRIVALS = ["2026-12-03T08:00:00+13:00", "2026-12-02T19:00:00Z", "2026-12-03T12:00:00Z"]
@@ -63,6 +81,8 @@ def rule_value(field: Field) -> st.SearchStrategy[Any]:
         return st.booleans()
     if kind is FieldType.DATE:
         return st.sampled_from(DATES)
+    if kind is FieldType.DATETIME and field.name.startswith("leg."):
+        return st.sampled_from(LEG_TIMES)
     if kind is FieldType.DATETIME:
         return st.sampled_from(ARRIVALS + DEPARTURES + BOOKED)
     raise AssertionError(kind)
@@ -110,6 +130,8 @@ LIST_USES = [
 @st.composite
 def leaf(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.integers(0, 15))
+    if kind == 4:  # a condition over one itinerary leg
+        return {"any_leg": draw(leg_condition())}
     if kind == 3:  # a reference list
         name, field_name = draw(st.sampled_from(LIST_USES))
         listed_op = (
@@ -145,6 +167,52 @@ def leaf(draw: st.DrawFn) -> dict[str, Any]:
     else:
         value = draw(value_strategy)
     return {"field": field.name, op: value}
+
+
+LEG_COMPARISONS = [
+    (left, op, right)
+    for op in sorted(FIELD_COMPARISONS)
+    for left in sorted(LEG_CATALOGUE)
+    for right in sorted(LEG_CATALOGUE)
+    if comparison_problem(LEG_CATALOGUE[left], op, LEG_CATALOGUE[right]) is None
+]
+
+
+@st.composite
+def leg_leaf(draw: st.DrawFn) -> dict[str, Any]:
+    """A test of one leg field: a value, a list, a reference list or another field of the leg."""
+    field = LEG_CATALOGUE[draw(st.sampled_from(sorted(LEG_CATALOGUE)))]
+    kind = draw(st.integers(0, 5))
+    if kind == 0:
+        left, op, right = draw(st.sampled_from(LEG_COMPARISONS))
+        return {"field": left, op: right}
+    if kind == 1 and field.type is FieldType.CODE:
+        name = "gen_countries" if field.name == "leg.country" else "gen_airports"
+        return {"field": field.name, draw(st.sampled_from(["in_list", "not_in_list"])): name}
+    op = draw(st.sampled_from(sorted(field.operators)))
+    value_strategy = rule_value(field)
+    if op == "exists":
+        return {"field": field.name, op: draw(st.booleans())}
+    if op == "matches":
+        return {"field": field.name, op: draw(st.sampled_from(PATTERNS))}
+    if op in ("in", "not_in"):
+        return {"field": field.name, op: draw(st.lists(value_strategy, min_size=1, max_size=3))}
+    if op == "between":
+        low, high = draw(value_strategy), draw(value_strategy)
+        return {"field": field.name, op: [low, high] if _order(field, low) <= _order(field, high) else [high, low]}
+    return {"field": field.name, op: draw(value_strategy)}
+
+
+def leg_condition() -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        leg_leaf(),
+        lambda children: st.one_of(
+            st.lists(children, min_size=1, max_size=3).map(lambda items: {"all": items}),
+            st.lists(children, min_size=1, max_size=3).map(lambda items: {"any": items}),
+            children.map(lambda item: {"not": item}),
+        ),
+        max_leaves=4,
+    )
 
 
 @st.composite
@@ -323,6 +391,10 @@ def _leg(draw: st.DrawFn) -> dict[str, Any]:
     leg: dict[str, Any] = {}
     for key, pool in (("airport", CODES["itinerary.airports"]), ("country", CODES["itinerary.countries"])):
         value = _maybe(draw, st.sampled_from(pool))
+        if value is not _MISSING:
+            leg[key] = value
+    for key in ("arrival", "departure"):
+        value = _maybe(draw, st.sampled_from(LEG_TIMES))
         if value is not _MISSING:
             leg[key] = value
     return leg

@@ -108,6 +108,29 @@ def _rule(**overrides):
             "incomparable_fields",
             "rules[0].when.eq_field",
         ),
+        # leg conditions: leg fields only inside any_leg, and only they
+        (_rule(when={"field": "leg.country", "eq": "COL"}), "misplaced_field", "rules[0].when.field"),
+        (
+            _rule(when={"any_leg": {"field": "traveller.nationality", "eq": "COL"}}),
+            "misplaced_field",
+            "rules[0].when.any_leg.field",
+        ),
+        (
+            _rule(when={"any_leg": {"any_leg": {"field": "leg.country", "eq": "COL"}}}),
+            "invalid_condition",
+            "rules[0].when.any_leg.any_leg",
+        ),
+        (_rule(when={"any_leg": {"watchlist": "joint"}}), "invalid_condition", "rules[0].when.any_leg"),
+        (
+            _rule(when={"any_leg": {"field": "leg.country", "eq_field": "traveller.nationality"}}),
+            "unknown_field",
+            "rules[0].when.any_leg.eq_field",
+        ),
+        (
+            _rule(when={"any_leg": {"field": "leg.stay_hours", "lt": "two"}}),
+            "invalid_value",
+            "rules[0].when.any_leg.lt",
+        ),
     ],
 )
 def test_single_mistakes(rule, code, path):

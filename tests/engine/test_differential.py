@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from engine import Evaluator, PackSource, check_record, compile_packs
 from engine.evaluation import Evaluation
-from engine.language import Rule, leaves
+from engine.language import All, AnyLeg, AnyOf, Condition, Not, Rule, leaves
 from engine.records import PassengerRecord, cut_score
-from engine.reference import leaf_holds, matching_rules, value_holds
+from engine.reference import holds, leaf_holds, matching_rules, value_holds
 from engine.values import parse_datetime
 from screening import Watchlist, parse_csv
 from tests.engine.strategies import AT, LIST_PACKS, WATCHLIST_ROWS, record, rule_pack
@@ -61,13 +61,34 @@ def _check_output(result: Evaluation, record: PassengerRecord, rules: dict[str, 
         assert match["why"], "every match explains itself"
         rule = rules[match["rule_id"]]
         by_path = {leaf.path[leaf.path.index("when") :]: leaf for leaf in leaves(rule.when)}
+        legs = {node.path[node.path.index("when") :]: node for node in _leg_conditions(rule.when)}
         for reason in match["why"]:
+            if reason["operator"] == "not any_leg":  # no leg satisfies it
+                assert not holds(legs[reason["path"]], record) and reason["actual"] == {"legs": len(record.legs)}
+                continue
             leaf = by_path[reason["path"]]
             negated = reason["operator"].startswith("not ")
+            if "leg" in reason:  # a test of the leg that satisfied its any_leg
+                assert leaf_holds(leaf, record.legs[reason["leg"]]) is not negated, (reason, rule.id)
+                continue
             assert (reason["field"], reason["operator"].removeprefix("not ")) == (leaf.field, leaf.written_op)
             assert leaf_holds(leaf, record) is not negated, (reason, rule.id)
             if leaf.field.startswith("watchlist.") and not negated:
                 _check_listed_entries(reason, leaf.op, leaf.value, leaf.field, record)
+
+
+def _leg_conditions(condition: Condition) -> list[AnyLeg]:
+    found: list[AnyLeg] = []
+    pending = [condition]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, AnyLeg):
+            found.append(node)
+        elif isinstance(node, Not):
+            pending.append(node.item)
+        elif isinstance(node, All | AnyOf):
+            pending.extend(node.items)
+    return found
 
 
 def _check_listed_entries(reason: dict[str, Any], op: str, expected: Any, field: str, record: PassengerRecord) -> None:
