@@ -66,14 +66,35 @@ def with_sources(matches: Iterable[Mapping[str, Any]], provenance: Provenance) -
     """``matches`` with each reason's ``sources``: for each contributed field its value comes
     from, the agencies that gave that field (kept with the match, read by ``matches_for``)."""
     return [
-        {**match, "why": [{**reason, "sources": _sources(reason["field"], provenance)} for reason in match["why"]]}
+        {
+            **match,
+            "why": [
+                {**reason, "sources": [found for name in _shown_fields(reason) for found in _sources(name, provenance)]}
+                for reason in match["why"]
+            ],
+        }
         for match in matches
     ]
 
 
+def _shown_fields(reason: Mapping[str, Any]) -> list[str]:
+    """The fields whose values a reason shows: its own, and a field comparison's other field."""
+    other = _compared_with(reason)
+    return [reason["field"], *([other] if other else [])]
+
+
+def _compared_with(reason: Mapping[str, Any]) -> str | None:
+    expected = reason.get("expected")
+    if str(reason.get("operator", "")).endswith("_field") and isinstance(expected, Mapping):
+        return str(expected.get("field"))
+    return None
+
+
 def _sources(field: str, provenance: Provenance) -> list[list[str]]:
     found = []
-    for name in DERIVED_FROM.get(field, (field,)):
+    # A leg's fields (inside any_leg) and the legs themselves come from the itinerary.
+    names = ("itinerary",) if field == "itinerary" or field.startswith("leg.") else DERIVED_FROM.get(field, (field,))
+    for name in names:
         agencies = provenance(name) or provenance(name.split(".", 1)[0])
         if agencies:
             found.append(sorted(agencies))
@@ -126,6 +147,8 @@ class SharingPolicy:
         if not self.sees_value(actor, sources):
             found.pop("watchlist", None)
             found.update(actual=None, withheld=True)
+            if _compared_with(found):  # the other field's value is the passenger's too
+                found["expected"] = {**found["expected"], "value": None}
         return found
 
     def as_dict(self) -> dict[str, Any]:

@@ -356,6 +356,48 @@ def test_a_match_on_a_record_another_agency_submitted_withholds_its_values(api, 
     assert reason["actual"] is True
 
 
+def test_values_shown_by_comparisons_and_leg_conditions_follow_the_contribution_grants(api, services):
+    # MPI's rules compare two of the passenger's fields and test one leg: both values and the
+    # leg's are Customs' contribution when Customs submitted the record.
+    compared = rule(
+        "MPI-0501",
+        title="Document of another state",
+        weight=10,
+        action="notify",
+        when={"field": "document.issuing_country", "ne_field": "traveller.nationality"},
+    )
+    leg = rule(
+        "MPI-0502",
+        title="Through Bogota",
+        weight=10,
+        action="notify",
+        when={"any_leg": {"field": "leg.airport", "eq": "BOG"}},
+    )
+    for content in (compared, leg):
+        live_rule(api, content, officer="mpi_officer", approver="mpi_approver")
+    record = passenger(document={"number": "AB123456", "issuing_country": "USA"})
+    record["itinerary"] = [{"airport": "BOG", "country": "COL"}, {"airport": "PTY", "country": "PAN"}]
+    submitted = api.post("/v1/evaluations", "customs_system", json={"passenger": record})
+    assert submitted.status_code == 200, submitted.json
+
+    def reasons(who: str) -> dict[str, dict[str, Any]]:
+        hits = api.get("/v1/hits", who).json["hits"]
+        return {hit["rule_id"]: hit["why"][0] for hit in hits if hit["rule_id"] in ("MPI-0501", "MPI-0502")}
+
+    withheld = reasons("mpi_officer")
+    assert set(withheld) == {"MPI-0501", "MPI-0502"}
+    assert withheld["MPI-0501"]["actual"] is None and withheld["MPI-0501"]["withheld"] is True
+    assert withheld["MPI-0501"]["expected"] == {"field": "traveller.nationality", "value": None}
+    assert withheld["MPI-0502"]["actual"] is None and withheld["MPI-0502"]["leg"] == 0
+    # The passenger's values are nowhere in what MPI reads (the rule's own "BOG" is its content).
+    assert "USA" not in str(withheld) and "COL" not in str(withheld)
+
+    api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["contributions"]})
+    shown = reasons("mpi_officer")
+    assert shown["MPI-0501"]["actual"] == "USA" and shown["MPI-0501"]["expected"]["value"] == "COL"
+    assert (shown["MPI-0502"]["actual"], "withheld" in shown["MPI-0502"]) == ("BOG", False)
+
+
 def test_every_derived_field_names_the_contributed_fields_it_comes_from():
     from api.sharing.policy import DERIVED_FROM
     from engine.catalogue import CATALOGUE
