@@ -14,6 +14,8 @@ from engine.compiler import PackSource
 from engine.errors import Problem
 
 PACK_SUFFIXES = (".yaml", ".yml", ".json")
+# Rule tests (engine.rule_tests) live beside the packs they test.
+RULE_TEST_SUFFIX = "_test.yaml"
 
 
 # libyaml's parser when PyYAML was built with it (several times faster on 10,000-rule packs).
@@ -81,12 +83,19 @@ def parse_text(text: str, source: str) -> PackSource:
 
 
 def pack_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Pack files under ``paths`` (files as given, directories searched recursively), sorted."""
+    """Pack and list files under ``paths`` (files as given, directories searched recursively,
+    leaving out rule tests, ``*_test.yaml``), sorted."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in PACK_SUFFIXES and p.is_file()))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in PACK_SUFFIXES and p.is_file() and not p.name.endswith(RULE_TEST_SUFFIX)
+                )
+            )
         else:
             found.append(path)
     return found

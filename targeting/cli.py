@@ -20,6 +20,7 @@ from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
+from targeting.rule_tests import run_tests
 
 
 class CommandError(Exception):
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = rules.add_parser("validate", help="check rule packs and report every problem")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="pack files or directories")
     validate.set_defaults(handler=_validate)
+    test = rules.add_parser(
+        "test", help="run rule tests (*_test.yaml): example passengers and the rules they must match"
+    )
+    test.add_argument("paths", nargs="+", help="test files, or directories searched for *_test.yaml")
+    test.add_argument("--coverage", action="store_true", help="also list the rules no case matched")
+    test.set_defaults(handler=_test)
 
     evaluate = commands.add_parser("evaluate", help="evaluate passenger records (JSON lines)")
     evaluate.add_argument("--rules", required=True, action="append", metavar="PATH", help="pack file or directory")
@@ -115,6 +122,20 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             print(f"{pack.source}: ok, {by_source[pack.source]} rules ({pack.data['agency']})")
     return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    run = run_tests(args.paths)
+    for result in run.failed:
+        print(result.describe())
+    print(f"{len(run.results)} case(s), {len(run.failed)} failed", file=sys.stderr)
+    if args.coverage:
+        uncovered = run.uncovered()
+        for rule_id in uncovered:
+            print(f"{run.rules[rule_id]}: {rule_id}: matched by no case")
+        covered = len(run.rules) - len(uncovered)
+        print(f"coverage: {covered} of {len(run.rules)} rule(s) matched by a case", file=sys.stderr)
+    return 1 if run.failed else 0
 
 
 def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.datetime | None, int]:
