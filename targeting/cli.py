@@ -16,6 +16,7 @@ import orjson
 from engine import Evaluator, RecordError, RuleCompilationError, check_record, compile_packs, read_packs
 from engine.errors import Problem, group_by_path
 from engine.fields_doc import markdown
+from engine.lint import lint
 from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="rule packs").add_subparsers(title="rule commands")
     validate = rules.add_parser("validate", help="check rule packs and report every problem")
     validate.add_argument("paths", nargs="+", metavar="PATH", help="pack files or directories")
+    validate.add_argument(
+        "--strict", action="store_true", help="fail on warnings too (no valid_until, expired, can never match, ...)"
+    )
+    validate.add_argument("--at", metavar="DATETIME", help="'today' for the expiry warning (default: now)")
     validate.set_defaults(handler=_validate)
     test = rules.add_parser(
         "test", help="run rule tests (*_test.yaml): example passengers and the rules they must match"
@@ -105,6 +110,11 @@ def _print_problems(problems: Sequence[Problem], stream: IO[str]) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    try:
+        today = (check_instant(parse_datetime(args.at)) if args.at else dt.datetime.now(dt.UTC)).date()
+    except ValueProblem as exc:
+        print(f"--at: {exc}", file=sys.stderr)
+        return 2
     packs, problems = read_packs(args.paths)
     if problems:
         _print_problems(problems, sys.stdout)
@@ -121,7 +131,12 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{pack.source}: ok, list of {len(pack.data['values'])} values ({pack.data['agency']})")
         else:
             print(f"{pack.source}: ok, {by_source[pack.source]} rules ({pack.data['agency']})")
-    return 0
+    warnings = lint(compiled, today)
+    for warning in warnings:
+        print(f"warning: {warning} ({warning.code})")
+    if warnings:
+        print(f"{len(warnings)} warning(s){'; failing (--strict)' if args.strict else ''}", file=sys.stderr)
+    return 1 if warnings and args.strict else 0
 
 
 def _test(args: argparse.Namespace) -> int:

@@ -120,3 +120,24 @@ def test_evaluate_refuses_a_watchlist_file_with_bad_rows(tmp_path, capsys):
     assert main(["evaluate", "--rules", str(ROOT / "rules"), "--watchlist", str(bad), str(records)]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "problem(s) in the watchlist" in captured.err
+
+
+def test_validate_warns_and_strict_fails_on_a_rule_that_can_never_match(tmp_path, capsys):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "agency: customs\nrules:\n"
+        "  - {id: CUS-0901, title: t, weight: 10, action: notify, valid_until: 2027-06-30,\n"
+        "     when: {all: [{field: booking.checked_bags, gte: 5}, {field: booking.checked_bags, lt: 5}]}}\n"
+    )
+    assert main(["rules", "validate", "--at", "2026-12-01T00:00:00Z", str(pack)]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {pack}: CUS-0901: rules[0].when: the rule can never match" in out
+    assert "(never_matches)" in out
+    assert main(["rules", "validate", "--strict", "--at", "2026-12-01T00:00:00Z", str(pack)]) == 1
+    assert main(["rules", "validate", "--strict", "--at", "2028-01-01T00:00:00Z", str(pack)]) == 1
+    assert "(expired)" in capsys.readouterr().out
+
+
+def test_the_shipped_packs_pass_strict_validation():
+    # As of a fixed day: the packs expire in their time, and the test must not with them.
+    assert main(["rules", "validate", "--strict", "--at", "2026-12-01T00:00:00Z", str(ROOT / "rules")]) == 0
