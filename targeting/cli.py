@@ -21,6 +21,7 @@ from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
+from targeting.fmt import format_paths
 from targeting.rule_tests import run_tests
 
 
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("paths", nargs="+", help="test files, or directories searched for *_test.yaml")
     test.add_argument("--coverage", action="store_true", help="also list the rules no case matched")
     test.set_defaults(handler=_test)
+    fmt = rules.add_parser("fmt", help="write packs and lists in the canonical layout")
+    fmt.add_argument("paths", nargs="+", metavar="PATH", help="pack files or directories")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not in the layout")
+    fmt.set_defaults(handler=_fmt)
 
     evaluate = commands.add_parser("evaluate", help="evaluate passenger records (JSON lines)")
     evaluate.add_argument("--rules", required=True, action="append", metavar="PATH", help="pack file or directory")
@@ -137,6 +142,15 @@ def _validate(args: argparse.Namespace) -> int:
     if warnings:
         print(f"{len(warnings)} warning(s){'; failing (--strict)' if args.strict else ''}", file=sys.stderr)
     return 1 if warnings and args.strict else 0
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    changed, problems = format_paths(args.paths, check=args.check)
+    for path in changed:
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems or (args.check and changed) else 0
 
 
 def _test(args: argparse.Namespace) -> int:
