@@ -31,6 +31,7 @@ class ReasonSchema(Schema):
     expected = fields.Raw()
     actual = fields.Raw()
     watchlist = fields.List(fields.Dict(), metadata={"description": "Entries a watchlist condition matched"})
+    leg = fields.Integer(metadata={"description": "Inside any_leg: the position of the leg that satisfied it"})
     withheld = fields.Boolean(
         metadata={
             "description": "Present (true) when the passenger's value came from a contribution the sharing "

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from api.http.fields import MAX_ID, Instant, StrictSchema
+from api.evaluations.schemas import ReasonSchema
+from api.http.fields import MAX_ID, Instant, PassengerField, StrictSchema
 from engine.language import AGENCIES
 
 
@@ -128,3 +130,34 @@ class BacktestSchema(Schema):
     matched = fields.Integer()
     flights = fields.List(fields.Dict())
     sample = fields.List(fields.Dict())
+
+
+class TryRequestSchema(StrictSchema):
+    passengers = fields.List(PassengerField(), validate=validate.Length(min=1, max=100))
+    decision_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Decisions of the caller's agency still within retention: their records are tried"},
+    )
+    at = Instant(
+        default_timezone=dt.UTC, metadata={"description": "When the rule is evaluated (validity dates); default now"}
+    )
+
+    @validates_schema
+    def _some(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "passengers" not in data and "decision_ids" not in data:
+            raise ValidationError("give 'passengers' and/or 'decision_ids'", "_schema")
+        if len(data.get("passengers", [])) + len(data.get("decision_ids", [])) > 100:
+            raise ValidationError("at most 100 passengers in all", "_schema")
+
+
+class TriedPassengerSchema(Schema):
+    passenger_id = fields.String(allow_none=True)
+    matched = fields.Boolean()
+    why = fields.List(fields.Nested(ReasonSchema))
+
+
+class TrySchema(Schema):
+    rule_id = fields.String()
+    version = fields.Integer()
+    results = fields.List(fields.Nested(TriedPassengerSchema))

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from api.common import Unprocessable
 from api.container import services
 from api.http.auth import current_actor, requires
-from api.rules.backtest import backtest
+from api.rules.backtest import backtest, try_version
 from api.rules.schemas import (
     ActivationSchema,
     BacktestRequestSchema,
@@ -27,6 +27,8 @@ from api.rules.schemas import (
     RulesetSchema,
     RuleStatsSchema,
     RuleVersionSchema,
+    TryRequestSchema,
+    TrySchema,
     WindowQuerySchema,
 )
 
@@ -211,3 +213,19 @@ def backtest_version(body: dict[str, Any], rule_id: str, number: int) -> dict[st
     Nothing is recorded: no decision, no hit. Approvers run it before approving.
     """
     return backtest(services(), rule_id, number, body.get("since"), body.get("until"), body.get("at"))
+
+
+@blp.route("/rules/<rule_id>/versions/<int:number>/try", methods=["POST"])
+@requires("officer", "approver", own_agency=True)
+@blp.arguments(TryRequestSchema)
+@blp.response(200, TrySchema)
+def try_version_on_passengers(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
+    """Whether this version matches each sample passenger, and why; nothing is recorded.
+
+    Samples are given whole (``passengers``) or as decisions of the caller's agency still within
+    retention (``decision_ids``). A draft is tried the way it would run once active.
+    """
+    passengers = [submitted.record for submitted in body.get("passengers", [])]
+    return try_version(
+        services(), rule_id, number, current_actor(), passengers, body.get("decision_ids", []), body.get("at")
+    )

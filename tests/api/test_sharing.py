@@ -36,6 +36,7 @@ PASSENGER_DATA = (
     "PUT /v1/journeys/<journey_key>/contributions/<agency>",
     "GET /v1/journeys/<journey_key>",
     "POST /v1/rules/<rule_id>/versions/<int:number>/backtest",
+    "POST /v1/rules/<rule_id>/versions/<int:number>/try",
     "GET /v1/watchlist",
     "GET /v1/watchlist/<entry_id>",
     "POST /v1/watchlist",
