@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -186,7 +187,12 @@ def retire(rule_id: str) -> Any:
 
 
 def _review_page(
-    rule_id: str, number: int, error: ApiError | None = None, status: int = 200, values: Mapping[str, str] | None = None
+    rule_id: str,
+    number: int,
+    error: ApiError | None = None,
+    status: int = 200,
+    values: Mapping[str, str] | None = None,
+    tried: Mapping[str, Any] | None = None,
 ) -> Any:
     client = api_client()
     rule = client.get(f"/v1/rules/{quoted(rule_id)}")
@@ -218,6 +224,13 @@ def _review_page(
             backtest_error=backtest_error,
             error=error,
             values=values or {},
+            tried=tried,
+            try_errors=[
+                f"{path}: {message}" if path.startswith("passengers[") else message
+                for path, messages in (error.errors.items() if error else ())
+                if path.startswith(("passengers", "decision_ids", "_schema"))
+                for message in messages
+            ],
         ),
         status,
     )
@@ -226,3 +239,29 @@ def _review_page(
 @bp.route("/rules/<rule_id>/versions/<int:number>/review")
 def review(rule_id: str, number: int) -> Any:
     return _review_page(rule_id, number)
+
+
+@bp.route("/rules/<rule_id>/versions/<int:number>/try", methods=["POST"])
+def try_version(rule_id: str, number: int) -> Any:
+    """The "Try it" panel: sample passengers (JSON) or decision ids, tried through ``/v1``."""
+    text = request.form.get("passengers", "").strip()
+    ids = [part.strip() for part in request.form.get("decision_ids", "").replace(",", " ").split() if part.strip()]
+    values = {"passengers": text, "decision_ids": " ".join(ids)}
+    body: dict[str, Any] = {}
+    if text:
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            return _review_page(rule_id, number, _form_error("passengers", f"not JSON: {exc}"), 422, values)
+        body["passengers"] = parsed if isinstance(parsed, list) else [parsed]
+    if ids:
+        body["decision_ids"] = ids
+    try:
+        tried = api_client().post(f"/v1/rules/{quoted(rule_id)}/versions/{quoted(number)}/try", body)
+    except ApiError as error:
+        return _review_page(rule_id, number, error, error.status, values)
+    return _review_page(rule_id, number, values=values, tried=tried)
+
+
+def _form_error(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_input", "The form has a mistake.", {field: [message]})

@@ -222,6 +222,33 @@ def test_review_page_shows_the_backtest_and_approves(console: Console) -> None:
     assert console.api("GET", "/v1/rules/CUS-0100", "approver")["versions"][0]["approved_by"] == "ben.walker@customs"
 
 
+def test_the_try_it_panel_shows_what_a_draft_says_of_sample_passengers(console: Console) -> None:
+    officer = _signed_in(console, "officer")
+    officer.post(
+        "/console/rules/new",
+        data={"rule_yaml": ruletext.dump(_rule()), "reason": "pattern", "csrf_token": csrf_of(officer)},
+    )
+    samples = '[{"passenger_id": "TRY-A", "booking": {"payment_method": "cash"}}, {"passenger_id": "TRY-B"}]'
+    tried = officer.post(
+        "/console/rules/CUS-0100/versions/1/try", data={"passengers": samples, "csrf_token": csrf_of(officer)}
+    )
+    page = _text(tried)
+    assert tried.status_code == 200 and 'id="try-result"' in page
+    rows = re.findall(r'<th scope="row">(TRY-[AB])</th>\s*<td>(yes|no)</td>', page)
+    assert rows == [("TRY-A", "yes"), ("TRY-B", "no")]
+    assert "<code>booking.payment_method</code> eq" in page
+    not_json = officer.post(
+        "/console/rules/CUS-0100/versions/1/try", data={"passengers": "{cash", "csrf_token": csrf_of(officer)}
+    )
+    assert not_json.status_code == 422 and 'id="try-passengers-errors"' in _text(not_json)
+    bad_record = officer.post(
+        "/console/rules/CUS-0100/versions/1/try",
+        data={"passengers": '{"passenger_id": "x", "booking": {"checked_bags": -1}}', "csrf_token": csrf_of(officer)},
+    )
+    assert bad_record.status_code == 422
+    assert "passengers[0].booking.checked_bags" in _text(bad_record)
+
+
 def test_passenger_hits_with_explanations_watchlist_and_dispositions(console: Console) -> None:
     console.import_seeds()
     console.api("POST", "/v1/evaluations", "system", {"passenger": WATCHLISTED})
