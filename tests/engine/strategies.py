@@ -150,23 +150,25 @@ def leaf(draw: st.DrawFn) -> dict[str, Any]:
     else:
         field = CATALOGUE[draw(st.sampled_from(sorted(CATALOGUE)))]
     op = draw(st.sampled_from(sorted(field.operators)))
+    return {"field": field.name, op: _value_for(draw, field, op, long_lists=True)}
+
+
+def _value_for(draw: st.DrawFn, field: Field, op: str, long_lists: bool) -> Any:
+    """A value for ``{field: NAME, op: VALUE}`` of the language (``long_lists``: now and then a long list)."""
     value_strategy = rule_value(field)
     if op == "exists":
-        value: Any = draw(st.booleans())
-    elif op == "matches":
-        value = draw(st.sampled_from(PATTERNS))
-    elif op in ("in", "not_in", "contains_any"):
-        value = draw(st.lists(value_strategy, min_size=1, max_size=3))
-        if draw(st.integers(0, 7)) == 0:  # a long list: one atom whatever its length
-            value = [*value, *_filler(field, draw(st.sampled_from([40, 300, 2000])))]
-    elif op == "between":
+        return draw(st.booleans())
+    if op == "matches":
+        return draw(st.sampled_from(PATTERNS))
+    if op in ("in", "not_in", "contains_any"):
+        values = draw(st.lists(value_strategy, min_size=1, max_size=3))
+        if long_lists and draw(st.integers(0, 7)) == 0:  # a long list: one atom whatever its length
+            values = [*values, *_filler(field, draw(st.sampled_from([40, 300, 2000])))]
+        return values
+    if op == "between":
         low, high = draw(value_strategy), draw(value_strategy)
-        value = [low, high]
-        if _order(field, low) > _order(field, high):
-            value = [high, low]
-    else:
-        value = draw(value_strategy)
-    return {"field": field.name, op: value}
+        return [low, high] if _order(field, low) <= _order(field, high) else [high, low]
+    return draw(value_strategy)
 
 
 LEG_COMPARISONS = [
@@ -190,17 +192,7 @@ def leg_leaf(draw: st.DrawFn) -> dict[str, Any]:
         name = "gen_countries" if field.name == "leg.country" else "gen_airports"
         return {"field": field.name, draw(st.sampled_from(["in_list", "not_in_list"])): name}
     op = draw(st.sampled_from(sorted(field.operators)))
-    value_strategy = rule_value(field)
-    if op == "exists":
-        return {"field": field.name, op: draw(st.booleans())}
-    if op == "matches":
-        return {"field": field.name, op: draw(st.sampled_from(PATTERNS))}
-    if op in ("in", "not_in"):
-        return {"field": field.name, op: draw(st.lists(value_strategy, min_size=1, max_size=3))}
-    if op == "between":
-        low, high = draw(value_strategy), draw(value_strategy)
-        return {"field": field.name, op: [low, high] if _order(field, low) <= _order(field, high) else [high, low]}
-    return {"field": field.name, op: draw(value_strategy)}
+    return {"field": field.name, op: _value_for(draw, field, op, long_lists=False)}
 
 
 def leg_condition() -> st.SearchStrategy[dict[str, Any]]:
