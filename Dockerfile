@@ -4,7 +4,7 @@ FROM python:3.11-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends gcc g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY engine engine
 COPY screening screening
 COPY messages messages
@@ -30,7 +30,8 @@ RUN mkdir -p /app/instance && chown targeting /app/instance
 VOLUME /app/instance
 USER targeting
 EXPOSE 8080
+# Follows PORT, so a container run on another port is still checked where it listens.
 HEALTHCHECK --interval=10s --timeout=3s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"
+  CMD python -c "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8080')}/healthz\", timeout=2)"
 # Migrates the database, then runs gunicorn with WORKERS processes.
 CMD ["targeting", "serve"]

@@ -12,7 +12,6 @@ import os
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 EVALUATIONS = Counter("targeting_evaluations_total", "Passengers evaluated", ["cached"])
-EVALUATION_REQUESTS = Counter("targeting_evaluation_requests_total", "Evaluation requests", ["outcome"])
 EVALUATION_SECONDS = Histogram(
     "targeting_evaluation_request_seconds",
     "Time to answer one evaluation request",

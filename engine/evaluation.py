@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import durable_adapter
-from engine.errors import RecordError
 from engine.explanation import Explainer, Reason
 from engine.gates import engine_tests
 from engine.language import Rule
@@ -139,18 +138,6 @@ class BaseEvaluator:
         return [
             with_watchlist(record, watchlist.screen(record, at=day, min_score=threshold)) for record in records
         ], watchlist.version
-
-    def evaluate_many(
-        self, records: Iterable[Mapping[str, Any]], at: dt.datetime | None = None
-    ) -> list[Evaluation | RecordError]:
-        """One result per record, in order; a bad record gives its error and the rest still run."""
-        results: list[Evaluation | RecordError] = []
-        for record in records:
-            try:
-                results.append(self.evaluate(record, at))
-            except RecordError as exc:
-                results.append(exc)
-        return results
 
     def _assemble(
         self, record: PassengerRecord, fired: Mapping[int, set[int]], day: dt.date, watchlist_version: str | None

@@ -9,6 +9,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from importlib import metadata
 from typing import IO
 
 import orjson
@@ -61,6 +62,7 @@ def _fail(message: str, status: int) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="targeting", description="Border targeting service.")
+    parser.add_argument("--version", action="version", version=f"targeting {metadata.version('border-targeting')}")
     commands = parser.add_subparsers(title="commands")
 
     rules = commands.add_parser("rules", help="rule packs").add_subparsers(title="rule commands")
