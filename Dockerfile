@@ -4,13 +4,16 @@ FROM python:3.11-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends gcc g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+COPY requirements/runtime.lock requirements/runtime.lock
+# Every dependency at its locked version and hash, then the project itself.
+RUN pip wheel --no-cache-dir --require-hashes --wheel-dir /wheels -r requirements/runtime.lock
 COPY pyproject.toml README.md LICENSE ./
 COPY engine engine
 COPY screening screening
 COPY messages messages
 COPY api api
 COPY targeting targeting
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,7 +22,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=8080 \
     INSTANCE_PATH=/app/instance
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+RUN pip install --no-cache-dir --no-index /wheels/*.whl && rm -rf /wheels \
     && useradd --system --uid 10001 --home-dir /app targeting
 WORKDIR /app
 COPY rules rules
