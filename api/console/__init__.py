@@ -7,11 +7,16 @@ exactly what the key may read or do through the API.
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import NotFound
 
 from api.config import Settings
 from api.console import audit, flights, rules, sign_in  # noqa: F401  (their routes join the blueprint)
-from api.console.pages import bp
+from api.console.client import ApiError
+from api.console.pages import bp, page_globals
+from api.http.errors import http_exception_body
 
 
 def register(app: Flask, settings: Settings) -> None:
@@ -25,3 +30,13 @@ def register(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SAMESITE="Strict",
     )
     app.register_blueprint(bp)
+    app.register_error_handler(404, _not_found)
+
+
+def _not_found(error: NotFound) -> Any:
+    """An unknown console page is a console page saying so; everywhere else the API's JSON answer."""
+    if request.path == "/console" or request.path.startswith("/console/"):
+        shown = ApiError(404, "not_found", "There is no such page in the console.")
+        return render_template("console/error.html", error=shown, **page_globals()), 404
+    body, status, headers = http_exception_body(error)
+    return jsonify(body), status, headers

@@ -44,6 +44,8 @@ bp = Blueprint(
 #: Pages reachable without signing in.
 OPEN_ENDPOINTS = frozenset({"console.sign_in", "console.static"})
 OPEN_STATUSES = ("new", "in_review")
+# Who the console is for; system and admin keys work through the API and the command line.
+CONSOLE_ROLES = ("officer", "approver", "auditor")
 DISPOSITIONS = ("referred", "cleared", "false_match", "offence_found")
 STATUS_LABELS = {
     "new": "New",
@@ -143,7 +145,8 @@ def csrf_token() -> str:
 
 
 @bp.context_processor
-def _globals() -> dict[str, Any]:
+def page_globals() -> dict[str, Any]:
+    """What every page's template reads: who is signed in, what they may do, the status labels."""
     return {"who": who(), "can": can, "status_labels": STATUS_LABELS}
 
 

@@ -177,7 +177,15 @@ def transition(rule_id: str, number: int, action: str) -> Any:
 
 @bp.route("/rules/<rule_id>/retire", methods=["POST"])
 def retire(rule_id: str) -> Any:
-    reason = request.form.get("reason", "")
+    reason = request.form.get("reason", "").strip()
+    missing = {}
+    if not reason:
+        missing["reason"] = ["Say why the rule is retired."]
+    if request.form.get("confirm") != "yes":
+        missing["confirm"] = [f"Tick the box to confirm that {rule_id} stops matching."]
+    if missing:
+        refused = ApiError(422, "invalid_input", "Retiring takes a reason and a confirmation.", missing)
+        return _rule_page(rule_id, refused, 422, {"retire": reason})
     try:
         api_client().post(f"/v1/rules/{quoted(rule_id)}/retire", {"reason": reason})
     except ApiError as error:

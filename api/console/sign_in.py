@@ -16,6 +16,7 @@ from flask import (
 
 from api.console.client import ApiClient, ApiError, SignedOut
 from api.console.pages import (
+    CONSOLE_ROLES,
     bp,
     safe_next,
 )
@@ -38,6 +39,12 @@ def sign_in() -> Any:
             except ApiError as other:
                 errors["api_key"] = [f"The service could not check this key: {other.message}."]
             else:
+                if not set(identity["roles"]) & set(CONSOLE_ROLES):
+                    errors["api_key"] = [
+                        f"This key ({', '.join(identity['roles'])}) has no console role: "
+                        f"the console is for {', '.join(CONSOLE_ROLES)} keys."
+                    ]
+                    return render_template("console/sign_in.html", errors=errors, next_page=next_page), 422
                 session.clear()  # a new session on sign-in: nothing from before carries over
                 session["key"] = key
                 # Who is signed in, for the header and for which links to offer; access is still decided by the API.

@@ -342,3 +342,42 @@ def test_side_by_side_aligns_changes() -> None:
         ("equal", 3, 3),
         ("insert", None, 4),
     ]
+
+
+def test_a_key_with_no_console_role_is_refused_at_sign_in(console: Console) -> None:
+    client = console.app.test_client()
+    refused = sign_in(client, console.keys["system"])
+    assert refused.status_code == 422
+    assert "has no console role" in _text(refused)
+    assert client.get("/console/flights").status_code == 303  # still signed out: sent to sign in
+
+
+def test_an_unknown_console_page_is_an_html_404_and_the_api_keeps_json(console: Console) -> None:
+    officer = _signed_in(console, "officer")
+    page = officer.get("/console/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "There is no such page in the console." in _text(page)
+    api = console.app.test_client().get("/v1/no-such-endpoint")
+    assert api.status_code == 404 and api.get_json()["code"] == "not_found"
+
+
+def test_retiring_takes_a_reason_and_a_confirmation(console: Console) -> None:
+    console.live_rule(_rule())
+    officer = _signed_in(console, "officer")
+    bare = officer.post("/console/rules/CUS-0100/retire", data={"reason": "", "csrf_token": csrf_of(officer)})
+    assert bare.status_code == 422
+    assert 'id="retire-reason-errors"' in _text(bare) and 'id="retire-confirm-errors"' in _text(bare)
+    assert console.api("GET", "/v1/rules/CUS-0100", "officer")["active_version"] == 1
+    retired = officer.post(
+        "/console/rules/CUS-0100/retire",
+        data={"reason": "pattern no longer seen", "confirm": "yes", "csrf_token": csrf_of(officer)},
+    )
+    assert retired.status_code == 303
+    assert console.api("GET", "/v1/rules/CUS-0100", "officer")["active_version"] is None
+
+
+def test_pages_carry_a_favicon(console: Console) -> None:
+    page = _text(console.app.test_client().get("/console/sign-in"))
+    [href] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page)
+    icon = console.app.test_client().get(href)
+    assert icon.status_code == 200 and b"<svg" in icon.data
