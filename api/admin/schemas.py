@@ -18,6 +18,14 @@ class AuditQuerySchema(Schema):
     since = Instant(default_timezone=None)
     until = Instant(default_timezone=None)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Entries before this one"}
+    )
+    order = fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"]),
+        metadata={"description": "oldest first (page on with after) or newest first (page on with before)"},
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -38,7 +46,8 @@ class AuditEntrySchema(Schema):
 
 class AuditPageSchema(Schema):
     entries = fields.List(fields.Nested(AuditEntrySchema))
-    next_after = fields.Integer(allow_none=True)
+    next_after = fields.Integer(allow_none=True, metadata={"description": "oldest first: the after of the next page"})
+    next_before = fields.Integer(allow_none=True, metadata={"description": "newest first: the before of the next page"})
 
 
 class ChainReportSchema(Schema):

@@ -27,7 +27,9 @@ blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and 
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
-    """Audit entries in order, filtered by agency, rule, actor and time; page with ``after``."""
+    """Audit entries, filtered by agency, rule, actor and time: oldest first (page on with ``after``)
+    or newest first (``order=newest``, page on with ``before``)."""
+    newest = query["order"] == "newest"
     entries = services().audit.entries(
         agency=query.get("agency"),
         object_id=query.get("object_id"),
@@ -37,8 +39,11 @@ def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
         until=query.get("until"),
         after_seq=query["after"],
         limit=query["limit"],
+        before_seq=query.get("before"),
+        newest_first=newest,
     )
-    return {"entries": entries, "next_after": entries[-1]["seq"] if len(entries) == query["limit"] else None}
+    more = entries[-1]["seq"] if len(entries) == query["limit"] else None
+    return {"entries": entries, "next_after": None if newest else more, "next_before": more if newest else None}
 
 
 @blp.route("/audit/verify", methods=["GET"])

@@ -50,6 +50,8 @@ class AuditLog(Protocol):
         until: dt.datetime | None = None,
         after_seq: int = 0,
         limit: int = 100,
+        before_seq: int | None = None,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]: ...
 
     def verify(self) -> ChainReport: ...

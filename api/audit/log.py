@@ -110,8 +110,13 @@ class SqlAuditLog:
         until: dt.datetime | None = None,
         after_seq: int = 0,
         limit: int = 100,
+        before_seq: int | None = None,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        query = select(AuditRow).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
+        order = AuditRow.seq.desc() if newest_first else AuditRow.seq
+        query = select(AuditRow).where(AuditRow.seq > after_seq).order_by(order).limit(limit)
+        if before_seq is not None:
+            query = query.where(AuditRow.seq < before_seq)
         if agency:
             query = query.where(AuditRow.agency == agency)
         if object_id:

@@ -79,19 +79,30 @@ AUDIT_FILTERS = ("agency", "rule", "actor", "object_id", "since", "until", "limi
 def audit() -> Any:
     client = api_client()
     filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
-    after = request.args.get("after", "").strip()
+    # Newest first; "older" pages on with before=, "newer" with after= (read oldest first, shown reversed).
+    before, after = request.args.get("before", "").strip(), request.args.get("after", "").strip()
     errors: dict[str, list[str]] = {}
     page: dict[str, Any] | None = None
     try:
-        page = client.get("/v1/audit", **filters, after=after)
+        if after:
+            page = client.get("/v1/audit", **filters, after=after, order="oldest")
+            page["entries"].reverse()
+        else:
+            page = client.get("/v1/audit", **filters, before=before, order="newest")
     except ApiError as error:
         if error.status != 422:
             raise
         errors = dict(error.errors) or {"$": [error.message]}
     chain = client.get("/v1/audit/verify")
-    next_link = None
-    if page and page.get("next_after") is not None:
-        next_link = url_for("console.audit", **{k: v for k, v in filters.items() if v}, after=page["next_after"])
+    kept = {k: v for k, v in filters.items() if v}
+    next_link = prev_link = None
+    if page and page["entries"]:
+        seqs = [entry["seq"] for entry in page["entries"]]
+        older_exist = page.get("next_before") is not None or (after and min(seqs) > 1)
+        if older_exist:
+            next_link = url_for("console.audit", **kept, before=min(seqs))
+        if before or (after and page.get("next_after") is not None):
+            prev_link = url_for("console.audit", **kept, after=max(seqs))
     return (
         render_template(
             "console/audit.html",
@@ -100,6 +111,7 @@ def audit() -> Any:
             errors=errors,
             chain=chain,
             next_link=next_link,
+            prev_link=prev_link,
             after=after,
         ),
         422 if errors else 200,

@@ -101,3 +101,15 @@ def test_intact_chain_verifies_on_the_command_line(api, settings):
     done = _verify_cli(settings)
     assert done.returncode == 0, done.stderr
     assert "verified: 5 entries" in done.stdout
+
+
+def test_the_log_reads_newest_first_and_pages_back_with_before(api, services):
+    for number in range(5):
+        api.post("/v1/rules", "customs_officer", json={"rule": rule(f"CUS-07{number:02d}"), "reason": "paging"})
+    oldest = api.get("/v1/audit?limit=1000", "auditor").json["entries"]
+    newest = api.get("/v1/audit?order=newest&limit=3", "auditor").json
+    assert [e["seq"] for e in newest["entries"]] == [e["seq"] for e in reversed(oldest)][:3]
+    assert newest["next_after"] is None and newest["next_before"] == newest["entries"][-1]["seq"]
+    older = api.get(f"/v1/audit?order=newest&limit=3&before={newest['next_before']}", "auditor").json
+    assert [e["seq"] for e in older["entries"]] == [e["seq"] for e in reversed(oldest)][3:6]
+    assert api.get("/v1/audit?order=sideways", "auditor").status_code == 422

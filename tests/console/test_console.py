@@ -381,3 +381,22 @@ def test_pages_carry_a_favicon(console: Console) -> None:
     [href] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page)
     icon = console.app.test_client().get(href)
     assert icon.status_code == 200 and b"<svg" in icon.data
+
+
+def test_the_audit_page_opens_newest_first_and_pages_both_ways(console: Console) -> None:
+    for number in range(4):
+        console.api("POST", "/v1/rules", "officer", {"rule": _rule(f"CUS-01{number + 10}"), "reason": "paging"})
+    newest = [entry["seq"] for entry in console.api("GET", "/v1/audit?order=newest&limit=4", "auditor")["entries"]]
+
+    def shown(page: str) -> list[int]:
+        return [int(seq) for seq in re.findall(r'<th scope="row" class="num">(\d+)</th>', page)]
+
+    auditor = _signed_in(console, "auditor")
+    first = _text(auditor.get("/console/audit?limit=2"))
+    assert "newest first" in first and shown(first) == newest[:2]
+    assert "Newer entries" not in first
+    older = re.search(r'href="([^"]+)" rel="next">Older entries', first).group(1).replace("&amp;", "&")
+    second = _text(auditor.get(older))
+    assert shown(second) == newest[2:4]
+    newer = re.search(r'href="([^"]+)" rel="prev">Newer entries', second).group(1).replace("&amp;", "&")
+    assert shown(_text(auditor.get(newer))) == newest[:2]
