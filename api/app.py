@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from api.hits import views as hits
     from api.http import errors, ratelimit
     from api.journeys import views as journeys
+    from api.lists import views as lists
     from api.rules import views as rules
     from api.watchlist import views as watchlist
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         evaluations.blp,
         manifests.blp,
         rules.blp,
+        lists.blp,
         flights.blp,
         hits.blp,
         journeys.blp,

@@ -22,6 +22,8 @@ from api.journeys.interface import JourneyStore
 from api.journeys.store import RedisJourneys, SqlJourneys
 from api.keys.interface import KeyStore
 from api.keys.store import SqlKeyStore
+from api.lists.interface import ListStore
+from api.lists.store import SqlListStore
 from api.rules.interface import RuleStore
 from api.rules.rulesets import EngineIsolation, RulesetManager
 from api.rules.store import SqlRuleStore
@@ -38,6 +40,7 @@ class Services:
     settings: Settings
     engine: Engine
     rule_store: RuleStore
+    list_store: ListStore
     decision_store: DecisionStore
     key_store: KeyStore
     audit: AuditLog
@@ -68,6 +71,7 @@ class Services:
             settings=settings,
             engine=engine,
             rule_store=rule_store,
+            list_store=SqlListStore(sessions, audit),
             decision_store=decision_store,
             key_store=SqlKeyStore(sessions, audit, hasher),
             audit=audit,

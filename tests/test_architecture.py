@@ -31,7 +31,7 @@ ENGINE_FORBIDDEN = ("flask", "flask_smorest", "marshmallow", "sqlalchemy", "alem
 
 #: The service layer: each domain's interface and SQL (or Redis) service, the audit log, the cache,
 #: the database and what they share. It sits below the use cases, the views and the HTTP edge.
-SERVICE_MODULE_NAMES = ("interface", "store", "log", "activation", "packs", "policy")
+SERVICE_MODULE_NAMES = ("interface", "store", "log", "activation", "packs", "policy", "importing")
 SERVICE_MODULES = ("api.common", "api.cache", "api.db", "api.metrics", "api.config")
 
 

@@ -70,6 +70,47 @@ class RuleVersionRow(Base):
     rule: Mapped[RuleRow] = relationship(back_populates="versions")
 
 
+class ReferenceListRow(Base):
+    """A named reference list (``engine.lists``), owned by one agency, with its versions."""
+
+    __tablename__ = "reference_lists"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    versions: Mapped[list[ReferenceListVersionRow]] = relationship(
+        back_populates="list", order_by="ReferenceListVersionRow.number", lazy="selectin"
+    )
+
+
+class ReferenceListVersionRow(Base):
+    """One immutable version of a list, through the same four-eyes lifecycle as a rule version."""
+
+    __tablename__ = "reference_list_versions"
+    __table_args__ = (UniqueConstraint("list_name", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_name: Mapped[str] = mapped_column(ForeignKey("reference_lists.name"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)  # the list document
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_by: Mapped[str | None] = mapped_column(String(64))
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(String(64))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    list: Mapped[ReferenceListRow] = relationship(back_populates="versions")
+
+
 class RulesetRow(Base):
     """One activated set of rule versions; the newest row is the live ruleset."""
 
@@ -78,6 +119,8 @@ class RulesetRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     version: Mapped[str] = mapped_column(String(64), index=True)
     rule_versions: Mapped[list] = mapped_column(JSON)  # [[rule_id, number], ...]
+    # The reference list versions its rules were compiled with: a replay uses the same.
+    list_versions: Mapped[list] = mapped_column(JSON, default=list)  # [[list name, number], ...]
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -31,6 +31,10 @@ def _rule_agency(rule_id: str) -> str:
     return current_app.extensions["targeting"].rule_store.rule_agency(rule_id)  # type: ignore[no-any-return]
 
 
+def _list_agency(list_name: str) -> str:
+    return current_app.extensions["targeting"].list_store.list_agency(list_name)  # type: ignore[no-any-return]
+
+
 def _decision_agency(decision_id: str) -> str:
     return current_app.extensions["targeting"].decision_store.decision(decision_id).agency  # type: ignore[no-any-return]
 
@@ -42,6 +46,7 @@ def _entry_agency(entry_id: str) -> str:
 #: How the agency that owns a request's target is found, by path parameter.
 TARGET_AGENCY: dict[str, Callable[[str], str]] = {
     "rule_id": _rule_agency,
+    "list_name": _list_agency,
     "decision_id": _decision_agency,
     "entry_id": _entry_agency,
     "agency": str,  # a path that names the agency itself (a journey contribution)

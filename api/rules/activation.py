@@ -7,16 +7,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from api.audit.interface import AuditEntry, AuditLog
-from api.common import Actor
+from api.common import Actor, Unprocessable
 from api.db.models import (
     AuditHeadRow,
+    ReferenceListVersionRow,
     RulesetRow,
     RuleVersionRow,
     as_utc,
 )
 from api.rules.interface import RulesetInfo
 from api.rules.packs import packs_from_versions
-from engine import compile_packs
+from engine import RuleCompilationError, compile_packs
 
 
 def serialise_ruleset_changes(session: Session) -> None:
@@ -36,10 +37,18 @@ def new_ruleset(session: Session, audit: AuditLog, actor: Actor, reason: str) ->
             .order_by(RuleVersionRow.rule_id)
         ).scalars()
     )
-    compiled = compile_packs(packs_from_versions((row.rule.agency, row.content) for row in rows))
+    lists = active_lists(session)
+    versions = [*((row.rule.agency, row.content) for row in rows), *((row.list.agency, row.content) for row in lists)]
+    try:
+        compiled = compile_packs(packs_from_versions(versions))
+    except RuleCompilationError as exc:
+        # A list version that drops a value type a rule needs, or a rule naming a list not active.
+        errors = {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems}
+        raise Unprocessable("the active rules would not compile with this change", "ruleset_invalid", errors) from None
     ruleset = RulesetRow(
         version=compiled.version,
         rule_versions=[[row.rule_id, row.number] for row in rows],
+        list_versions=[[row.list_name, row.number] for row in lists],
         created_by=actor.name,
         reason=reason,
     )
@@ -55,10 +64,21 @@ def new_ruleset(session: Session, audit: AuditLog, actor: Actor, reason: str) ->
             str(ruleset.seq),
             None,
             compiled.version,
-            {"reason": reason, "rules": len(rows)},
+            {"reason": reason, "rules": len(rows), "lists": len(lists)},
         ),
     )
     return ruleset_info(ruleset)
+
+
+def active_lists(session: Session) -> list[ReferenceListVersionRow]:
+    """The active version of every reference list, by name."""
+    query = (
+        select(ReferenceListVersionRow)
+        .options(joinedload(ReferenceListVersionRow.list))
+        .where(ReferenceListVersionRow.status == "active")
+        .order_by(ReferenceListVersionRow.list_name)
+    )
+    return list(session.execute(query).scalars())
 
 
 def ruleset_info(row: RulesetRow) -> RulesetInfo:

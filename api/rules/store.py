@@ -17,6 +17,7 @@ from api.audit.interface import AuditEntry, AuditLog
 from api.audit.log import canonical_hash
 from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
 from api.db.models import (
+    ReferenceListVersionRow,
     RuleRow,
     RulesetRow,
     RuleVersionRow,
@@ -24,17 +25,20 @@ from api.db.models import (
     utcnow,
 )
 from api.db.sessions import SqlService
-from api.rules.activation import new_ruleset, ruleset_info, serialise_ruleset_changes
+from api.rules.activation import active_lists, new_ruleset, ruleset_info, serialise_ruleset_changes
+from api.rules.importing import import_lists, import_rules
 from api.rules.interface import ActiveRule, RulesetInfo
+from api.rules.packs import LIST_PREFIX
 from engine import PackSource, RuleCompilationError, compile_packs
 from engine.errors import group_by_path
-from engine.lists import is_list_document
 
 
-def validate_rule_content(agency: str, content: Mapping[str, Any]) -> None:
-    """Raise ``Unprocessable`` with every problem (paths relative to the rule) unless the engine accepts it."""
+def validate_rule_content(agency: str, content: Mapping[str, Any], lists: Sequence[Mapping[str, Any]] = ()) -> None:
+    """Raise ``Unprocessable`` with every problem (paths relative to the rule) unless the engine accepts
+    it with the active reference ``lists`` (list documents) it may name."""
     try:
-        compile_packs([PackSource("request", {"agency": agency, "rules": [dict(content)]})])
+        list_packs = [PackSource(f"store:list:{data.get('name')}", dict(data)) for data in lists]
+        compile_packs([PackSource("request", {"agency": agency, "rules": [dict(content)]}), *list_packs])
     except RuleCompilationError as exc:
         errors = group_by_path(exc.problems, "rule", strip="rules[0]")
         raise Unprocessable("the rule is not valid", "invalid_rule", errors) from None
@@ -86,8 +90,12 @@ class SqlRuleStore(SqlService):
         super().__init__(sessions)
         self._audit = audit
 
+    def _lists(self) -> list[Mapping[str, Any]]:
+        with self.reading() as session:
+            return [row.content for row in active_lists(session)]
+
     def create_rule(self, agency: str, content: Mapping[str, Any], reason: str, actor: Actor) -> dict[str, Any]:
-        validate_rule_content(agency, content)
+        validate_rule_content(agency, content, self._lists())
         rule_id = str(content["id"])
         try:
             with self.transaction() as session:
@@ -119,7 +127,7 @@ class SqlRuleStore(SqlService):
             if content.get("id", rule_id) != rule_id:
                 raise Unprocessable("the rule's id cannot change", "invalid_rule", {"id": ["must stay " + rule_id]})
             content = {**content, "id": rule_id}
-            validate_rule_content(rule.agency, content)
+            validate_rule_content(rule.agency, content, [row.content for row in active_lists(session)])
             number = max((v.number for v in rule.versions), default=0) + 1
             previous = rule.versions[-1].content_hash if rule.versions else None
             row = self._new_version(session, rule_id, number, content, reason, actor, "draft")
@@ -302,16 +310,7 @@ class SqlRuleStore(SqlService):
             return rule_view(rule)
 
     def import_packs(self, packs: Sequence[tuple[str, Mapping[str, Any]]], actor: Actor) -> RulesetInfo:
-        """Load packs as approved, active versions (bootstrapping), in one transaction."""
-        lists = [source for source, data in packs if is_list_document(data)]
-        if lists:
-            # Rules name lists by name; until the service versions lists, an imported one would be
-            # missing from every ruleset built from the store.
-            raise Unprocessable(
-                "reference lists are not stored by the service yet; import rule packs only",
-                "lists_not_supported",
-                {source: ["a reference list, not a rule pack"] for source in lists},
-            )
+        """Load packs and reference lists as approved, active versions (bootstrapping), in one transaction."""
         try:
             compile_packs([PackSource(source, data) for source, data in packs])
         except RuleCompilationError as exc:
@@ -322,43 +321,7 @@ class SqlRuleStore(SqlService):
             ) from None
         with self.transaction() as session:
             serialise_ruleset_changes(session)
-            now = utcnow()
-            # Every rule with its versions in a few queries, the new rows in one flush and the audit
-            # entries in one chained append: an import of 10,000 rules is seconds, not minutes.
-            known = {rule.id: rule for rule in session.execute(select(RuleRow)).scalars()}
-            entries: list[AuditEntry] = []
-            for source, data in packs:
-                agency = data["agency"]
-                for content in data["rules"]:
-                    rule_id = content["id"]
-                    rule = known.get(rule_id)
-                    if rule is None:
-                        rule = known[rule_id] = RuleRow(id=rule_id, agency=agency, created_by=actor.name, versions=[])
-                        session.add(rule)
-                    elif rule.agency != agency:
-                        raise Conflict(f"rule {rule_id} belongs to {rule.agency}", "agency_mismatch")
-                    current = next((v for v in rule.versions if v.status == "active"), None)
-                    if current is not None and current.content_hash == canonical_hash(content):
-                        continue
-                    number = max((v.number for v in rule.versions), default=0) + 1
-                    row = self._version(rule_id, number, content, f"imported from {source}", actor, "active")
-                    row.submitted_by = row.approved_by = row.activated_by = actor.name
-                    row.submitted_at = row.approved_at = row.activated_at = now
-                    rule.versions.append(row)  # added with its rule, written by the one flush below
-                    if current is not None:
-                        current.status, current.retired_by, current.retired_at = "retired", actor.name, now
-                    entries.append(
-                        AuditEntry(
-                            actor.label,
-                            agency,
-                            "rule.import",
-                            "rule_version",
-                            f"{rule_id}@{number}",
-                            current.content_hash if current else None,
-                            row.content_hash,
-                            {"source": source},
-                        )
-                    )
+            entries = import_lists(session, packs, actor) + import_rules(session, packs, actor, self._version)
             session.flush()
             self._audit.append_many(session, entries)
             latest = session.execute(select(RulesetRow).order_by(RulesetRow.seq.desc()).limit(1)).scalar_one_or_none()
@@ -392,4 +355,12 @@ class SqlRuleStore(SqlService):
             for rule_id, number in pairs:
                 version = found.get((rule_id, number)) or self._version_row(session, rule_id, number)
                 rules.append(ActiveRule(rule_id, number, version.rule.agency, version.content))
+            # The reference list versions the ruleset was compiled with, as entries of their own.
+            for name, number in row.list_versions or []:
+                listed = session.execute(
+                    select(ReferenceListVersionRow).where(
+                        ReferenceListVersionRow.list_name == name, ReferenceListVersionRow.number == number
+                    )
+                ).scalar_one()
+                rules.append(ActiveRule(f"{LIST_PREFIX}{name}", int(number), listed.list.agency, listed.content))
             return info, rules

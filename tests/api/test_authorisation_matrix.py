@@ -51,7 +51,11 @@ def targets(api, services):
     live_rule(api)
     decision = api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()}).json
     [hit] = services.hits.hits(None)
+    from tests.api.test_lists import live_list
+
+    live_list(api)
     return {
+        "list_name": "source_countries",
         "rule_id": "CUS-0500",
         "number": "1",
         "decision_id": decision["results"][0]["decision_id"],
@@ -93,7 +97,7 @@ def test_matrix(app, api, services, targets):
         if not rule.rule.startswith("/v1"):
             continue
         policy = app.view_functions[rule.endpoint].policy
-        has_target = bool({"rule_id", "decision_id", "entry_id", "agency"} & set(rule.arguments))
+        has_target = bool({"rule_id", "decision_id", "entry_id", "agency", "list_name"} & set(rule.arguments))
         anonymous = api.call(method, _url(rule, targets, services), json={})
         assert anonymous.status_code == 401, (rule.rule, method)
         assert anonymous.json["code"] == "unauthenticated"

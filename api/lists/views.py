@@ -1,0 +1,109 @@
+"""``/v1/lists``: reference lists, authored by officers of the owning agency and approved by a second
+person, like rules. Lists hold codes and names of places, agencies or documents, not passengers:
+every officer, approver and auditor may read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from api.common import Unprocessable
+from api.container import services
+from api.http.auth import current_actor, requires
+from api.lists.schemas import (
+    ListCreateSchema,
+    ListDiffQuerySchema,
+    ListDiffSchema,
+    ListListSchema,
+    ListSchema,
+    ListVersionSchema,
+)
+from api.rules.schemas import ReasonOnlySchema
+
+blp = Blueprint("lists", __name__, url_prefix="/v1", description="Reference lists rules name with in_list")
+
+READERS = ("officer", "approver", "auditor")
+
+
+@blp.route("/lists", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, ListListSchema)
+def list_lists() -> dict[str, Any]:
+    """Every reference list: owner, shared or not, active version and size."""
+    return {"lists": services().list_store.lists()}
+
+
+@blp.route("/lists", methods=["POST"])
+@requires("officer")
+@blp.arguments(ListCreateSchema)
+@blp.response(201, ListVersionSchema)
+def create_list(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a list of the caller's agency; its first version is a draft."""
+    actor = current_actor()
+    if actor.agency not in ("customs", "mpi", "immigration"):
+        raise Unprocessable("lists belong to an agency; this key has none", "invalid_agency")
+    return services().list_store.create(actor.agency, body["list"], body["reason"], actor)
+
+
+@blp.route("/lists/<list_name>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, ListSchema)
+def get_list(list_name: str) -> dict[str, Any]:
+    """A list with the history of its versions."""
+    return services().list_store.list(list_name)
+
+
+@blp.route("/lists/<list_name>/diff", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ListDiffQuerySchema, location="query")
+@blp.response(200, ListDiffSchema)
+def diff_list(query: dict[str, Any], list_name: str) -> dict[str, Any]:
+    """The values one version adds and removes against another."""
+    return services().list_store.diff(list_name, query["from_version"], query["to_version"])
+
+
+@blp.route("/lists/<list_name>/versions", methods=["POST"])
+@requires("officer", own_agency=True)
+@blp.arguments(ListCreateSchema)
+@blp.response(201, ListVersionSchema)
+def add_list_version(body: dict[str, Any], list_name: str) -> dict[str, Any]:
+    """A new draft version of the list."""
+    return services().list_store.add_version(list_name, body["list"], body["reason"], current_actor())
+
+
+@blp.route("/lists/<list_name>/versions/<int:number>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, ListVersionSchema)
+def get_list_version(list_name: str, number: int) -> dict[str, Any]:
+    """One version with its values."""
+    return services().list_store.version(list_name, number)
+
+
+@blp.route("/lists/<list_name>/versions/<int:number>/submit", methods=["POST"])
+@requires("officer", own_agency=True)
+@blp.arguments(ReasonOnlySchema)
+@blp.response(200, ListVersionSchema)
+def submit_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+    """Submit a draft for approval."""
+    return services().list_store.transition(list_name, number, "submit", current_actor(), body["reason"])
+
+
+@blp.route("/lists/<list_name>/versions/<int:number>/approve", methods=["POST"])
+@requires("approver", own_agency=True)
+@blp.arguments(ReasonOnlySchema)
+@blp.response(200, ListVersionSchema)
+def approve_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+    """Approve a submitted version; not by its author."""
+    return services().list_store.transition(list_name, number, "approve", current_actor(), body["reason"])
+
+
+@blp.route("/lists/<list_name>/versions/<int:number>/activate", methods=["POST"])
+@requires("officer", "approver", own_agency=True)
+@blp.arguments(ReasonOnlySchema)
+@blp.response(200, ListVersionSchema)
+def activate_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+    """Put an approved version in service: a new ruleset, which every active rule must compile with."""
+    version = services().list_store.transition(list_name, number, "activate", current_actor(), body["reason"])
+    services().rulesets.refresh()
+    return version
