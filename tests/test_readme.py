@@ -68,5 +68,6 @@ def test_walkthrough_verbatim(tmp_path):
     assert '"rule_id":"CUS-0100"' in out and '"decision_id"' in out
     assert '"approved_by":"ben.walker@customs"' in out and '"author":"aroha.ngata@customs"' in out
     assert '"ok":true' in out
+    assert '"rule_id":"CUS-0101"' in out and '"list":"courier_source_countries"' in out and '"leg":0' in out
     assert '"entry_id":"CUS-WL-0001"' in out  # the watchlist match explained
     assert '"rule_id":"CUS-0015"' in out and '"status":"new"' in out  # and it became a hit
