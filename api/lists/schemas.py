@@ -12,6 +12,13 @@ class ListCreateSchema(StrictSchema):
         required=True,
         metadata={"description": "The list document: name, agency, description, type, shared, values (engine.lists)"},
     )
+    values_csv = fields.String(
+        validate=validate.Length(max=4_000_000),
+        metadata={
+            "description": "The values as CSV text instead of list.values: the first column of each line, "
+            "an optional header 'value' and blank lines skipped (integers for a list of type integer)"
+        },
+    )
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

@@ -4,6 +4,8 @@ every officer, approver and auditor may read them."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -43,7 +45,7 @@ def create_list(body: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
     if actor.agency not in ("customs", "mpi", "immigration"):
         raise Unprocessable("lists belong to an agency; this key has none", "invalid_agency")
-    return services().list_store.create(actor.agency, body["list"], body["reason"], actor)
+    return services().list_store.create(actor.agency, _document(body), body["reason"], actor)
 
 
 @blp.route("/lists/<list_name>", methods=["GET"])
@@ -69,7 +71,7 @@ def diff_list(query: dict[str, Any], list_name: str) -> dict[str, Any]:
 @blp.response(201, ListVersionSchema)
 def add_list_version(body: dict[str, Any], list_name: str) -> dict[str, Any]:
     """A new draft version of the list."""
-    return services().list_store.add_version(list_name, body["list"], body["reason"], current_actor())
+    return services().list_store.add_version(list_name, _document(body), body["reason"], current_actor())
 
 
 @blp.route("/lists/<list_name>/versions/<int:number>", methods=["GET"])
@@ -107,3 +109,24 @@ def activate_list(body: dict[str, Any], list_name: str, number: int) -> dict[str
     version = services().list_store.transition(list_name, number, "activate", current_actor(), body["reason"])
     services().rulesets.refresh()
     return version
+
+
+def _document(body: dict[str, Any]) -> dict[str, Any]:
+    """The list document of a request, its values taken from ``values_csv`` when that is given."""
+    document = dict(body["list"])
+    text = body.get("values_csv")
+    if text is None:
+        return document
+    if "values" in document:
+        raise Unprocessable("give the values once", "invalid_list", {"values_csv": ["list.values is given too"]})
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    if rows and rows[0][0].strip().lower() == "value":
+        rows = rows[1:]
+    values: list[Any] = [row[0].strip() for row in rows]
+    if document.get("type") == "integer":
+        bad = next((n for n, value in enumerate(values) if not value.lstrip("-").isdigit()), None)
+        if bad is not None:
+            raise Unprocessable("the list is not valid", "invalid_list", {f"values_csv[{bad}]": ["must be an integer"]})
+        values = [int(value) for value in values]
+    document["values"] = values
+    return document
