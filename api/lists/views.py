@@ -119,7 +119,11 @@ def _document(body: dict[str, Any]) -> dict[str, Any]:
         return document
     if "values" in document:
         raise Unprocessable("give the values once", "invalid_list", {"values_csv": ["list.values is given too"]})
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    try:
+        # newline="": a lone carriage return ends a line, as in files from any system.
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row and row[0].strip()]
+    except csv.Error as exc:
+        raise Unprocessable("the list is not valid", "invalid_list", {"values_csv": [f"not CSV: {exc}"]}) from None
     if rows and rows[0][0].strip().lower() == "value":
         rows = rows[1:]
     values: list[Any] = [row[0].strip() for row in rows]

@@ -126,12 +126,18 @@ def test_importing_packs_brings_their_lists_in_as_active_versions(api, services)
 
 def test_values_come_as_csv_too_and_a_bad_one_is_named_by_position(api):
     document = {key: value for key, value in _list().items() if key != "values"}
-    text = "value\nBOL\nCOL\n\nPER\n"
+    text = "value\r\nBOL\rCOL\n\nPER\n"  # any line ends
     created = api.post("/v1/lists", "customs_officer", json={"list": document, "values_csv": text, "reason": "upload"})
     assert created.status_code == 201, created.json
     assert api.get("/v1/lists/source_countries/versions/1", "customs_officer").json["content"]["values"] == SOURCES
     numbers = {**document, "name": "bag_counts", "type": "integer"}
     bad = api.post("/v1/lists", "customs_officer", json={"list": numbers, "values_csv": "3\n4\nfive\n", "reason": "r"})
     assert (bad.status_code, list(bad.json["errors"])) == (422, ["values_csv[2]"])
+    unclosed = {"list": {**document, "name": "other_countries"}, "values_csv": 'COL\n"PER', "reason": "r"}
+    assert api.post("/v1/lists", "customs_officer", json=unclosed).status_code == 201  # a quote left open at the end
+    assert api.get("/v1/lists/other_countries/versions/1", "customs_officer").json["content"]["values"] == [
+        "COL",
+        "PER",
+    ]
     both = api.post("/v1/lists", "customs_officer", json={"list": _list(), "values_csv": "COL", "reason": "r"})
     assert both.status_code == 422 and "values_csv" in both.json["errors"]
