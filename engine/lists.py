@@ -84,7 +84,8 @@ def parse_list(
     description = data.get("description", "")
     if not isinstance(description, str) or len(description) > 2000:
         bad("invalid_description", "description", "description must be a string of at most 2000 characters")
-    kind = LIST_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    raw_type = data.get("type")
+    kind = LIST_TYPES.get(raw_type) if isinstance(raw_type, str) else None
     if kind is None:
         bad("invalid_list_type", "type", f"type must be one of {', '.join(LIST_TYPES)}")
     shared = data.get("shared", False)

@@ -6,8 +6,11 @@ import itertools
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Evaluator, PackSource, check_record, compile_packs, validate
+from engine.lists import parse_list
 
 
 def _list(name: str = "source_countries", agency: str = "customs", **overrides: Any) -> PackSource:
@@ -108,3 +111,25 @@ def test_the_ruleset_version_follows_the_lists_it_uses():
     # A list no rule uses does not change the version.
     plain = _pack({"field": "traveller.nationality", "eq": "COL"})
     assert compile_packs([plain, _list()]).version == compile_packs([plain]).version
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={key: JSON for key in ("name", "agency", "description", "type", "shared", "values", "extra")},
+    )
+)
+def test_any_document_gives_a_list_or_problems_never_an_exception(document):
+    document.setdefault("values", [])
+    found, problems = parse_list(document, "fuzz.yaml", ("customs", "mpi", "immigration"))
+    assert (found is None) == bool(problems)
+    # and a pack naming it compiles or reports problems, never raises anything else
+    validate([PackSource("fuzz.yaml", document), _pack({"field": "traveller.nationality", "in_list": "x"})])
