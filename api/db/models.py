@@ -8,6 +8,7 @@ append-only and hash-chained (``api.audit.log``).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -22,6 +23,16 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def lifecycle_view(row: VersionColumns) -> dict[str, Any]:
+    """A version's status, reason and who moved it through the lifecycle when, as the API shows them."""
+    view: dict[str, Any] = {"status": row.status, "reason": row.reason, "author": row.author}
+    view["created_at"] = iso_utc(row.created_at)
+    for step in ("submitted", "approved", "activated", "retired"):
+        view[f"{step}_by"] = getattr(row, f"{step}_by")
+        view[f"{step}_at"] = iso_utc(getattr(row, f"{step}_at"))
+    return view
 
 
 def iso_utc(value: dt.datetime | None) -> str | None:
@@ -46,12 +57,11 @@ class RuleRow(Base):
     )
 
 
-class RuleVersionRow(Base):
-    __tablename__ = "rule_versions"
-    __table_args__ = (UniqueConstraint("rule_id", "number"),)
+class VersionColumns:
+    """What every versioned document (a rule, a reference list) keeps of each version: its content
+    and the four-eyes lifecycle, draft → submitted → approved → active → retired, who and when."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -67,6 +77,13 @@ class RuleVersionRow(Base):
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     retired_by: Mapped[str | None] = mapped_column(String(64))
     retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RuleVersionRow(VersionColumns, Base):
+    __tablename__ = "rule_versions"
+    __table_args__ = (UniqueConstraint("rule_id", "number"),)
+
+    rule_id: Mapped[str] = mapped_column(ForeignKey("rules.id"), index=True)
     rule: Mapped[RuleRow] = relationship(back_populates="versions")
 
 
@@ -84,29 +101,13 @@ class ReferenceListRow(Base):
     )
 
 
-class ReferenceListVersionRow(Base):
+class ReferenceListVersionRow(VersionColumns, Base):
     """One immutable version of a list, through the same four-eyes lifecycle as a rule version."""
 
     __tablename__ = "reference_list_versions"
     __table_args__ = (UniqueConstraint("list_name", "number"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     list_name: Mapped[str] = mapped_column(ForeignKey("reference_lists.name"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict] = mapped_column(JSON)  # the list document
-    content_hash: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    author: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    submitted_by: Mapped[str | None] = mapped_column(String(64))
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    approved_by: Mapped[str | None] = mapped_column(String(64))
-    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    activated_by: Mapped[str | None] = mapped_column(String(64))
-    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    retired_by: Mapped[str | None] = mapped_column(String(64))
-    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     list: Mapped[ReferenceListRow] = relationship(back_populates="versions")
 

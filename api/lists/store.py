@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.audit.interface import AuditEntry, AuditLog
 from api.audit.log import canonical_hash
 from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
-from api.db.models import ReferenceListRow, ReferenceListVersionRow, iso_utc, utcnow
+from api.db.models import ReferenceListRow, ReferenceListVersionRow, lifecycle_view, utcnow
 from api.db.sessions import SqlService
 from api.rules.activation import new_ruleset, serialise_ruleset_changes
 from engine.language import AGENCIES
@@ -49,18 +49,7 @@ def version_view(row: ReferenceListVersionRow, with_values: bool = True) -> dict
     view = {
         "name": row.list_name,
         "number": row.number,
-        "status": row.status,
-        "reason": row.reason,
-        "author": row.author,
-        "created_at": iso_utc(row.created_at),
-        "submitted_by": row.submitted_by,
-        "submitted_at": iso_utc(row.submitted_at),
-        "approved_by": row.approved_by,
-        "approved_at": iso_utc(row.approved_at),
-        "activated_by": row.activated_by,
-        "activated_at": iso_utc(row.activated_at),
-        "retired_by": row.retired_by,
-        "retired_at": iso_utc(row.retired_at),
+        **lifecycle_view(row),
         "value_count": len(content.get("values", [])),
     }
     if with_values:

@@ -22,6 +22,7 @@ from api.db.models import (
     RulesetRow,
     RuleVersionRow,
     iso_utc,
+    lifecycle_view,
     utcnow,
 )
 from api.db.sessions import SqlService
@@ -48,20 +49,9 @@ def version_view(row: RuleVersionRow) -> dict[str, Any]:
     return {
         "rule_id": row.rule_id,
         "number": row.number,
-        "status": row.status,
         "content": row.content,
         "content_hash": row.content_hash,
-        "reason": row.reason,
-        "author": row.author,
-        "created_at": iso_utc(row.created_at),
-        "submitted_by": row.submitted_by,
-        "submitted_at": iso_utc(row.submitted_at),
-        "approved_by": row.approved_by,
-        "approved_at": iso_utc(row.approved_at),
-        "activated_by": row.activated_by,
-        "activated_at": iso_utc(row.activated_at),
-        "retired_by": row.retired_by,
-        "retired_at": iso_utc(row.retired_at),
+        **lifecycle_view(row),
     }
 
 
