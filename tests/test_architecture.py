@@ -29,10 +29,11 @@ ALLOWED = {
 #: Libraries the engine must never touch: it knows nothing of HTTP, storage or caches.
 ENGINE_FORBIDDEN = ("flask", "flask_smorest", "marshmallow", "sqlalchemy", "alembic", "redis", "psycopg", "pika")
 
-#: The service layer: each domain's interface and SQL (or Redis) service, the audit log, the cache,
-#: the database and what they share. It sits below the use cases, the views and the HTTP edge.
-SERVICE_MODULE_NAMES = ("interface", "store", "log", "activation", "packs", "policy", "importing")
-SERVICE_MODULES = ("api.common", "api.cache", "api.db", "api.metrics", "api.config")
+#: The service layer: each domain's interface, its SQL (or Redis) service and its in-memory one, the
+#: audit log, the cache, the database and what they share (the versions' lifecycle). It sits below
+#: the use cases, the views and the HTTP edge.
+SERVICE_MODULE_NAMES = ("interface", "store", "memory", "log", "activation", "packs", "policy", "importing")
+SERVICE_MODULES = ("api.common", "api.cache", "api.db", "api.metrics", "api.config", "api.lifecycle")
 
 
 def _in_service_layer(name: str) -> bool:

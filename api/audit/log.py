@@ -9,53 +9,15 @@ and names the first entry that was edited, deleted or moved.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, ChainReport
+from api.audit.interface import AuditEntry, ChainReport, as_dict, check_head, entry_hash, verify_chain
 from api.db.models import AuditHeadRow, AuditRow, utcnow
-
-GENESIS = "0" * 64
-
-
-def canonical_hash(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _chained_fields(row: AuditRow) -> dict[str, Any]:
-    """Everything an entry's hash covers: all of it but the hash itself."""
-    return {
-        "seq": row.seq,
-        "at": _utc(row.at).isoformat(),
-        "actor": row.actor,
-        "agency": row.agency,
-        "action": row.action,
-        "object_type": row.object_type,
-        "object_id": row.object_id,
-        "before_hash": row.before_hash,
-        "after_hash": row.after_hash,
-        "detail": row.detail,
-        "prev_hash": row.prev_hash,
-    }
-
-
-def _entry_hash(row: AuditRow) -> str:
-    return canonical_hash(_chained_fields(row))
-
-
-def as_dict(row: AuditRow) -> dict[str, Any]:
-    return {**_chained_fields(row), "hash": row.hash}
 
 
 class SqlAuditLog:
@@ -92,7 +54,7 @@ class SqlAuditLog:
                 prev_hash=previous,
                 hash="",
             )
-            row.hash = previous = _entry_hash(row)
+            row.hash = previous = entry_hash(row)
             rows.append(row)
         head.hash = previous
         session.add_all(rows)
@@ -133,27 +95,20 @@ class SqlAuditLog:
             return [as_dict(row) for row in session.execute(query).scalars()]
 
     def verify(self) -> ChainReport:
-        expected_seq, previous, count = 1, GENESIS, 0
         with self._sessions() as session:
-            last_seq = 0
-            while True:
-                batch = list(
-                    session.execute(
-                        select(AuditRow).where(AuditRow.seq > last_seq).order_by(AuditRow.seq).limit(1000)
-                    ).scalars()
-                )
-                if not batch:
-                    break
-                for row in batch:
-                    if row.seq != expected_seq:
-                        return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing")
-                    if row.prev_hash != previous:
-                        return ChainReport(False, count, row.seq, "does not follow the entry before it")
-                    if _entry_hash(row) != row.hash:
-                        return ChainReport(False, count, row.seq, "content does not match its hash")
-                    previous, expected_seq, count = row.hash, expected_seq + 1, count + 1
-                last_seq = batch[-1].seq
+
+            def stored() -> Iterator[AuditRow]:
+                last_seq = 0
+                while True:
+                    query = select(AuditRow).where(AuditRow.seq > last_seq).order_by(AuditRow.seq).limit(1000)
+                    batch = list(session.execute(query).scalars())
+                    if not batch:
+                        return
+                    yield from batch
+                    last_seq = batch[-1].seq
+
+            report = verify_chain(stored())
+            if not report.ok:
+                return report
             head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-            if head.seq != count or head.hash != previous:
-                return ChainReport(False, count, count + 1, f"entries after {count} are missing")
-        return ChainReport(True, count)
+            return check_head(report, head.seq, head.hash)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
+from api.audit.interface import AuditEntry
+from api.audit.log import SqlAuditLog
 from api.common import Actor, NotFound
 from api.db.models import (
     DecisionRow,
@@ -25,7 +26,7 @@ from api.hits.store import add_hits, upsert
 class SqlDecisionStore(SqlService):
     """Implements ``DecisionStore``."""
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+    def __init__(self, sessions: sessionmaker[Session], audit: SqlAuditLog) -> None:
         super().__init__(sessions)
         self._audit = audit
 

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
+from api.audit.interface import AuditEntry
+from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
 from api.db.models import DecisionRow, HitRow, utcnow
 from api.db.sessions import SqlService
@@ -94,7 +95,7 @@ def hit_view(row: HitRow) -> dict[str, Any]:
 class SqlHitStore(SqlService):
     """Implements ``HitStore``."""
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+    def __init__(self, sessions: sessionmaker[Session], audit: SqlAuditLog) -> None:
         super().__init__(sessions)
         self._audit = audit
 

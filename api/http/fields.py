@@ -80,3 +80,33 @@ MAX_ID = 2**31 - 1
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
+
+
+class Timestamp(fields.DateTime):
+    """A time in an answer: RFC 3339 in UTC with ``Z`` (``2026-12-03T08:00:00.123456Z``)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # stored times are UTC; SQLite hands them back naive
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class VersionSchema(Schema):
+    """What every version of a versioned document shows of its lifecycle (``api.lifecycle.Lifecycle``)."""
+
+    number = fields.Integer()
+    content_hash = fields.String()
+    status = fields.String(attribute="lifecycle.status")
+    reason = fields.String(attribute="lifecycle.reason")
+    author = fields.String(attribute="lifecycle.author")
+    created_at = Timestamp(attribute="lifecycle.created_at")
+    submitted_by = fields.String(attribute="lifecycle.submitted_by", allow_none=True)
+    submitted_at = Timestamp(attribute="lifecycle.submitted_at", allow_none=True)
+    approved_by = fields.String(attribute="lifecycle.approved_by", allow_none=True)
+    approved_at = Timestamp(attribute="lifecycle.approved_at", allow_none=True)
+    activated_by = fields.String(attribute="lifecycle.activated_by", allow_none=True)
+    activated_at = Timestamp(attribute="lifecycle.activated_at", allow_none=True)
+    retired_by = fields.String(attribute="lifecycle.retired_by", allow_none=True)
+    retired_at = Timestamp(attribute="lifecycle.retired_at", allow_none=True)

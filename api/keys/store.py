@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
+from api.audit.interface import AuditEntry
+from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, NotFound, Unavailable, Unprocessable
 from api.db.models import (
     ApiKeyRow,
@@ -36,7 +37,9 @@ KEY_PREFIX = "tgt_"
 class SqlKeyStore(SqlService):
     """Implements ``KeyStore``."""
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], audit: SqlAuditLog, hasher: PasswordHasher | None = None
+    ) -> None:
         super().__init__(sessions)
         self._audit = audit
         self._hasher = hasher or PasswordHasher()

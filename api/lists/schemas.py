@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from api.http.fields import MAX_ID, StrictSchema
+from api.http.fields import MAX_ID, StrictSchema, VersionSchema
 
 
 class ListCreateSchema(StrictSchema):
@@ -22,26 +22,15 @@ class ListCreateSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ListVersionSchema(Schema):
-    class Meta:
-        unknown = RAISE
+class ListVersionSummarySchema(VersionSchema):
+    """A version as a list's history shows it: without its values."""
 
     name = fields.String()
-    number = fields.Integer()
-    status = fields.String()
-    reason = fields.String()
-    author = fields.String()
-    created_at = fields.String(allow_none=True)
-    submitted_by = fields.String(allow_none=True)
-    submitted_at = fields.String(allow_none=True)
-    approved_by = fields.String(allow_none=True)
-    approved_at = fields.String(allow_none=True)
-    activated_by = fields.String(allow_none=True)
-    activated_at = fields.String(allow_none=True)
-    retired_by = fields.String(allow_none=True)
-    retired_at = fields.String(allow_none=True)
     value_count = fields.Integer()
-    content = fields.Dict(metadata={"description": "The list document (absent in a list's history)"})
+
+
+class ListVersionSchema(ListVersionSummarySchema):
+    content = fields.Dict(metadata={"description": "The list document"})
 
 
 class ListSummarySchema(Schema):
@@ -54,7 +43,7 @@ class ListSummarySchema(Schema):
 
 
 class ListSchema(ListSummarySchema):
-    versions = fields.List(fields.Nested(ListVersionSchema))
+    versions = fields.List(fields.Nested(ListVersionSummarySchema))
 
 
 class ListListSchema(Schema):

@@ -12,76 +12,55 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
-from api.audit.log import canonical_hash
-from api.common import Actor, Conflict, Forbidden, NotFound, Unprocessable
-from api.db.models import ReferenceListRow, ReferenceListVersionRow, lifecycle_view, utcnow
+from api.audit.interface import AuditEntry, canonical_hash
+from api.audit.log import SqlAuditLog
+from api.common import Actor, Conflict, NotFound
+from api.db.models import ReferenceListRow, ReferenceListVersionRow, as_utc, utcnow
 from api.db.sessions import SqlService
+from api.lifecycle import apply_transition, check_transition, lifecycle_of, state_hash
+from api.lists.interface import ListChange, ListVersion, ReferenceList, list_change, validate_list
 from api.rules.activation import new_ruleset, serialise_ruleset_changes
-from engine.language import AGENCIES
-from engine.lists import parse_list
-
-TRANSITIONS = {
-    "submit": ("draft", "submitted"),
-    "approve": ("submitted", "approved"),
-    "activate": ("approved", "active"),
-}
 
 
-def validate_list(agency: str, content: Mapping[str, Any], name: str | None = None) -> None:
-    """Raise ``Unprocessable`` with every problem, by key, unless ``content`` is a valid list of ``agency``."""
-    if not isinstance(content, Mapping):
-        raise Unprocessable("the list is not valid", "invalid_list", {"list": ["must be an object"]})
-    _, problems = parse_list(content, "request", AGENCIES)
-    errors: dict[str, list[str]] = {}
-    for problem in problems:
-        errors.setdefault(problem.path or "list", []).append(problem.message)
-    if content.get("agency") != agency:
-        errors.setdefault("agency", []).append(f"must be {agency}, the agency that owns the list")
-    if name is not None and content.get("name") != name:
-        errors.setdefault("name", []).append(f"must stay {name}")
-    if errors:
-        raise Unprocessable("the list is not valid", "invalid_list", errors)
+def list_version(row: ReferenceListVersionRow) -> ListVersion:
+    return ListVersion(row.list_name, row.number, dict(row.content), row.content_hash, lifecycle_of(row))
 
 
-def version_view(row: ReferenceListVersionRow, with_values: bool = True) -> dict[str, Any]:
-    content = dict(row.content)
-    view = {
-        "name": row.list_name,
-        "number": row.number,
-        **lifecycle_view(row),
-        "value_count": len(content.get("values", [])),
-    }
-    if with_values:
-        view["content"] = content
-    return view
+def list_of(row: ReferenceListRow) -> ReferenceList:
+    created = as_utc(row.created_at)
+    assert created is not None
+    return ReferenceList(row.name, row.agency, created, row.created_by, tuple(list_version(v) for v in row.versions))
+
+
+def _state(row: ReferenceListVersionRow) -> str:
+    return state_hash(f"{row.list_name}@{row.number}", row.content_hash, lifecycle_of(row))
 
 
 class SqlListStore(SqlService):
     """Implements ``ListStore``."""
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+    def __init__(self, sessions: sessionmaker[Session], audit: SqlAuditLog) -> None:
         super().__init__(sessions)
         self._audit = audit
 
-    def lists(self) -> list[dict[str, Any]]:
+    def lists(self) -> list[ReferenceList]:
+        query = select(ReferenceListRow).order_by(ReferenceListRow.name)
         with self.reading() as session:
-            return [self._summary(row) for row in session.execute(select(ReferenceListRow)).scalars()]
+            return [list_of(row) for row in session.execute(query).scalars()]
 
-    def list(self, name: str) -> dict[str, Any]:
+    def list(self, name: str) -> ReferenceList:
         with self.reading() as session:
-            row = self._row(session, name)
-            return {**self._summary(row), "versions": [version_view(v, with_values=False) for v in row.versions]}
+            return list_of(self._row(session, name))
 
     def list_agency(self, name: str) -> str:
         with self.reading() as session:
             return self._row(session, name).agency
 
-    def version(self, name: str, number: int) -> dict[str, Any]:
+    def version(self, name: str, number: int) -> ListVersion:
         with self.reading() as session:
-            return version_view(self._version_row(session, name, number))
+            return list_version(self._version_row(session, name, number))
 
-    def create(self, agency: str, content: Mapping[str, Any], reason: str, actor: Actor) -> dict[str, Any]:
+    def create(self, agency: str, content: Mapping[str, Any], reason: str, actor: Actor) -> ListVersion:
         validate_list(agency, content)
         name = str(content["name"])
         try:
@@ -91,90 +70,42 @@ class SqlListStore(SqlService):
                 session.add(ReferenceListRow(name=name, agency=agency, created_by=actor.name))
                 session.flush()
                 row = self._new_version(session, name, 1, content, reason, actor, "list.create", None)
-                return version_view(row)
+                return list_version(row)
         except IntegrityError:
             raise Conflict(f"list {name} already exists; add a version instead", "list_exists") from None
 
-    def add_version(self, name: str, content: Mapping[str, Any], reason: str, actor: Actor) -> dict[str, Any]:
+    def add_version(self, name: str, content: Mapping[str, Any], reason: str, actor: Actor) -> ListVersion:
         with self.transaction() as session:
             listed = self._row(session, name)
             validate_list(listed.agency, content, name)
             number = max((v.number for v in listed.versions), default=0) + 1
             previous = listed.versions[-1].content_hash if listed.versions else None
             row = self._new_version(session, name, number, content, reason, actor, "list.version", previous)
-            return version_view(row)
+            return list_version(row)
 
-    def transition(self, name: str, number: int, action: str, actor: Actor, reason: str = "") -> dict[str, Any]:
-        before_status, after_status = TRANSITIONS[action]
+    def transition(self, name: str, number: int, action: str, actor: Actor, reason: str = "") -> ListVersion:
         with self.transaction() as session:
             if action == "activate":
                 serialise_ruleset_changes(session)
             row = self._version_row(session, name, number)
-            if row.status != before_status:
-                raise Conflict(
-                    f"version {number} of list {name} is {row.status}; only a {before_status} version can be {action}d",
-                    "invalid_transition",
-                )
-            if action == "approve" and row.author == actor.name:
-                raise Forbidden("the author of a change cannot approve it; a second approver must", "self_approval")
-            before = canonical_hash(version_view(row))
-            now = utcnow()
-            row.status = after_status
-            stamp = {"submit": "submitted", "approve": "approved", "activate": "activated"}[action]
-            setattr(row, f"{stamp}_by", actor.name)
-            setattr(row, f"{stamp}_at", now)
-            if action == "activate":
-                for other in row.list.versions:
-                    if other.status == "active" and other is not row:
-                        other.status, other.retired_by, other.retired_at = "retired", actor.name, now
+            check_transition(row, action, actor, f"version {number} of list {name}")
+            before = _state(row)
+            apply_transition(row, row.list.versions, action, actor, utcnow())
             session.flush()
-            after = canonical_hash(version_view(row))
             detail = {"reason": reason} if reason else {}
+            where = f"{name}@{number}"
             entry = AuditEntry(
-                actor.label,
-                row.list.agency,
-                f"list.{action}",
-                "list_version",
-                f"{name}@{number}",
-                before,
-                after,
-                detail,
+                actor.label, row.list.agency, f"list.{action}", "list_version", where, before, _state(row), detail
             )
             self._audit.append(session, entry)
             if action == "activate":
-                new_ruleset(session, self._audit, actor, f"activate list {name}@{number}")
-            return version_view(row)
+                new_ruleset(session, self._audit, actor, f"activate list {where}")
+            return list_version(row)
 
-    def diff(self, name: str, old: int, new: int) -> dict[str, Any]:
+    def diff(self, name: str, old: int, new: int) -> ListChange:
         with self.reading() as session:
             before, after = (self._version_row(session, name, n).content for n in (old, new))
-        old_values, new_values = set(map(str, before.get("values", []))), set(map(str, after.get("values", [])))
-        changed = {
-            key: {"from": before.get(key), "to": after.get(key)}
-            for key in sorted(set(before) | set(after))
-            if key != "values" and before.get(key) != after.get(key)
-        }
-        return {
-            "name": name,
-            "from_version": old,
-            "to_version": new,
-            "added": sorted(new_values - old_values),
-            "removed": sorted(old_values - new_values),
-            "changed": changed,
-        }
-
-    @staticmethod
-    def _summary(row: ReferenceListRow) -> dict[str, Any]:
-        active = next((v for v in row.versions if v.status == "active"), None)
-        shown = active or (row.versions[-1] if row.versions else None)
-        return {
-            "name": row.name,
-            "agency": row.agency,
-            "description": shown.content.get("description", "") if shown else "",
-            "shared": bool(shown.content.get("shared", False)) if shown else False,
-            "active_version": active.number if active else None,
-            "value_count": len(active.content.get("values", [])) if active else 0,
-        }
+        return list_change(name, old, new, before, after)
 
     def _new_version(
         self,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from api.audit.interface import AuditEntry, AuditLog
-from api.common import Actor, Unprocessable
+from api.audit.log import SqlAuditLog
+from api.common import Actor
 from api.db.models import (
     AuditHeadRow,
     ReferenceListVersionRow,
@@ -16,8 +16,7 @@ from api.db.models import (
     as_utc,
 )
 from api.rules.interface import RulesetInfo
-from api.rules.packs import packs_from_versions
-from engine import RuleCompilationError, compile_packs
+from api.rules.packs import compile_active, ruleset_entry
 
 
 def serialise_ruleset_changes(session: Session) -> None:
@@ -27,7 +26,7 @@ def serialise_ruleset_changes(session: Session) -> None:
     session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq))
 
 
-def new_ruleset(session: Session, audit: AuditLog, actor: Actor, reason: str) -> RulesetInfo:
+def new_ruleset(session: Session, audit: SqlAuditLog, actor: Actor, reason: str) -> RulesetInfo:
     """A ruleset of every active version, compiled (which proves it loads) and audited, in ``session``."""
     rows = list(
         session.execute(
@@ -39,12 +38,7 @@ def new_ruleset(session: Session, audit: AuditLog, actor: Actor, reason: str) ->
     )
     lists = active_lists(session)
     versions = [*((row.rule.agency, row.content) for row in rows), *((row.list.agency, row.content) for row in lists)]
-    try:
-        compiled = compile_packs(packs_from_versions(versions))
-    except RuleCompilationError as exc:
-        # A list version that drops a value type a rule needs, or a rule naming a list not active.
-        errors = {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems}
-        raise Unprocessable("the active rules would not compile with this change", "ruleset_invalid", errors) from None
+    compiled = compile_active(versions)
     ruleset = RulesetRow(
         version=compiled.version,
         rule_versions=[[row.rule_id, row.number] for row in rows],
@@ -54,19 +48,7 @@ def new_ruleset(session: Session, audit: AuditLog, actor: Actor, reason: str) ->
     )
     session.add(ruleset)
     session.flush()
-    audit.append(
-        session,
-        AuditEntry(
-            actor.label,
-            actor.agency,
-            "ruleset.activate",
-            "ruleset",
-            str(ruleset.seq),
-            None,
-            compiled.version,
-            {"reason": reason, "rules": len(rows), "lists": len(lists)},
-        ),
-    )
+    audit.append(session, ruleset_entry(actor, ruleset.seq, compiled.version, reason, len(rows), len(lists)))
     return ruleset_info(ruleset)
 
 

@@ -127,7 +127,7 @@ def try_version(
 def _draft(services: Services, rule_id: str, number: int) -> CompiledRuleset:
     version = services.rule_store.version(rule_id, number)
     agency = services.rule_store.rule_agency(rule_id)
-    return compile_packs([PackSource(f"{rule_id}@{number}", {"agency": agency, "rules": [version["content"]]})])
+    return compile_packs([PackSource(f"{rule_id}@{number}", {"agency": agency, "rules": [dict(version.content)]})])
 
 
 def _evaluator(services: Services, ruleset: CompiledRuleset) -> BaseEvaluator:

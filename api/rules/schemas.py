@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.evaluations.schemas import ReasonSchema
-from api.http.fields import MAX_ID, Instant, PassengerField, StrictSchema
+from api.http.fields import MAX_ID, Instant, PassengerField, StrictSchema, Timestamp, VersionSchema
 from engine.language import AGENCIES
 
 
@@ -26,30 +26,16 @@ class RollbackSchema(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class RuleVersionSchema(Schema):
+class RuleVersionSchema(VersionSchema):
     rule_id = fields.String()
-    number = fields.Integer()
-    status = fields.String()
     content = fields.Dict()
-    content_hash = fields.String()
-    reason = fields.String()
-    author = fields.String()
-    created_at = fields.String()
-    submitted_by = fields.String(allow_none=True)
-    submitted_at = fields.String(allow_none=True)
-    approved_by = fields.String(allow_none=True)
-    approved_at = fields.String(allow_none=True)
-    activated_by = fields.String(allow_none=True)
-    activated_at = fields.String(allow_none=True)
-    retired_by = fields.String(allow_none=True)
-    retired_at = fields.String(allow_none=True)
 
 
 class RuleSummarySchema(Schema):
     id = fields.String()
     agency = fields.String()
     title = fields.String(allow_none=True)
-    created_at = fields.String()
+    created_at = Timestamp()
     created_by = fields.String()
     active_version = fields.Integer(allow_none=True)
     latest_version = fields.Integer(allow_none=True)

@@ -100,8 +100,8 @@ def get_version(rule_id: str, number: int) -> dict[str, Any]:
 @blp.response(200, DiffSchema)
 def diff(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
     """The difference between two versions of a rule (unified diff of their YAML)."""
-    old = services().rule_store.version(rule_id, query["from_version"])["content"]
-    new = services().rule_store.version(rule_id, query["to_version"])["content"]
+    old = services().rule_store.version(rule_id, query["from_version"]).content
+    new = services().rule_store.version(rule_id, query["to_version"]).content
     old_text = yaml.safe_dump(old, sort_keys=False, allow_unicode=True).splitlines(keepends=True)
     new_text = yaml.safe_dump(new, sort_keys=False, allow_unicode=True).splitlines(keepends=True)
     changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))

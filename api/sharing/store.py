@@ -9,7 +9,8 @@ from contextlib import AbstractContextManager
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
+from api.audit.interface import AuditEntry
+from api.audit.log import SqlAuditLog
 from api.common import Actor, Unavailable, Unprocessable
 from api.db.models import SharingGrantRow
 from api.db.sessions import SqlService
@@ -27,7 +28,7 @@ class SqlSharingStore(SqlService):
 
     MAX_AGE_SECONDS = 1.0
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+    def __init__(self, sessions: sessionmaker[Session], audit: SqlAuditLog) -> None:
         super().__init__(sessions)
         self._audit = audit
         self._cached: tuple[float, SharingPolicy] | None = None

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, AuditLog
-from api.audit.log import canonical_hash
+from api.audit.interface import AuditEntry, canonical_hash
+from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, Forbidden, NotFound
 from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.db.sessions import SqlService
@@ -35,7 +35,7 @@ def _hash(entry: WatchlistEntry) -> str:
 class SqlWatchlistStore(SqlService):
     """Implements ``WatchlistStore``."""
 
-    def __init__(self, sessions: sessionmaker[Session], audit: AuditLog) -> None:
+    def __init__(self, sessions: sessionmaker[Session], audit: SqlAuditLog) -> None:
         super().__init__(sessions)
         self._audit = audit
 

@@ -28,7 +28,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, text, update
 
 from api import create_app
-from api.audit.log import GENESIS, SqlAuditLog
+from api.audit.interface import GENESIS
+from api.audit.log import SqlAuditLog
 from api.common import Actor
 from api.config import Settings
 from api.container import Services

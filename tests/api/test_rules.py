@@ -175,7 +175,7 @@ def test_importing_packs_versions_each_changed_rule_once_with_a_chained_audit_en
     assert changed.seq > first.seq
     assert [e["object_id"] for e in imports()][3:] == ["CUS-0700@2"]
     assert imports()[-1]["before_hash"] == imports()[0]["after_hash"]
-    versions = {(v["number"], v["status"]) for v in services.rule_store.rule("CUS-0700")["versions"]}
+    versions = {(v.number, v.status) for v in services.rule_store.rule("CUS-0700").versions}
     assert versions == {(1, "retired"), (2, "active")}
     assert dict(changed.rule_versions)["CUS-0700"] == 2
     report = services.audit.verify()

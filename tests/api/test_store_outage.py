@@ -117,7 +117,7 @@ def test_evaluation_goes_on_writes_refuse_and_nothing_is_lost(outage, services):
     # The same passenger on the same flight: one hit, recorded with the first decision, none lost.
     assert len(services.hits.hits(None, limit=100)) == 1
     # The refused write left nothing behind, and the chain still verifies.
-    assert services.rule_store.rule("CUS-0500")["versions"][0]["status"] == "active"
+    assert services.rule_store.rule("CUS-0500").versions[0].status == "active"
     assert api.get("/v1/audit/verify", "auditor").json["ok"] is True
 
 
