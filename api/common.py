@@ -7,6 +7,7 @@ what its service promises; views and managers depend on those, never on an imple
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,3 +68,19 @@ class Actor:
     @property
     def label(self) -> str:
         return f"{self.name} ({self.key_id})"
+
+
+# --- stored times -------------------------------------------------------------------------
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything stored is UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """A stored time as ISO 8601 with ``Z``, as the API shows it."""
+    value = as_utc(value)
+    return value.isoformat().replace("+00:00", "Z") if value else None

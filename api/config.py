@@ -23,7 +23,8 @@ class Settings:
         metadata={
             "doc": (
                 "SQLAlchemy URL of the rule store, decisions and audit log (`postgres://` is taken as "
-                "`postgresql+psycopg://`); unset: a SQLite file in INSTANCE_PATH."
+                "`postgresql+psycopg://`); unset: a SQLite file in INSTANCE_PATH; `memory://`: the in-memory "
+                "stores, for tests only (one process, nothing kept)."
             )
         },
     )

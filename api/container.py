@@ -11,34 +11,103 @@ from sqlalchemy import Engine
 
 from api.audit.interface import AuditLog
 from api.audit.log import SqlAuditLog
+from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.cache import Cache, MemoryCache, RedisCache
 from api.config import Settings
 from api.evaluations.decisions import DecisionRecorder, DecisionSpool
 from api.evaluations.interface import DecisionStore
+from api.evaluations.memory import MemoryDecisionStore
 from api.evaluations.store import SqlDecisionStore
 from api.hits.interface import HitStore
+from api.hits.memory import MemoryHitStore
 from api.hits.store import SqlHitStore
 from api.journeys.interface import JourneyStore
+from api.journeys.memory import MemoryJourneys
 from api.journeys.store import RedisJourneys, SqlJourneys
 from api.keys.interface import KeyStore
+from api.keys.memory import MemoryKeyStore
 from api.keys.store import SqlKeyStore
 from api.lists.interface import ListStore
+from api.lists.memory import MemoryListStore
 from api.lists.store import SqlListStore
 from api.rules.interface import RuleStore
+from api.rules.memory import MemoryDocuments, MemoryRuleStore
 from api.rules.rulesets import EngineIsolation, RulesetManager
 from api.rules.store import SqlRuleStore
 from api.sharing.interface import SharingStore
+from api.sharing.memory import MemorySharingStore
 from api.sharing.store import SqlSharingStore
 from api.watchlist.interface import WatchlistStore
 from api.watchlist.manager import WatchlistManager
+from api.watchlist.memory import MemoryWatchlistStore
 from api.watchlist.store import SqlWatchlistStore
 from screening import MatchSettings
+
+#: The ``DATABASE_URL`` of the in-memory stores: nothing is kept past the process, and each process
+#: has its own (so one process only: tests, and trying the service out), but no database is needed.
+MEMORY_URL = "memory://"
+
+
+@dataclass
+class Stores:
+    """One implementation of every store interface, sharing one transaction and audit log."""
+
+    engine: Engine | None
+    rule_store: RuleStore
+    list_store: ListStore
+    decision_store: DecisionStore
+    key_store: KeyStore
+    audit: AuditLog
+    watchlist_store: WatchlistStore
+    hits: HitStore
+    sharing: SharingStore
+    journeys: JourneyStore
+
+    @classmethod
+    def sql(cls, url: str, hasher: PasswordHasher | None) -> Stores:
+        from api.db import make_engine, make_sessions
+
+        engine = make_engine(url)
+        sessions = make_sessions(engine)
+        audit = SqlAuditLog(sessions)
+        return cls(
+            engine=engine,
+            rule_store=SqlRuleStore(sessions, audit),
+            list_store=SqlListStore(sessions, audit),
+            decision_store=SqlDecisionStore(sessions, audit),
+            key_store=SqlKeyStore(sessions, audit, hasher),
+            audit=audit,
+            watchlist_store=SqlWatchlistStore(sessions, audit),
+            hits=SqlHitStore(sessions, audit),
+            sharing=SqlSharingStore(sessions, audit),
+            journeys=SqlJourneys(sessions),
+        )
+
+    @classmethod
+    def memory(cls, hasher: PasswordHasher | None) -> Stores:
+        transaction = MemoryTransaction()
+        audit = MemoryAuditLog(transaction)
+        documents = MemoryDocuments(transaction, audit)
+        hits = MemoryHitStore(transaction, audit)
+        return cls(
+            engine=None,
+            rule_store=MemoryRuleStore(documents),
+            list_store=MemoryListStore(documents),
+            decision_store=MemoryDecisionStore(transaction, audit, hits),
+            key_store=MemoryKeyStore(transaction, audit, hasher),
+            audit=audit,
+            watchlist_store=MemoryWatchlistStore(transaction, audit),
+            hits=hits,
+            sharing=MemorySharingStore(transaction, audit),
+            journeys=MemoryJourneys(),
+        )
 
 
 @dataclass
 class Services:
     settings: Settings
-    engine: Engine
+    #: The SQL engine (None on the in-memory stores)
+    engine: Engine | None
     rule_store: RuleStore
     list_store: ListStore
     decision_store: DecisionStore
@@ -57,41 +126,39 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, hasher: PasswordHasher | None = None) -> Services:
         """The real services for ``settings`` (tests pass a cheaper key hasher)."""
-        from api.db import make_engine, make_sessions
-
-        engine = make_engine(settings.database_url)
-        sessions = make_sessions(engine)
-        audit = SqlAuditLog(sessions)
-        rule_store = SqlRuleStore(sessions, audit)
-        decision_store = SqlDecisionStore(sessions, audit)
+        stores = (
+            Stores.memory(hasher) if settings.database_url == MEMORY_URL else Stores.sql(settings.database_url, hasher)
+        )
         redis_url, prefix = settings.redis_url, settings.redis_key_prefix
         cache: Cache = RedisCache(redis_url, prefix) if redis_url else MemoryCache()
-        watchlist_store = SqlWatchlistStore(sessions, audit)
         return cls(
             settings=settings,
-            engine=engine,
-            rule_store=rule_store,
-            list_store=SqlListStore(sessions, audit),
-            decision_store=decision_store,
-            key_store=SqlKeyStore(sessions, audit, hasher),
-            audit=audit,
+            engine=stores.engine,
+            rule_store=stores.rule_store,
+            list_store=stores.list_store,
+            decision_store=stores.decision_store,
+            key_store=stores.key_store,
+            audit=stores.audit,
             cache=cache,
             rulesets=RulesetManager(
-                rule_store,
+                stores.rule_store,
                 settings.ruleset_poll_seconds,
                 EngineIsolation(settings.engine_timeout_seconds) if settings.engine_isolation else None,
             ),
             decisions=DecisionRecorder(
-                decision_store, spool=DecisionSpool(Path(settings.instance_path) / "decision-spool")
+                stores.decision_store, spool=DecisionSpool(Path(settings.instance_path) / "decision-spool")
             ),
             identity_key=settings.resolved_identity_key(),
-            watchlist_store=watchlist_store,
+            watchlist_store=stores.watchlist_store,
             watchlists=WatchlistManager(
-                watchlist_store, settings.watchlist_poll_seconds, MatchSettings(min_score=settings.watchlist_min_score)
+                stores.watchlist_store,
+                settings.watchlist_poll_seconds,
+                MatchSettings(min_score=settings.watchlist_min_score),
             ),
-            hits=SqlHitStore(sessions, audit),
-            sharing=SqlSharingStore(sessions, audit),
-            journeys=RedisJourneys(redis_url, prefix) if redis_url else SqlJourneys(sessions),
+            hits=stores.hits,
+            sharing=stores.sharing,
+            # Journeys are shared between processes through Redis when there is one.
+            journeys=RedisJourneys(redis_url, prefix) if redis_url else stores.journeys,
         )
 
 

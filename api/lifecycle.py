@@ -9,11 +9,11 @@ calls them inside the transaction it owns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from api.audit.interface import canonical_hash
+from api.audit.interface import AuditEntry, canonical_hash
 from api.common import Actor, Conflict, Forbidden
 
 #: action -> (the status it moves from, the status it moves to)
@@ -43,6 +43,22 @@ class Lifecycle:
     activated_at: dt.datetime | None = None
     retired_by: str | None = None
     retired_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    """One immutable version of a document (``key``: a rule's id, a list's name): its content and
+    where it stands in the lifecycle."""
+
+    key: str
+    number: int
+    content: Mapping[str, Any]
+    content_hash: str
+    lifecycle: Lifecycle
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
 
 
 class Stamped(Protocol):
@@ -110,6 +126,36 @@ def retire(version: Stamped, actor: Actor, now: dt.datetime) -> None:
     version.status, version.retired_by, version.retired_at = "retired", actor.name, now
 
 
-def state_hash(key: str, content_hash: str, lifecycle: Lifecycle) -> str:
-    """The hash of where version ``key`` (e.g. "CUS-0100@2") stands, for its audit entries' before and after."""
-    return canonical_hash({"version": key, "content_hash": content_hash, **asdict(lifecycle)})
+class StoredVersion(Stamped, Protocol):
+    number: int
+    content_hash: str
+
+
+def state_hash(key: str, version: StoredVersion) -> str:
+    """The hash of where version ``number`` of ``key`` stands, for its audit entries' before and after."""
+    where = f"{key}@{version.number}"
+    return canonical_hash({"version": where, "content_hash": version.content_hash, **asdict(lifecycle_of(version))})
+
+
+def step(
+    kind: str,
+    key: str,
+    agency: str,
+    version: StoredVersion,
+    siblings: Iterable[Stamped],
+    action: str,
+    actor: Actor,
+    reason: str,
+    now: dt.datetime,
+) -> AuditEntry:
+    """Take a checked step (``action``, or "retire") with version ``number`` of ``kind`` ("rule",
+    "list") ``key``; the audit entry to append in the same transaction."""
+    before = state_hash(key, version)
+    if action == "retire":
+        retire(version, actor, now)
+    else:
+        apply_transition(version, siblings, action, actor, now)
+    detail = {"reason": reason} if reason or action == "retire" else {}
+    where = f"{key}@{version.number}"
+    after = state_hash(key, version)
+    return AuditEntry(actor.label, agency, f"{kind}.{action}", f"{kind}_version", where, before, after, detail)

@@ -94,10 +94,17 @@ def _services() -> Any:
     """The service's parts, with the database reachable and migrated; CommandError (one line) if not."""
     from sqlalchemy.exc import ArgumentError, DBAPIError
 
-    from api.container import Services
+    from api.container import MEMORY_URL, Services
     from api.db import upgrade
 
     settings = _settings()
+    if settings.database_url == MEMORY_URL:
+        # Each command is a process of its own: what one seeded, the next would not see.
+        raise CommandError(
+            "DATABASE_URL=memory:// is for tests (the in-memory stores keep nothing past the process); "
+            "leave it unset for a SQLite file, or give a PostgreSQL URL",
+            status=2,
+        )
     try:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
@@ -146,7 +153,7 @@ def _seed(args: argparse.Namespace) -> int:
         return 1
     services = _services()
     accounts = yaml.safe_load(Path(args.accounts).read_text())
-    existing = {key["id"] for key in services.key_store.api_keys()}
+    existing = {key.id for key in services.key_store.api_keys()}
     for account in accounts["keys"]:
         if account["id"] in existing:
             continue
@@ -216,7 +223,7 @@ def _keys_create(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(f"{exc.code}: {exc.message} {exc.errors or ''}", file=sys.stderr)
         return 1
-    print(f"key {record['id']} for {record['name']} ({record['agency']}: {','.join(record['roles'])})")
+    print(f"key {record.id} for {record.name} ({record.agency}: {','.join(record.roles)})")
     print(f"  {plaintext}")
     print("  store it now: it is not shown again")
     return 0
@@ -230,7 +237,8 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         return 1
-    print(f"key {record['id']} revoked at {record['revoked_at']}")
+    revoked = record.revoked_at.isoformat().replace("+00:00", "Z") if record.revoked_at else "?"
+    print(f"key {record.id} revoked at {revoked}")
     return 0
 
 

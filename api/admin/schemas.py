@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from api.http.fields import MAX_ID, Instant, StrictSchema
+from api.http.fields import MAX_ID, Instant, StrictSchema, Timestamp
 
 
 class AuditQuerySchema(Schema):
@@ -31,7 +31,7 @@ class AuditQuerySchema(Schema):
 
 class AuditEntrySchema(Schema):
     seq = fields.Integer()
-    at = fields.String()
+    at = Timestamp()
     actor = fields.String()
     agency = fields.String()
     action = fields.String()
@@ -69,10 +69,10 @@ class KeySchema(Schema):
     name = fields.String()
     agency = fields.String()
     roles = fields.List(fields.String())
-    created_at = fields.String()
+    created_at = Timestamp()
     created_by = fields.String()
-    expires_at = fields.String(allow_none=True)
-    revoked_at = fields.String(allow_none=True)
+    expires_at = Timestamp(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
 
 
 class NewKeySchema(KeySchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -42,7 +43,7 @@ def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
         before_seq=query.get("before"),
         newest_first=newest,
     )
-    more = entries[-1]["seq"] if len(entries) == query["limit"] else None
+    more = entries[-1].seq if len(entries) == query["limit"] else None
     return {"entries": entries, "next_after": None if newest else more, "next_before": more if newest else None}
 
 
@@ -72,7 +73,7 @@ def create_key(body: dict[str, Any]) -> dict[str, Any]:
     record, plaintext = services().key_store.create_key(
         body["name"], body["agency"], body["roles"], current_actor(), body.get("expires_at")
     )
-    return {**record, "key": plaintext}
+    return {**dataclasses.asdict(record), "key": plaintext}
 
 
 @blp.route("/keys/<key_id>", methods=["DELETE"])

@@ -75,9 +75,39 @@ def entry_hash(row: StoredEntry) -> str:
     return canonical_hash(_chained_fields(row))
 
 
-def as_dict(row: StoredEntry) -> dict[str, Any]:
-    """An entry as auditors read it."""
-    return {**_chained_fields(row), "hash": row.hash}
+@dataclass(frozen=True)
+class AuditRecord:
+    """An entry as auditors read it: the entry, when, where it is in the chain and its hashes."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    agency: str
+    action: str
+    object_type: str
+    object_id: str
+    before_hash: str | None
+    after_hash: str | None
+    detail: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def audit_record(row: StoredEntry) -> AuditRecord:
+    return AuditRecord(
+        row.seq,
+        _utc(row.at),
+        row.actor,
+        row.agency,
+        row.action,
+        row.object_type,
+        row.object_id,
+        row.before_hash,
+        row.after_hash,
+        dict(row.detail or {}),
+        row.prev_hash,
+        row.hash,
+    )
 
 
 @dataclass(frozen=True)
@@ -132,6 +162,6 @@ class AuditLog(Protocol):
         limit: int = 100,
         before_seq: int | None = None,
         newest_first: bool = False,
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[AuditRecord]: ...
 
     def verify(self) -> ChainReport: ...

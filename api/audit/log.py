@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, ChainReport, as_dict, check_head, entry_hash, verify_chain
+from api.audit.interface import AuditEntry, AuditRecord, ChainReport, audit_record, check_head, entry_hash, verify_chain
 from api.db.models import AuditHeadRow, AuditRow, utcnow
 
 
@@ -74,7 +73,7 @@ class SqlAuditLog:
         limit: int = 100,
         before_seq: int | None = None,
         newest_first: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditRecord]:
         order = AuditRow.seq.desc() if newest_first else AuditRow.seq
         query = select(AuditRow).where(AuditRow.seq > after_seq).order_by(order).limit(limit)
         if before_seq is not None:
@@ -92,7 +91,7 @@ class SqlAuditLog:
         if until:
             query = query.where(AuditRow.at < until)
         with self._sessions() as session:
-            return [as_dict(row) for row in session.execute(query).scalars()]
+            return [audit_record(row) for row in session.execute(query).scalars()]
 
     def verify(self) -> ChainReport:
         with self._sessions() as session:

@@ -11,7 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from api.audit.interface import GENESIS, AuditEntry, ChainReport, as_dict, check_head, entry_hash, verify_chain
+from api.audit.interface import (
+    GENESIS,
+    AuditEntry,
+    AuditRecord,
+    ChainReport,
+    audit_record,
+    check_head,
+    entry_hash,
+    verify_chain,
+)
 
 
 class MemoryTransaction:
@@ -91,7 +100,7 @@ class MemoryAuditLog:
         limit: int = 100,
         before_seq: int | None = None,
         newest_first: bool = False,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AuditRecord]:
         with self.transaction():
             kept = list(self._entries)
         found = [
@@ -108,7 +117,7 @@ class MemoryAuditLog:
         ]
         if newest_first:
             found.reverse()
-        return [as_dict(e) for e in found[:limit]]
+        return [audit_record(e) for e in found[:limit]]
 
     def verify(self) -> ChainReport:
         with self.transaction():

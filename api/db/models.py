@@ -13,16 +13,13 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Re-exported: the SQL stores read their times through these (the in-memory ones from api.common).
+from api.common import as_utc as as_utc
+from api.common import iso_utc as iso_utc
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything stored is UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def lifecycle_view(row: VersionColumns) -> dict[str, Any]:
@@ -33,12 +30,6 @@ def lifecycle_view(row: VersionColumns) -> dict[str, Any]:
         view[f"{step}_by"] = getattr(row, f"{step}_by")
         view[f"{step}_at"] = iso_utc(getattr(row, f"{step}_at"))
     return view
-
-
-def iso_utc(value: dt.datetime | None) -> str | None:
-    """A stored time as ISO 8601 with ``Z``, as the API shows it."""
-    value = as_utc(value)
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 class Base(DeclarativeBase):
@@ -162,7 +153,9 @@ class DecisionRow(Base):
     matches: Mapped[list] = mapped_column(JSON)  # [{rule_id, version, weight, action}]
     score: Mapped[float] = mapped_column(Float)
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
-    record: Mapped[dict | None] = mapped_column(JSON)  # purged after the retention period
+    # none_as_null: a purged (or absent) record is SQL NULL, which "record IS NOT NULL" can see; the
+    # default would write the JSON text null, which it cannot.
+    record: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # purged after the retention period
     watchlist_version: Mapped[str | None] = mapped_column(String(32))  # the list screened against
 
 

@@ -1,4 +1,5 @@
-"""The decision store: every evaluation answered, kept for audit and replay until retention ends."""
+"""The decision store: every evaluation answered, kept for audit and replay until retention ends;
+the audit entry every store makes of a retention purge."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from api.audit.interface import AuditEntry
 from api.common import Actor
 
 
@@ -49,3 +51,17 @@ class DecisionStore(Protocol):
 
     def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger evaluated on ``day`` whose record names no flight."""
+
+
+def purge_entry(actor: Actor, before: dt.datetime, purged: int, journey_parts_expired: int) -> AuditEntry:
+    """The audit entry of dropping the records of decisions made before ``before``."""
+    return AuditEntry(
+        actor.label,
+        actor.agency,
+        "decisions.purge",
+        "decisions",
+        "records",
+        None,
+        None,
+        {"before": before.isoformat(), "purged": purged, "journey_parts_expired": journey_parts_expired},
+    )

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry
 from api.audit.log import SqlAuditLog
 from api.common import Actor, NotFound
 from api.db.models import (
@@ -19,7 +18,7 @@ from api.db.models import (
     utcnow,
 )
 from api.db.sessions import SqlService
-from api.evaluations.interface import DecisionRecord
+from api.evaluations.interface import DecisionRecord, purge_entry
 from api.hits.store import add_hits, upsert
 
 
@@ -161,21 +160,6 @@ class SqlDecisionStore(SqlService):
             count = int(result.rowcount or 0)  # type: ignore[attr-defined]
             # Journey profiles kept in the database (no Redis) go once their own expiry passes.
             expired = session.execute(delete(JourneyPartRow).where(JourneyPartRow.expires_at <= utcnow()))
-            self._audit.append(
-                session,
-                AuditEntry(
-                    actor.label,
-                    actor.agency,
-                    "decisions.purge",
-                    "decisions",
-                    "records",
-                    None,
-                    None,
-                    {
-                        "before": before.isoformat(),
-                        "purged": count,
-                        "journey_parts_expired": int(expired.rowcount or 0),  # type: ignore[attr-defined]
-                    },
-                ),
-            )
+            parts_expired = int(expired.rowcount or 0)  # type: ignore[attr-defined]
+            self._audit.append(session, purge_entry(actor, before, count, parts_expired))
             return count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from api.http.fields import MAX_ID, Day, StrictSchema
+from api.http.fields import MAX_ID, Day, StrictSchema, Timestamp
 
 
 class HitQuerySchema(Schema):
@@ -25,9 +25,9 @@ class HitQuerySchema(Schema):
 class HitSchema(Schema):
     id = fields.String()
     decision_id = fields.String()
-    passenger_id = fields.String(allow_none=True)
+    passenger_id = fields.String(attribute="passenger_ref", allow_none=True)
     flight = fields.String(allow_none=True)
-    flight_date = fields.String(allow_none=True)
+    flight_date = fields.Date(allow_none=True)
     rule_id = fields.String()
     rule_version = fields.Integer(allow_none=True)
     agency = fields.String()
@@ -37,8 +37,8 @@ class HitSchema(Schema):
     status = fields.String()
     disposition = fields.String(allow_none=True)
     note = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp(allow_none=True)
     updated_by = fields.String(allow_none=True)
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from flask_smorest import Blueprint
 
 from api.common import Forbidden, NotFound
 from api.container import services
+from api.hits.interface import Hit
 from api.hits.schemas import DispositionSchema, HitListSchema, HitQuerySchema, HitSchema
 from api.http.auth import current_actor, requires
+from api.sharing.policy import SharingPolicy
 from api.sharing.schemas import SharingGrantSchema, SharingPolicySchema
 
 blp = Blueprint("hits", __name__, url_prefix="/v1", description="Hits, dispositions and the sharing policy")
@@ -17,13 +21,23 @@ blp = Blueprint("hits", __name__, url_prefix="/v1", description="Hits, dispositi
 WORKERS = ("officer", "approver")
 
 
-def _visible(hit: dict[str, Any]) -> dict[str, Any]:
-    """The hit as the caller may see it (``SharingPolicy.matches_for``), or not found."""
-    shown, _ = services().sharing.policy().matches_for(current_actor(), [hit])
-    if not shown:
+def _as_seen(policy: SharingPolicy, hits: Iterable[Hit]) -> list[Hit]:
+    """The hits the caller may see, each with only the reasons' values it may see (``SharingPolicy.matches_for``)."""
+    seen = []
+    for hit in hits:
+        shown, _ = policy.matches_for(current_actor(), [{"agency": hit.agency, "why": hit.why}])
+        if shown:
+            seen.append(dataclasses.replace(hit, why=shown[0]["why"]))
+    return seen
+
+
+def _visible(hit: Hit) -> Hit:
+    """The hit as the caller may see it, or not found."""
+    seen = _as_seen(services().sharing.policy(), [hit])
+    if not seen:
         # Not "forbidden": that would confirm the hit exists to an agency not entitled to it.
-        raise NotFound(f"no hit {hit['id']}", "hit_not_found")
-    return shown[0]
+        raise NotFound(f"no hit {hit.id}", "hit_not_found")
+    return seen[0]
 
 
 @blp.route("/hits", methods=["GET"])
@@ -45,13 +59,13 @@ def list_hits(query: dict[str, Any]) -> dict[str, Any]:
         limit=query["limit"],
         offset=query["offset"],
     )
-    return {"hits": policy.matches_for(current_actor(), found)[0]}
+    return {"hits": _as_seen(policy, found)}
 
 
 @blp.route("/hits/<hit_id>", methods=["GET"])
 @requires(*WORKERS, "auditor")
 @blp.response(200, HitSchema)
-def get_hit(hit_id: str) -> dict[str, Any]:
+def get_hit(hit_id: str) -> Hit:
     """One hit with why it matched and its disposition."""
     return _visible(services().hits.hit(hit_id))
 
@@ -60,7 +74,7 @@ def get_hit(hit_id: str) -> dict[str, Any]:
 @requires(*WORKERS)
 @blp.arguments(DispositionSchema)
 @blp.response(200, HitSchema)
-def set_disposition(body: dict[str, Any], hit_id: str) -> dict[str, Any]:
+def set_disposition(body: dict[str, Any], hit_id: str) -> Hit:
     """``new`` -> ``in_review`` -> ``referred`` | ``cleared`` | ``false_match`` | ``offence_found`` (with a note).
 
     Only the agency that owns the hit's rule records it (``403 agency_forbidden`` for an agency

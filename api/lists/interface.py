@@ -8,24 +8,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from api.common import Actor, Unprocessable
-from api.lifecycle import Lifecycle
+from api.lifecycle import Version
 from engine.language import AGENCIES
 from engine.lists import parse_list
 
 
-@dataclass(frozen=True)
-class ListVersion:
-    """One immutable version of a reference list: the list document and its lifecycle."""
-
-    name: str
-    number: int
-    content: Mapping[str, Any]
-    content_hash: str
-    lifecycle: Lifecycle
+class ListVersion(Version):
+    """One immutable version of a reference list: the list document."""
 
     @property
-    def status(self) -> str:
-        return self.lifecycle.status
+    def name(self) -> str:
+        return self.key
 
     @property
     def value_count(self) -> int:

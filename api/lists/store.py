@@ -17,7 +17,7 @@ from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, NotFound
 from api.db.models import ReferenceListRow, ReferenceListVersionRow, as_utc, utcnow
 from api.db.sessions import SqlService
-from api.lifecycle import apply_transition, check_transition, lifecycle_of, state_hash
+from api.lifecycle import check_transition, lifecycle_of, step
 from api.lists.interface import ListChange, ListVersion, ReferenceList, list_change, validate_list
 from api.rules.activation import new_ruleset, serialise_ruleset_changes
 
@@ -30,10 +30,6 @@ def list_of(row: ReferenceListRow) -> ReferenceList:
     created = as_utc(row.created_at)
     assert created is not None
     return ReferenceList(row.name, row.agency, created, row.created_by, tuple(list_version(v) for v in row.versions))
-
-
-def _state(row: ReferenceListVersionRow) -> str:
-    return state_hash(f"{row.list_name}@{row.number}", row.content_hash, lifecycle_of(row))
 
 
 class SqlListStore(SqlService):
@@ -89,17 +85,11 @@ class SqlListStore(SqlService):
                 serialise_ruleset_changes(session)
             row = self._version_row(session, name, number)
             check_transition(row, action, actor, f"version {number} of list {name}")
-            before = _state(row)
-            apply_transition(row, row.list.versions, action, actor, utcnow())
+            entry = step("list", name, row.list.agency, row, row.list.versions, action, actor, reason, utcnow())
             session.flush()
-            detail = {"reason": reason} if reason else {}
-            where = f"{name}@{number}"
-            entry = AuditEntry(
-                actor.label, row.list.agency, f"list.{action}", "list_version", where, before, _state(row), detail
-            )
             self._audit.append(session, entry)
             if action == "activate":
-                new_ruleset(session, self._audit, actor, f"activate list {where}")
+                new_ruleset(session, self._audit, actor, f"activate list {entry.object_id}")
             return list_version(row)
 
     def diff(self, name: str, old: int, new: int) -> ListChange:

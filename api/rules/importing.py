@@ -15,15 +15,10 @@ from typing import Any, Protocol
 
 from api.audit.interface import AuditEntry, canonical_hash
 from api.common import Actor, Conflict
-from api.lifecycle import Stamped, retire
+from api.lifecycle import StoredVersion, retire
 from engine.lists import is_list_document
 
 Packs = Sequence[tuple[str, Mapping[str, Any]]]
-
-
-class StoredVersion(Stamped, Protocol):
-    number: int
-    content_hash: str
 
 
 class StoredDocument(Protocol):

@@ -8,22 +8,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from api.common import Actor
-from api.lifecycle import Lifecycle
+from api.lifecycle import Version
 
 
-@dataclass(frozen=True)
-class RuleVersion:
-    """One immutable version of a rule: its content and where it stands in the lifecycle."""
-
-    rule_id: str
-    number: int
-    content: Mapping[str, Any]
-    content_hash: str
-    lifecycle: Lifecycle
+class RuleVersion(Version):
+    """One immutable version of a rule."""
 
     @property
-    def status(self) -> str:
-        return self.lifecycle.status
+    def rule_id(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,13 @@ def ruleset_entry(actor: Actor, seq: int, version: str, reason: str, rules: int,
     """The audit entry of a new ruleset (every store writes the same)."""
     detail = {"reason": reason, "rules": rules, "lists": lists}
     return AuditEntry(actor.label, actor.agency, "ruleset.activate", "ruleset", str(seq), None, version, detail)
+
+
+def check_packs(packs: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """``Unprocessable`` (``invalid_rules``) with every problem, by source, rule and path, unless the
+    packs and lists to import compile."""
+    try:
+        compile_packs([PackSource(source, data) for source, data in packs])
+    except RuleCompilationError as exc:
+        errors = {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems}
+        raise Unprocessable("the packs are not valid", "invalid_rules", errors) from None

@@ -93,10 +93,26 @@ class WindowQuerySchema(Schema):
     until = Instant(default_timezone=dt.UTC)
 
 
+class VersionStatsSchema(Schema):
+    version = fields.Integer(allow_none=True)
+    hits = fields.Integer()
+    statuses = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reviewed = fields.Integer()
+    precision = fields.Float(allow_none=True)
+
+
+class RunawayFlightSchema(Schema):
+    flight = fields.String()
+    date = fields.Date()
+    matched = fields.Integer()
+    passengers = fields.Integer()
+    share = fields.Float()
+
+
 class RuleStatsSchema(Schema):
     rule_id = fields.String()
-    versions = fields.List(fields.Dict())
-    runaway_flights = fields.List(fields.Dict())
+    versions = fields.List(fields.Nested(VersionStatsSchema))
+    runaway_flights = fields.List(fields.Nested(RunawayFlightSchema))
 
 
 class BacktestRequestSchema(StrictSchema):

@@ -18,12 +18,11 @@ from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, NotFound, Unprocessable
 from api.db.models import ReferenceListRow, ReferenceListVersionRow, RuleRow, RulesetRow, RuleVersionRow, as_utc, utcnow
 from api.db.sessions import SqlService
-from api.lifecycle import apply_transition, check_transition, lifecycle_of, retire, state_hash
+from api.lifecycle import check_transition, lifecycle_of, step
 from api.rules.activation import active_lists, new_ruleset, ruleset_info, serialise_ruleset_changes
 from api.rules.importing import import_documents, incoming_lists, incoming_rules
 from api.rules.interface import ActiveRule, Rule, RulesetInfo, RuleVersion
-from api.rules.packs import LIST_PREFIX, validate_rule_content
-from engine import PackSource, RuleCompilationError, compile_packs
+from api.rules.packs import LIST_PREFIX, check_packs, validate_rule_content
 
 
 def rule_version(row: RuleVersionRow) -> RuleVersion:
@@ -34,10 +33,6 @@ def rule_of(row: RuleRow) -> Rule:
     created = as_utc(row.created_at)
     assert created is not None
     return Rule(row.id, row.agency, created, row.created_by, tuple(rule_version(v) for v in row.versions))
-
-
-def _state(row: RuleVersionRow) -> str:
-    return state_hash(f"{row.rule_id}@{row.number}", row.content_hash, lifecycle_of(row))
 
 
 _READ_CHUNK = 400  # (rule id, version) pairs per query: well under SQLite's bound-parameter limit
@@ -200,17 +195,11 @@ class SqlRuleStore(SqlService):
                     "no_review_date",
                     {"content.valid_until": ["required for activation"]},
                 )
-            before = _state(row)
-            apply_transition(row, row.rule.versions, action, actor, utcnow())
+            entry = step("rule", rule_id, row.rule.agency, row, row.rule.versions, action, actor, reason, utcnow())
             session.flush()
-            detail = {"reason": reason} if reason else {}
-            where = f"{rule_id}@{number}"
-            entry = AuditEntry(
-                actor.label, row.rule.agency, f"rule.{action}", "rule_version", where, before, _state(row), detail
-            )
             self._audit.append(session, entry)
             if action == "activate":
-                new_ruleset(session, self._audit, actor, f"activate {where}")
+                new_ruleset(session, self._audit, actor, f"activate {entry.object_id}")
             return rule_version(row)
 
     def retire(self, rule_id: str, reason: str, actor: Actor) -> Rule:
@@ -221,36 +210,15 @@ class SqlRuleStore(SqlService):
             if not active:
                 raise Conflict(f"rule {rule_id} has no active version", "invalid_transition")
             for row in active:
-                before = _state(row)
-                retire(row, actor, utcnow())
+                entry = step("rule", rule_id, rule.agency, row, (), "retire", actor, reason, utcnow())
                 session.flush()
-                where = f"{rule_id}@{row.number}"
-                self._audit.append(
-                    session,
-                    AuditEntry(
-                        actor.label,
-                        rule.agency,
-                        "rule.retire",
-                        "rule_version",
-                        where,
-                        before,
-                        _state(row),
-                        {"reason": reason},
-                    ),
-                )
+                self._audit.append(session, entry)
             new_ruleset(session, self._audit, actor, f"retire {rule_id}")
             return rule_of(rule)
 
     def import_packs(self, packs: Sequence[tuple[str, Mapping[str, Any]]], actor: Actor) -> RulesetInfo:
         """Load packs and reference lists as approved, active versions (bootstrapping), in one transaction."""
-        try:
-            compile_packs([PackSource(source, data) for source, data in packs])
-        except RuleCompilationError as exc:
-            raise Unprocessable(
-                "the packs are not valid",
-                "invalid_rules",
-                {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems},
-            ) from None
+        check_packs(packs)
         with self.transaction() as session:
             serialise_ruleset_changes(session)
             entries = self._import(session, packs, actor)

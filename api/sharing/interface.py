@@ -1,10 +1,12 @@
-"""What each agency shares with which other, as grants the sharing policy reads."""
+"""What each agency shares with which other, as grants the sharing policy reads; the audit entry
+every store makes of a change of grants."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from api.audit.interface import AuditEntry
 from api.common import Actor
 from api.sharing.policy import SharingPolicy
 
@@ -15,3 +17,17 @@ class SharingStore(Protocol):
     def policy(self) -> SharingPolicy: ...
 
     def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> Any: ...
+
+
+def grants_set_entry(actor: Actor, viewer: str, owner: str, before: Sequence[str], wanted: Iterable[str]) -> AuditEntry:
+    """The audit entry of setting ``viewer``'s grants from ``owner``: what they were and are now."""
+    return AuditEntry(
+        actor.label,
+        actor.agency,
+        "sharing.set",
+        "sharing",
+        f"{viewer}<-{owner}",
+        None,
+        None,
+        {"before": before, "after": sorted(wanted)},
+    )

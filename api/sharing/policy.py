@@ -17,11 +17,27 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from api.common import Actor
+from api.common import Actor, Unprocessable
 from engine.language import AGENCIES
 from engine.records import WATCHLIST_FIELDS
 
 SHARED_KINDS = ("matches", "contributions")
+
+
+def check_grant(viewer: str, owner: str, kinds: Collection[str]) -> None:
+    """``Unprocessable`` naming every field wrong in a grant of ``owner``'s ``kinds`` to ``viewer``."""
+    errors: dict[str, list[str]] = {}
+    if viewer not in AGENCIES:
+        errors["viewer"] = [f"must be one of {', '.join(AGENCIES)}"]
+    if owner not in AGENCIES:
+        errors["owner"] = [f"must be one of {', '.join(AGENCIES)}"]
+    elif owner == viewer:
+        errors["owner"] = ["an agency always sees its own data"]
+    if set(kinds) - set(SHARED_KINDS):
+        errors["share"] = [f"each must be one of {', '.join(SHARED_KINDS)}"]
+    if errors:
+        raise Unprocessable("the sharing grant is invalid", "invalid_grant", errors)
+
 
 #: What screening compares with the joint watchlist (``screening.Person``).
 IDENTITY_FIELDS = (

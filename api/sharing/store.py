@@ -9,13 +9,12 @@ from contextlib import AbstractContextManager
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry
 from api.audit.log import SqlAuditLog
-from api.common import Actor, Unavailable, Unprocessable
+from api.common import Actor, Unavailable
 from api.db.models import SharingGrantRow
 from api.db.sessions import SqlService
-from api.sharing.policy import SHARED_KINDS, SharingPolicy
-from engine.language import AGENCIES
+from api.sharing.interface import grants_set_entry
+from api.sharing.policy import SharingPolicy, check_grant
 
 
 class SqlSharingStore(SqlService):
@@ -54,17 +53,7 @@ class SqlSharingStore(SqlService):
     def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> SharingPolicy:
         """Make ``viewer``'s grants from ``owner`` exactly ``kinds`` (empty: revoke them all)."""
         wanted = set(kinds)
-        errors: dict[str, list[str]] = {}
-        if viewer not in AGENCIES:
-            errors["viewer"] = [f"must be one of {', '.join(AGENCIES)}"]
-        if owner not in AGENCIES:
-            errors["owner"] = [f"must be one of {', '.join(AGENCIES)}"]
-        elif owner == viewer:
-            errors["owner"] = ["an agency always sees its own data"]
-        if wanted - set(SHARED_KINDS):
-            errors["share"] = [f"each must be one of {', '.join(SHARED_KINDS)}"]
-        if errors:
-            raise Unprocessable("the sharing grant is invalid", "invalid_grant", errors)
+        check_grant(viewer, owner, wanted)
         with self._session(True) as session:
             before = sorted(
                 session.execute(
@@ -78,18 +67,6 @@ class SqlSharingStore(SqlService):
                 session.add(SharingGrantRow(viewer=viewer, owner=owner, what=what, granted_by=actor.name))
             self._cached = None
             session.flush()
-            self._audit.append(
-                session,
-                AuditEntry(
-                    actor.label,
-                    actor.agency,
-                    "sharing.set",
-                    "sharing",
-                    f"{viewer}<-{owner}",
-                    None,
-                    None,
-                    {"before": before, "after": sorted(wanted)},
-                ),
-            )
+            self._audit.append(session, grants_set_entry(actor, viewer, owner, before, wanted))
         self._cached = None
         return self.policy()

@@ -1,5 +1,6 @@
 """The stored joint watchlist: entries with their owners, and its revision for pollers; an entry as
-the API shows it (``entry_view``) and as a body makes it (``entry_from_body``)."""
+the API shows it (``entry_view``) and as a body makes it (``entry_from_body``); what every store
+shares: the owner check and the audit entries of each change."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from api.common import Actor, Unprocessable
+from api.audit.interface import AuditEntry, canonical_hash
+from api.common import Actor, Conflict, Forbidden, Unprocessable
 from screening import WatchlistEntry, parse_entry
 
 
@@ -71,3 +73,62 @@ def entry_from_body(body: Mapping[str, Any], today: dt.date | None = None) -> Wa
             errors.setdefault(problem.field or "_", []).append(problem.message)
         raise Unprocessable("the watchlist entry is invalid", "invalid_entry", errors)
     return entry
+
+
+def check_owner(agency: str, actor: Actor) -> None:
+    """Refuse (``Forbidden``) a change of ``agency``'s entries by another agency's key, unless an admin's."""
+    if actor.agency != agency and "admin" not in actor.roles:
+        raise Forbidden(f"this entry belongs to {agency}; your key is for {actor.agency}", "agency_forbidden")
+
+
+def check_import_keeps_owner(owner: str, entry: WatchlistEntry) -> None:
+    """Refuse (``Conflict``) an import that would give ``owner``'s listed entry to another agency."""
+    if owner != entry.agency:
+        raise Conflict(f"entry {entry.id} belongs to {owner}; an import cannot move it", "agency_fixed")
+
+
+def _hash(entry: WatchlistEntry) -> str:
+    return canonical_hash(entry_view(entry))
+
+
+def entry_change(
+    actor: Actor,
+    action: str,
+    entry_id: str,
+    agency: str,
+    before: WatchlistEntry | None,
+    after: WatchlistEntry | None,
+) -> AuditEntry:
+    """The audit entry of one entry's change: its id, owner and category, never the person's name."""
+    changed = after or before
+    return AuditEntry(
+        actor.label,
+        agency,
+        action,
+        "watchlist_entry",
+        entry_id,
+        _hash(before) if before else None,
+        _hash(after) if after else None,
+        {"category": changed.category if changed else ""},
+    )
+
+
+def import_entry(actor: Actor, source: str, entries: Sequence[WatchlistEntry], summary: dict[str, int]) -> AuditEntry:
+    """The one audit entry of an import: its source, a hash of every entry and the counts."""
+    return AuditEntry(
+        actor.label,
+        actor.agency,
+        "watchlist.import",
+        "watchlist",
+        source[:100],
+        None,
+        canonical_hash([entry_view(e) for e in entries]),
+        summary,
+    )
+
+
+def clear_entry(actor: Actor, agency: str, removed: int) -> AuditEntry:
+    """The audit entry of removing every entry ``agency`` owns."""
+    return AuditEntry(
+        actor.label, actor.agency, "watchlist.clear", "watchlist", agency, None, None, {"removed": removed}
+    )

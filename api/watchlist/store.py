@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.audit.interface import AuditEntry, canonical_hash
+from api.audit.interface import AuditEntry
 from api.audit.log import SqlAuditLog
-from api.common import Actor, Conflict, Forbidden, NotFound
+from api.common import Actor, Conflict, NotFound
 from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.db.sessions import SqlService
-from api.watchlist.interface import entry_view
+from api.watchlist.interface import check_import_keeps_owner, check_owner, clear_entry, entry_change, import_entry
 from screening import WatchlistEntry
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
@@ -26,10 +26,6 @@ _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
 
 def _entry(row: WatchlistEntryRow) -> WatchlistEntry:
     return WatchlistEntry(**{name: getattr(row, name) for name in _ENTRY_FIELDS})
-
-
-def _hash(entry: WatchlistEntry) -> str:
-    return canonical_hash(entry_view(entry))
 
 
 class SqlWatchlistStore(SqlService):
@@ -82,16 +78,16 @@ class SqlWatchlistStore(SqlService):
             return _entry(row)
 
     def create(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
-        self._check_owner(entry.agency, actor)
+        check_owner(entry.agency, actor)
         with self.transaction() as session:
             if session.get(WatchlistEntryRow, entry.id) is not None:
                 raise Conflict(f"watchlist entry {entry.id} already exists", "entry_exists")
             session.add(WatchlistEntryRow(**dataclasses.asdict(entry), created_by=actor.name))
-            self._changed(session, actor, "watchlist.create", entry.id, entry.agency, None, entry)
+            self._changed(session, entry_change(actor, "watchlist.create", entry.id, entry.agency, None, entry))
         return entry
 
     def replace(self, entry: WatchlistEntry, actor: Actor) -> WatchlistEntry:
-        self._check_owner(entry.agency, actor)
+        check_owner(entry.agency, actor)
         with self.transaction() as session:
             row = self._owned_row(session, entry.id, actor)
             before = _entry(row)
@@ -100,7 +96,7 @@ class SqlWatchlistStore(SqlService):
             for name, value in dataclasses.asdict(entry).items():
                 setattr(row, name, value)
             row.updated_at, row.updated_by = utcnow(), actor.name
-            self._changed(session, actor, "watchlist.update", entry.id, entry.agency, before, entry)
+            self._changed(session, entry_change(actor, "watchlist.update", entry.id, entry.agency, before, entry))
         return entry
 
     def remove(self, entry_id: str, actor: Actor) -> None:
@@ -108,7 +104,7 @@ class SqlWatchlistStore(SqlService):
             row = self._owned_row(session, entry_id, actor)
             before = _entry(row)
             session.delete(row)
-            self._changed(session, actor, "watchlist.delete", entry_id, before.agency, before, None)
+            self._changed(session, entry_change(actor, "watchlist.delete", entry_id, before.agency, before, None))
 
     def import_entries(
         self,
@@ -121,7 +117,7 @@ class SqlWatchlistStore(SqlService):
     ) -> dict[str, int]:
         """Insert new entries and update existing ones, all in one transaction with one audit entry."""
         for entry in entries:
-            self._check_owner(entry.agency, actor)
+            check_owner(entry.agency, actor)
         created = updated = 0
         with self.transaction() as session:
             for start in range(0, len(entries), batch):
@@ -138,11 +134,7 @@ class SqlWatchlistStore(SqlService):
                         session.add(WatchlistEntryRow(**dataclasses.asdict(entry), created_by=actor.name))
                         created += 1
                     else:
-                        if row.agency != entry.agency:
-                            raise Conflict(
-                                f"entry {entry.id} belongs to {row.agency}; an import cannot move it",
-                                "agency_fixed",
-                            )
+                        check_import_keeps_owner(row.agency, entry)
                         for name, value in dataclasses.asdict(entry).items():
                             setattr(row, name, value)
                         row.updated_at, row.updated_by = utcnow(), actor.name
@@ -152,48 +144,26 @@ class SqlWatchlistStore(SqlService):
                     progress(len(chunk))
             summary = {"created": created, "updated": updated, "skipped_rows": skipped_rows}
             self._bump(session)
-            self._audit.append(
-                session,
-                AuditEntry(
-                    actor.label,
-                    actor.agency,
-                    "watchlist.import",
-                    "watchlist",
-                    source[:100],
-                    None,
-                    canonical_hash([entry_view(e) for e in entries]),
-                    summary,
-                ),
-            )
+            self._audit.append(session, import_entry(actor, source, entries, summary))
         return summary
 
     def clear(self, agency: str, actor: Actor) -> int:
         """Remove every entry an agency owns (used by the seed command to reload a demo list)."""
-        self._check_owner(agency, actor)
+        check_owner(agency, actor)
         with self.transaction() as session:
             result = session.execute(delete(WatchlistEntryRow).where(WatchlistEntryRow.agency == agency))
             count = int(result.rowcount or 0)  # type: ignore[attr-defined]
             self._bump(session)
-            self._audit.append(
-                session,
-                AuditEntry(
-                    actor.label, actor.agency, "watchlist.clear", "watchlist", agency, None, None, {"removed": count}
-                ),
-            )
+            self._audit.append(session, clear_entry(actor, agency, count))
             return count
 
     # -- helpers
-
-    @staticmethod
-    def _check_owner(agency: str, actor: Actor) -> None:
-        if actor.agency != agency and "admin" not in actor.roles:
-            raise Forbidden(f"this entry belongs to {agency}; your key is for {actor.agency}", "agency_forbidden")
 
     def _owned_row(self, session: Session, entry_id: str, actor: Actor) -> WatchlistEntryRow:
         row = session.get(WatchlistEntryRow, entry_id, with_for_update=True)
         if row is None:
             raise NotFound(f"no watchlist entry {entry_id}", "entry_not_found")
-        self._check_owner(row.agency, actor)
+        check_owner(row.agency, actor)
         return row
 
     @staticmethod
@@ -204,29 +174,8 @@ class SqlWatchlistStore(SqlService):
             .values(revision=WatchlistRevisionRow.revision + 1, changed_at=utcnow())
         )
 
-    def _changed(
-        self,
-        session: Session,
-        actor: Actor,
-        action: str,
-        entry_id: str,
-        agency: str,
-        before: WatchlistEntry | None,
-        after: WatchlistEntry | None,
-    ) -> None:
+    def _changed(self, session: Session, audited: AuditEntry) -> None:
+        """Write the change of one entry, bump the revision and audit it (``entry_change``)."""
         session.flush()
         self._bump(session)
-        category = (after or before).category if (after or before) else ""
-        self._audit.append(
-            session,
-            AuditEntry(
-                actor.label,
-                agency,
-                action,
-                "watchlist_entry",
-                entry_id,
-                _hash(before) if before else None,
-                _hash(after) if after else None,
-                {"category": category},
-            ),
-        )
+        self._audit.append(session, audited)

@@ -18,7 +18,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from sqlalchemy import delete, text, update
 from api import create_app
 from api.audit.interface import GENESIS
 from api.audit.log import SqlAuditLog
+from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor
 from api.config import Settings
-from api.container import Services
+from api.container import MEMORY_URL, Services
 from api.db import make_engine, make_sessions, upgrade
 from api.db.models import ApiKeyRow, AuditHeadRow, Base, WatchlistRevisionRow
+from api.keys.memory import MemoryKey, MemoryKeyStore
 from api.keys.store import SqlKeyStore
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -115,10 +117,27 @@ class Backend:
     name: str
     url: str
     keys: dict[str, str]
+    #: the in-memory stores' copy of the keys
+    issued: list[MemoryKey] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _memory_keys() -> tuple[dict[str, str], list[MemoryKey]]:
+    """The accounts' keys for the in-memory stores: issued once, as on a database, and given to the
+    fresh stores of each test (whose audit log then starts empty, as a database's is emptied)."""
+    transaction = MemoryTransaction()
+    store = MemoryKeyStore(transaction, MemoryAuditLog(transaction), FAST_HASHER)
+    keys = {}
+    for label, (name, agency, roles) in ACCOUNTS.items():
+        _, keys[label] = store.create_key(name, agency, roles, OPERATOR, key_id=f"k{label.replace('_', '')}")
+    return keys, store.issued()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql", "memory"])
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if request.param == "memory":
+        keys, issued = _memory_keys()
+        yield Backend("memory", MEMORY_URL, keys, issued)
+        return
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
@@ -156,7 +175,8 @@ def _reset(engine: Any) -> None:
 def settings(backend: Backend, tmp_path: Path) -> Settings:
     return Settings(
         database_url=backend.url,
-        redis_url=REDIS_URL,
+        # The in-memory stores run with no server at all: the cache and journeys in memory too.
+        redis_url="" if backend.name == "memory" else REDIS_URL,
         redis_key_prefix=REDIS_KEY_PREFIX,
         identity_hash_key="test-identity-key",
         instance_path=str(tmp_path),
@@ -174,14 +194,34 @@ def build_services(settings: Settings) -> Services:
 
 
 @pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
+def services(settings: Settings, backend: Backend) -> Iterator[Services]:
     delete_redis_keys()  # this run's keys only: the Redis is shared
     built = build_services(settings)
-    _reset(built.engine)
+    if isinstance(built.audit, MemoryAuditLog):
+        built.key_store = MemoryKeyStore(built.audit.transaction, built.audit, FAST_HASHER, backend.issued)
+    else:
+        _reset(built.engine)
     yield built
     built.rulesets.stop()
     built.watchlists.stop()
-    built.engine.dispose()
+    if built.engine is not None:
+        built.engine.dispose()
+
+
+@pytest.fixture
+def suite_redis(backend: Backend) -> str:
+    """The suite's Redis, for a test about what the service keeps there (the in-memory run has none)."""
+    if backend.name == "memory":
+        pytest.skip("about the service's use of Redis: the in-memory run uses no server")
+    return REDIS_URL
+
+
+@pytest.fixture
+def sql_backend(backend: Backend) -> Backend:
+    """The backend of a test about the SQL stores themselves (their rows, their connections)."""
+    if backend.name == "memory":
+        pytest.skip("about the SQL stores: the in-memory stores have no database")
+    return backend
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def _verify_cli(settings) -> subprocess.CompletedProcess:
     )
 
 
-def test_editing_a_row_is_detected_and_named(api, services, settings):
+def test_editing_a_row_is_detected_and_named(sql_backend, api, services, settings):
     live_rule(api)
     with services.engine.begin() as connection:
         connection.execute(update(AuditRow).where(AuditRow.seq == 3).values(actor="someone else"))
@@ -70,7 +70,7 @@ def test_editing_a_row_is_detected_and_named(api, services, settings):
     assert "BROKEN at entry 3" in done.stdout
 
 
-def test_deleting_or_reordering_rows_is_detected(api, services, settings):
+def test_deleting_or_reordering_rows_is_detected(sql_backend, api, services, settings):
     live_rule(api)
     with services.engine.begin() as connection:
         connection.execute(delete(AuditRow).where(AuditRow.seq == 2))
@@ -78,7 +78,7 @@ def test_deleting_or_reordering_rows_is_detected(api, services, settings):
     assert "BROKEN at entry 2" in _verify_cli(settings).stdout
 
 
-def test_swapping_two_rows_is_detected(api, services):
+def test_swapping_two_rows_is_detected(sql_backend, api, services):
     live_rule(api)
     with services.engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET seq = -1 WHERE seq = 2"))
@@ -87,7 +87,7 @@ def test_swapping_two_rows_is_detected(api, services):
     assert api.get("/v1/audit/verify", "auditor").json["first_broken"] == 2
 
 
-def test_truncating_the_tail_is_detected(api, services, settings):
+def test_truncating_the_tail_is_detected(sql_backend, api, services, settings):
     live_rule(api)
     with services.engine.begin() as connection:
         connection.execute(delete(AuditRow).where(AuditRow.seq == 5))
@@ -96,7 +96,7 @@ def test_truncating_the_tail_is_detected(api, services, settings):
     assert _verify_cli(settings).returncode == 1
 
 
-def test_intact_chain_verifies_on_the_command_line(api, settings):
+def test_intact_chain_verifies_on_the_command_line(sql_backend, api, settings):
     live_rule(api)
     done = _verify_cli(settings)
     assert done.returncode == 0, done.stderr

@@ -61,7 +61,7 @@ def targets(api, services):
         "decision_id": decision["results"][0]["decision_id"],
         "flight": "LA801",
         "day": "2026-12-01",
-        "hit_id": hit["id"],
+        "hit_id": hit.id,
         "viewer": "mpi",
         "owner": "customs",
         "journey_key": "j-" + "0" * 32,
@@ -73,7 +73,7 @@ def _url(rule, targets, services):
     values = dict(targets)
     if "key_id" in rule.arguments:
         record, _ = services.key_store.create_key("throwaway", "customs", ["system"], _operator())
-        values["key_id"] = record["id"]
+        values["key_id"] = record.id
     if "entry_id" in rule.arguments:
         # A fresh customs entry each time: an allowed DELETE must not change what the next call sees.
         values["entry_id"] = _entry(services)
@@ -180,7 +180,7 @@ def test_revoked_and_expired_keys_are_refused(api, services):
 
     record, key = services.key_store.create_key("short-lived", "customs", ["system"], _operator())
     assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 200
-    services.key_store.revoke_key(record["id"], _operator())
+    services.key_store.revoke_key(record.id, _operator())
     assert api.get("/v1/rulesets/current", headers={"X-API-Key": key}).status_code == 401
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     _, expired = services.key_store.create_key("expired", "customs", ["system"], _operator(), past)
@@ -189,7 +189,7 @@ def test_revoked_and_expired_keys_are_refused(api, services):
     assert bearer.status_code == 200
 
 
-def test_keys_are_hashed_at_rest_and_shown_once(api, services):
+def test_keys_are_hashed_at_rest_and_shown_once(sql_backend, api, services):
     created = api.post("/v1/keys", "admin", json={"name": "new-system", "agency": "mpi", "roles": ["system"]})
     assert created.status_code == 201
     plaintext = created.json["key"]

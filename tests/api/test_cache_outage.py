@@ -46,7 +46,7 @@ class PrivateRedis:
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
-def test_evaluations_survive_a_redis_outage(settings, backend, monkeypatch):
+def test_evaluations_survive_a_redis_outage(sql_backend, settings, backend, monkeypatch):
     monkeypatch.setattr(RedisCache, "RETRY_AFTER_SECONDS", 0.2)
     server = PrivateRedis(free_port())
     server.start()
@@ -97,7 +97,7 @@ def test_a_failing_cache_is_a_miss_not_an_error():
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
-def test_redis_killed_and_restarted_under_evaluation_load(settings, backend, monkeypatch):
+def test_redis_killed_and_restarted_under_evaluation_load(sql_backend, settings, backend, monkeypatch):
     """Four clients evaluate flat out while the cache's Redis is killed and started again on the same
     port: no evaluation fails, and the cache (and the rate limiter, which shares it) is used again."""
     monkeypatch.setattr(RedisCache, "RETRY_AFTER_SECONDS", 0.2)

@@ -13,7 +13,7 @@ from api import create_app
 from tests.api.conftest import ApiClient, _reset, build_services, live_rule, passenger
 
 
-def test_killed_engine_worker_is_replaced_without_failing_requests(settings, backend):
+def test_killed_engine_worker_is_replaced_without_failing_requests(sql_backend, settings, backend):
     local = replace(settings, engine_isolation=True, engine_timeout_seconds=3)
     services = build_services(local)
     _reset(services.engine)

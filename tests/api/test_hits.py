@@ -46,7 +46,7 @@ def test_each_match_is_one_hit_per_journey_worked_to_a_disposition(api, services
     )
     again = api.post(url, "customs_officer", json={"status": "cleared", "note": "changed my mind"})
     assert (again.status_code, again.json["code"]) == (409, "invalid_transition")
-    actions = [e["action"] for e in services.audit.entries(object_id=hit["id"])]
+    actions = [e.action for e in services.audit.entries(object_id=hit["id"])]
     assert actions == ["hit.in_review", "hit.offence_found"]
 
 
@@ -71,7 +71,7 @@ def test_a_grant_to_see_hits_does_not_let_another_agency_work_them(api, services
     mere = Actor("kmpiofficer", "mere@mpi", "mpi", frozenset({"officer"}))
     with pytest.raises(Forbidden):
         services.hits.set_status(hit["id"], "offence_found", "seen from MPI", mere)
-    assert services.hits.hit(hit["id"])["status"] == "new"
+    assert services.hits.hit(hit["id"]).status == "new"
     assert services.audit.entries(object_id=hit["id"]) == []
     [version] = api.get("/v1/rules/CUS-0500/stats", "customs_officer").json["versions"]
     assert (version["reviewed"], version["precision"]) == (0, None)

@@ -26,7 +26,7 @@ def test_bad_text_in_a_body_is_refused_with_its_path(api, services, bad):
     api.post("/v1/evaluations", "customs_system", json={"passenger": passenger()})
     [hit] = services.hits.hits(None)
     cases = [
-        ("POST", f"/v1/hits/{hit['id']}/disposition", "customs_officer", {"status": "in_review", "note": bad}, "note"),
+        ("POST", f"/v1/hits/{hit.id}/disposition", "customs_officer", {"status": "in_review", "note": bad}, "note"),
         ("POST", "/v1/rules", "customs_officer", {"rule": rule("CUS-0600", title=bad), "reason": "r"}, "rule.title"),
         (
             "POST",
@@ -76,7 +76,7 @@ def test_a_key_with_a_nul_is_refused_not_looked_up(api, services):
     for key in ("tgt_k\x00x_secret", "tgt_kcustomsofficer\x00_x", "tgt_k\u00e9_x"):
         response = api.get("/v1/rules", headers={"X-API-Key": key})
         assert (response.status_code, response.json["code"]) == (401, "unauthenticated")
-    assert [e["object_id"] for e in services.audit.entries() if e["action"] == "auth.failed"] == ["malformed"] * 3
+    assert [e.object_id for e in services.audit.entries() if e.action == "auth.failed"] == ["malformed"] * 3
 
 
 def test_the_check_comes_after_authentication(api):

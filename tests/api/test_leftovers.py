@@ -21,7 +21,7 @@ def test_keys_are_deleted_by_the_run_s_prefix_and_no_others():
         client.delete(outside)
 
 
-def test_the_names_carry_the_run_id(backend, settings):
+def test_the_names_carry_the_run_id(sql_backend, backend, settings):
     assert settings.redis_key_prefix == f"targeting-test:{RUN_ID}:"
     if backend.name == "postgresql":
         assert backend.url.endswith(f"/{POSTGRES_DATABASE}") and RUN_ID in POSTGRES_DATABASE

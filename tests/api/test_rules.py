@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.audit.interface import AuditRecord
 from tests.api.conftest import live_rule, passenger, rule
 
 
@@ -162,19 +163,19 @@ def test_importing_packs_versions_each_changed_rule_once_with_a_chained_audit_en
         rules = [{**rule(), "id": f"CUS-07{n:02d}", "weight": weight if n == 0 else 10} for n in range(3)]
         return [("pack.yaml", {"agency": "customs", "rules": rules})]
 
-    def imports() -> list[dict]:
-        return [e for e in services.audit.entries(limit=1000) if e["action"] == "rule.import"]
+    def imports() -> list[AuditRecord]:
+        return [e for e in services.audit.entries(limit=1000) if e.action == "rule.import"]
 
     first = services.rule_store.import_packs(pack(10), OPERATOR)
-    assert [e["object_id"] for e in imports()] == ["CUS-0700@1", "CUS-0701@1", "CUS-0702@1"]
+    assert [e.object_id for e in imports()] == ["CUS-0700@1", "CUS-0701@1", "CUS-0702@1"]
     # The same content again changes nothing: no version, no entry, the same ruleset.
     assert services.rule_store.import_packs(pack(10), OPERATOR).seq == first.seq
     assert len(imports()) == 3
 
     changed = services.rule_store.import_packs(pack(20), OPERATOR)
     assert changed.seq > first.seq
-    assert [e["object_id"] for e in imports()][3:] == ["CUS-0700@2"]
-    assert imports()[-1]["before_hash"] == imports()[0]["after_hash"]
+    assert [e.object_id for e in imports()][3:] == ["CUS-0700@2"]
+    assert imports()[-1].before_hash == imports()[0].after_hash
     versions = {(v.number, v.status) for v in services.rule_store.rule("CUS-0700").versions}
     assert versions == {(1, "retired"), (2, "active")}
     assert dict(changed.rule_versions)["CUS-0700"] == 2

@@ -175,8 +175,8 @@ def _reads(api, services, who: str) -> dict[str, Any]:
         reads["decision"] = decision.json
         reads["replay"] = api.get(f"/v1/decisions/{decision_id}/replay", system).json
     for hit in services.hits.hits(None):
-        response = api.get(f"/v1/hits/{hit['id']}", who)
-        reads[f"hit {hit['rule_id']}"] = response.json if response.status_code == 200 else {}
+        response = api.get(f"/v1/hits/{hit.id}", who)
+        reads[f"hit {hit.rule_id}"] = response.json if response.status_code == 200 else {}
     return reads
 
 
@@ -212,7 +212,7 @@ def test_a_grant_shares_exactly_what_it_names_and_is_audited(api, services, jour
     api.call("PUT", "/v1/sharing/mpi/customs", "admin", json={"share": ["contributions"]})
     assert api.get(f"/v1/journeys/{KEY}", "mpi_officer").json["profile"]["booking"]["payment_method"] == "cash"
     assert rule_ids(api.get(f"/v1/journeys/{KEY}", "mpi_officer").json) == {"MPI-0500"}
-    actions = [e["action"] for e in services.audit.entries(object_id="mpi<-customs")]
+    actions = [e.action for e in services.audit.entries(object_id="mpi<-customs")]
     assert actions == ["sharing.set", "sharing.set"]
     refused = api.call("PUT", "/v1/sharing/mpi/customs", "customs_officer", json={"share": ["matches"]})
     assert refused.status_code == 403
@@ -226,7 +226,7 @@ def test_auditors_see_every_agency(api, services, journey):
     assert {"booking", "history"} <= set(body["profile"])
 
 
-def test_without_redis_journey_parts_live_in_the_database_for_every_worker(services):
+def test_without_redis_journey_parts_live_in_the_database_for_every_worker(sql_backend, services):
     from api.db import make_sessions
     from api.journeys.store import SqlJourneys
 
@@ -293,7 +293,7 @@ def _customs_reads(api, services, customs_part: dict[str, Any]) -> dict[str, Any
         reads[f"hits {who}"] = api.get("/v1/hits?flight=LA801", who).json
         reads[f"priority {who}"] = api.get("/v1/flights/LA801/2026-12-01/priority", who).json
         for hit in services.hits.hits(["customs"]):
-            reads[f"hit {hit['rule_id']} {who}"] = api.get(f"/v1/hits/{hit['id']}", who).json
+            reads[f"hit {hit.rule_id} {who}"] = api.get(f"/v1/hits/{hit.id}", who).json
     return reads
 
 

@@ -40,7 +40,7 @@ def test_an_officer_keeps_their_agency_entries_and_every_change_is_audited(api, 
     assert api.get("/v1/watchlist", "mpi_officer").json["total"] == 0
     assert api.call("DELETE", "/v1/watchlist/CUS-W1", "customs_officer").status_code == 204
     assert api.get("/v1/watchlist/CUS-W1", "customs_officer").status_code == 404
-    actions = [e["action"] for e in services.audit.entries(object_id="CUS-W1")]
+    actions = [e.action for e in services.audit.entries(object_id="CUS-W1")]
     assert actions == ["watchlist.create", "watchlist.update", "watchlist.delete"]
     # The audit log names the entry, never the listed person.
     assert "Quispe" not in str(services.audit.entries(object_id="CUS-W1"))

@@ -105,3 +105,10 @@ def test_an_unreachable_database_is_one_line(tmp_path):
         "targeting: cannot reach the database postgresql+psycopg://postgres:***@127.0.0.1:1/targeting"
     )
     assert "secret" not in result.stderr + result.stdout
+
+
+def test_the_in_memory_stores_are_refused_on_the_command_line(tmp_path):
+    # Each command is a process: a seed into memory:// would vanish before the next command.
+    result = _run("db", "upgrade", env={"DATABASE_URL": "memory://", "INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 2
+    assert _one_line(result).startswith("targeting: DATABASE_URL=memory:// is for tests")

@@ -1,0 +1,143 @@
+"""Decisions in memory, for running the API without a database: the same answers, order and audit
+entries as ``api.evaluations.store.SqlDecisionStore``, each batch's hits added in the same change."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from api.audit.memory import MemoryAuditLog, MemoryTransaction
+from api.common import Actor, NotFound, as_utc
+from api.evaluations.interface import DecisionRecord, purge_entry
+from api.hits.memory import MemoryHitStore
+
+
+def _json(value: Any) -> Any:
+    # What a JSON column gives back: a new copy, of JSON types only.
+    return json.loads(json.dumps(value))
+
+
+def _stored(d: DecisionRecord) -> DecisionRecord:
+    """``d`` as the SQL store reads it back: UTC times, its columns' types, JSON copies, no explanations
+    (they are kept with the hits, not the decision)."""
+    created, evaluated = as_utc(d.created_at), as_utc(d.evaluated_at)
+    assert created is not None and evaluated is not None
+    return DecisionRecord(
+        d.id,
+        created,
+        evaluated,
+        d.ruleset_seq,
+        d.ruleset_version,
+        d.agency,
+        d.submitted_by,
+        d.passenger_ref,
+        d.identity_hash,
+        _json(d.matches),
+        float(d.score),
+        bool(d.cached),
+        _json(dict(d.record)) if d.record is not None else None,
+        d.flight,
+        d.flight_date,
+        d.watchlist_version,
+    )
+
+
+def _copy(d: DecisionRecord) -> DecisionRecord:
+    # Frozen, but its lists and dicts are not: each caller gets its own, as from each SQL read.
+    return dataclasses.replace(
+        d, matches=_json(d.matches), record=_json(d.record) if d.record is not None else None, explanations={}
+    )
+
+
+def _newest(found: Iterable[DecisionRecord], key: Callable[[DecisionRecord], Hashable]) -> list[DecisionRecord]:
+    """The newest decision per ``key``, in the order each key first appears by creation time.
+
+    As the SQL store reads them: by ``created_at`` (ties in the order stored, as SQLite gives them),
+    a later decision replacing an earlier one in the earlier one's place.
+    """
+    newest: dict[Hashable, DecisionRecord] = {}
+    for decision in sorted(found, key=lambda d: d.created_at):
+        newest[key(decision)] = decision
+    return [_copy(decision) for decision in newest.values()]
+
+
+class MemoryDecisionStore:
+    """Implements ``DecisionStore``; ``hits`` gets the batch's hits, and reads the decisions to count passengers."""
+
+    def __init__(self, transaction: MemoryTransaction, audit: MemoryAuditLog, hits: MemoryHitStore) -> None:
+        self._transaction = transaction
+        self._audit = audit
+        self._hits = hits
+        self._decisions: dict[str, DecisionRecord] = {}
+        hits.decisions = self._decisions
+
+    def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
+        if not decisions:
+            return
+        stored = [_stored(d) for d in decisions]  # anything that cannot be stored fails before a change
+        with self._transaction():
+            # Hits for every decision sent, even one whose id is stored, as the SQL store adds them: a
+            # batch sent again adds no hit on a journey already hit (but does for one with no flight).
+            self._hits.add_hits(decisions)
+            for decision in stored:
+                self._decisions.setdefault(decision.id, decision)
+
+    def decision(self, decision_id: str) -> DecisionRecord:
+        with self._transaction():
+            found = self._decisions.get(decision_id)
+            if found is None:
+                raise NotFound(f"no decision {decision_id}", "decision_not_found")
+            return _copy(found)
+
+    def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger (by identity hash) on a flight."""
+        with self._transaction():
+            found = [d for d in self._decisions.values() if d.flight == flight and d.flight_date == day]
+            return _newest(found, lambda d: d.identity_hash)
+
+    def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
+        """The newest decision for each passenger evaluated on ``day`` (UTC) whose record names no flight."""
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        end = start + dt.timedelta(days=1)
+        with self._transaction():
+            found = [
+                d
+                for d in self._decisions.values()
+                if start <= d.created_at < end and (d.flight is None or d.flight_date is None)
+            ]
+            # By passenger id too: records with no identity fields (names, document) share one hash.
+            return _newest(found, lambda d: (d.identity_hash, d.passenger_ref))
+
+    def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:
+        """The newest decision per passenger journey in the window whose record is still retained."""
+        start, end = as_utc(since), as_utc(until)
+        assert start is not None and end is not None
+        with self._transaction():
+            found = [d for d in self._decisions.values() if start <= d.created_at < end and d.record is not None]
+            return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
+
+    def flights(self, day: dt.date) -> list[dict[str, Any]]:
+        """Flights with evaluated passengers departing on ``day``: passengers counted once each."""
+        passengers: dict[str, set[str]] = {}
+        with self._transaction():
+            for d in self._decisions.values():
+                if d.flight_date == day and d.flight is not None:
+                    passengers.setdefault(d.flight, set()).add(d.identity_hash)
+        return [
+            {"flight": flight, "date": day.isoformat(), "passengers": len(passengers[flight])}
+            for flight in sorted(passengers)
+        ]
+
+    def purge_records(self, before: dt.datetime, actor: Actor) -> int:
+        cut = as_utc(before)
+        assert cut is not None
+        with self._transaction():
+            purged = [d for d in self._decisions.values() if d.created_at < cut and d.record is not None]
+            # Journey profiles in memory (``api.journeys.memory``) expire by themselves: none to remove here.
+            self._audit.append(purge_entry(actor, before, len(purged), 0))
+            for d in purged:
+                self._decisions[d.id] = dataclasses.replace(d, record=None)
+            return len(purged)
