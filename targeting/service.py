@@ -204,10 +204,7 @@ def _watchlist_import(args: argparse.Namespace) -> int:
         except ServiceError as exc:
             print(f"{exc.code}: {exc.message}", file=sys.stderr)
             return 1
-    print(
-        f"watchlist: {summary['created']} created, {summary['updated']} updated, "
-        f"{summary['skipped_rows']} bad rows skipped"
-    )
+    print(f"watchlist: {summary.created} created, {summary.updated} updated, {summary.skipped_rows} bad rows skipped")
     return 0
 
 

@@ -34,6 +34,15 @@ class DecisionRecord:
     explanations: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FlightCount:
+    """A flight departing on a day (UTC) and how many passengers on it were evaluated (each once)."""
+
+    flight: str
+    date: dt.date
+    passengers: int
+
+
 class DecisionStore(Protocol):
     def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None: ...
 
@@ -47,7 +56,7 @@ class DecisionStore(Protocol):
     def retained_decisions(self, since: dt.datetime, until: dt.datetime) -> list[DecisionRecord]:
         """The newest decision per passenger journey in the window whose record is still retained."""
 
-    def flights(self, day: dt.date) -> list[dict[str, Any]]: ...
+    def flights(self, day: dt.date) -> list[FlightCount]: ...
 
     def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger evaluated on ``day`` whose record names no flight."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, NotFound, as_utc
-from api.evaluations.interface import DecisionRecord, purge_entry
+from api.evaluations.interface import DecisionRecord, FlightCount, purge_entry
 from api.hits.memory import MemoryHitStore
 
 
@@ -119,17 +119,14 @@ class MemoryDecisionStore:
             found = [d for d in self._decisions.values() if start <= d.created_at < end and d.record is not None]
             return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
 
-    def flights(self, day: dt.date) -> list[dict[str, Any]]:
+    def flights(self, day: dt.date) -> list[FlightCount]:
         """Flights with evaluated passengers departing on ``day``: passengers counted once each."""
         passengers: dict[str, set[str]] = {}
         with self._transaction():
             for d in self._decisions.values():
                 if d.flight_date == day and d.flight is not None:
                     passengers.setdefault(d.flight, set()).add(d.identity_hash)
-        return [
-            {"flight": flight, "date": day.isoformat(), "passengers": len(passengers[flight])}
-            for flight in sorted(passengers)
-        ]
+        return [FlightCount(flight, day, len(passengers[flight])) for flight in sorted(passengers)]
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int:
         cut = as_utc(before)

@@ -159,8 +159,14 @@ class FlightListQuerySchema(Schema):
     date = Day(required=True)
 
 
+class FlightCountSchema(Schema):
+    flight = fields.String()
+    date = fields.Date()
+    passengers = fields.Integer()
+
+
 class FlightListSchema(Schema):
-    flights = fields.List(fields.Dict())
+    flights = fields.List(fields.Nested(FlightCountSchema))
     unplaced = fields.Integer(
         metadata={"description": "Passengers evaluated that day on no flight (GET /v1/flights/unplaced)"}
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +17,7 @@ from api.db.models import (
     utcnow,
 )
 from api.db.sessions import SqlService
-from api.evaluations.interface import DecisionRecord, purge_entry
+from api.evaluations.interface import DecisionRecord, FlightCount, purge_entry
 from api.hits.store import add_hits, upsert
 
 
@@ -134,7 +133,7 @@ class SqlDecisionStore(SqlService):
                 newest[(row.identity_hash, row.flight, row.flight_date)] = row
             return [self._decision_record(row) for row in newest.values()]
 
-    def flights(self, day: dt.date) -> list[dict[str, Any]]:
+    def flights(self, day: dt.date) -> list[FlightCount]:
         """Flights with evaluated passengers departing on ``day``: passengers counted once each."""
         from sqlalchemy import func
 
@@ -145,10 +144,7 @@ class SqlDecisionStore(SqlService):
             .order_by(DecisionRow.flight)
         )
         with self.reading() as session:
-            return [
-                {"flight": flight, "date": day.isoformat(), "passengers": int(count)}
-                for flight, count in session.execute(query)
-            ]
+            return [FlightCount(flight, day, int(count)) for flight, count in session.execute(query)]
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int:
         with self.transaction() as session:

@@ -4,7 +4,7 @@ every store makes of a change of grants."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from api.audit.interface import AuditEntry
 from api.common import Actor
@@ -16,7 +16,7 @@ class SharingStore(Protocol):
 
     def policy(self) -> SharingPolicy: ...
 
-    def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> Any: ...
+    def set_grants(self, viewer: str, owner: str, kinds: Iterable[str], actor: Actor) -> SharingPolicy: ...
 
 
 def grants_set_entry(actor: Actor, viewer: str, owner: str, before: Sequence[str], wanted: Iterable[str]) -> AuditEntry:

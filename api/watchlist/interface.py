@@ -4,13 +4,24 @@ shares: the owner check and the audit entries of each change."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from api.audit.interface import AuditEntry, canonical_hash
 from api.common import Actor, Conflict, Forbidden, Unprocessable
 from screening import WatchlistEntry, parse_entry
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did: entries created and updated, and the file's bad rows it skipped."""
+
+    created: int
+    updated: int
+    skipped_rows: int
 
 
 class WatchlistStore(Protocol):
@@ -42,7 +53,7 @@ class WatchlistStore(Protocol):
         skipped_rows: int = 0,
         progress: Callable[[int], None] | None = None,
         batch: int = 1000,
-    ) -> dict[str, int]: ...
+    ) -> ImportSummary: ...
 
 
 def entry_view(entry: WatchlistEntry) -> dict[str, Any]:
@@ -113,7 +124,7 @@ def entry_change(
     )
 
 
-def import_entry(actor: Actor, source: str, entries: Sequence[WatchlistEntry], summary: dict[str, int]) -> AuditEntry:
+def import_entry(actor: Actor, source: str, entries: Sequence[WatchlistEntry], summary: ImportSummary) -> AuditEntry:
     """The one audit entry of an import: its source, a hash of every entry and the counts."""
     return AuditEntry(
         actor.label,
@@ -123,7 +134,7 @@ def import_entry(actor: Actor, source: str, entries: Sequence[WatchlistEntry], s
         source[:100],
         None,
         canonical_hash([entry_view(e) for e in entries]),
-        summary,
+        dataclasses.asdict(summary),
     )
 
 

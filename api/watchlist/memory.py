@@ -8,7 +8,14 @@ from collections.abc import Callable, Sequence
 from api.audit.interface import AuditEntry
 from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, Conflict, NotFound
-from api.watchlist.interface import check_import_keeps_owner, check_owner, clear_entry, entry_change, import_entry
+from api.watchlist.interface import (
+    ImportSummary,
+    check_import_keeps_owner,
+    check_owner,
+    clear_entry,
+    entry_change,
+    import_entry,
+)
 from screening import WatchlistEntry
 
 # Entries are frozen dataclasses of immutable values, so they are handed out as stored: no caller
@@ -99,7 +106,7 @@ class MemoryWatchlistStore:
         skipped_rows: int = 0,
         progress: Callable[[int], None] | None = None,
         batch: int = 1000,
-    ) -> dict[str, int]:
+    ) -> ImportSummary:
         """Insert new entries and update existing ones, all at once with one audit entry.
 
         Goes batch by batch like the SQL store, so ``progress`` is told of each batch and an error
@@ -133,7 +140,7 @@ class MemoryWatchlistStore:
                     raise ValueError(f"watchlist entry {twice} is new twice in one batch of the import")
                 if progress is not None:
                     progress(len(chunk))
-            summary = {"created": created, "updated": updated, "skipped_rows": skipped_rows}
+            summary = ImportSummary(created, updated, skipped_rows)
             self._audit.append(import_entry(actor, source, entries, summary))
             self._entries.update(staged)
             self._revision += 1

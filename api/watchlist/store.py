@@ -18,7 +18,14 @@ from api.audit.log import SqlAuditLog
 from api.common import Actor, Conflict, NotFound
 from api.db.models import WatchlistEntryRow, WatchlistRevisionRow, utcnow
 from api.db.sessions import SqlService
-from api.watchlist.interface import check_import_keeps_owner, check_owner, clear_entry, entry_change, import_entry
+from api.watchlist.interface import (
+    ImportSummary,
+    check_import_keeps_owner,
+    check_owner,
+    clear_entry,
+    entry_change,
+    import_entry,
+)
 from screening import WatchlistEntry
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(WatchlistEntry)]
@@ -114,7 +121,7 @@ class SqlWatchlistStore(SqlService):
         skipped_rows: int = 0,
         progress: Callable[[int], None] | None = None,
         batch: int = 1000,
-    ) -> dict[str, int]:
+    ) -> ImportSummary:
         """Insert new entries and update existing ones, all in one transaction with one audit entry."""
         for entry in entries:
             check_owner(entry.agency, actor)
@@ -142,7 +149,7 @@ class SqlWatchlistStore(SqlService):
                 session.flush()
                 if progress is not None:
                     progress(len(chunk))
-            summary = {"created": created, "updated": updated, "skipped_rows": skipped_rows}
+            summary = ImportSummary(created, updated, skipped_rows)
             self._bump(session)
             self._audit.append(session, import_entry(actor, source, entries, summary))
         return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -130,7 +131,7 @@ def import_csv(query: dict[str, Any]) -> dict[str, Any]:
     bad_lines = len({p.line for p in problems})
     summary = services().watchlist_store.import_entries(entries, actor, "api import", skipped_rows=bad_lines)
     return {
-        **summary,
+        **dataclasses.asdict(summary),
         "errors": errors[:MAX_IMPORT_ERRORS_SHOWN],
         "watchlist_revision": services().watchlist_store.revision(),
     }
