@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,7 @@ MEMORY_URL = "memory://"
 class Stores:
     """One implementation of every store interface, sharing one transaction and audit log."""
 
+    #: The SQL engine (None on the in-memory stores)
     engine: Engine | None
     rule_store: RuleStore
     list_store: ListStore
@@ -63,14 +65,14 @@ class Stores:
     sharing: SharingStore
     journeys: JourneyStore
 
-    @classmethod
-    def sql(cls, url: str, hasher: PasswordHasher | None) -> Stores:
+    @staticmethod
+    def sql(url: str, hasher: PasswordHasher | None) -> Stores:
         from api.db import make_engine, make_sessions
 
         engine = make_engine(url)
         sessions = make_sessions(engine)
         audit = SqlAuditLog(sessions)
-        return cls(
+        return Stores(
             engine=engine,
             rule_store=SqlRuleStore(sessions, audit),
             list_store=SqlListStore(sessions, audit),
@@ -83,13 +85,13 @@ class Stores:
             journeys=SqlJourneys(sessions),
         )
 
-    @classmethod
-    def memory(cls, hasher: PasswordHasher | None) -> Stores:
+    @staticmethod
+    def memory(hasher: PasswordHasher | None) -> Stores:
         transaction = MemoryTransaction()
         audit = MemoryAuditLog(transaction)
         documents = MemoryDocuments(transaction, audit)
         hits = MemoryHitStore(transaction, audit)
-        return cls(
+        return Stores(
             engine=None,
             rule_store=MemoryRuleStore(documents),
             list_store=MemoryListStore(documents),
@@ -104,24 +106,16 @@ class Stores:
 
 
 @dataclass
-class Services:
+class Services(Stores):
+    """The stores, and what the app builds on them: the cache, the ruleset and watchlist managers,
+    the decision recorder."""
+
     settings: Settings
-    #: The SQL engine (None on the in-memory stores)
-    engine: Engine | None
-    rule_store: RuleStore
-    list_store: ListStore
-    decision_store: DecisionStore
-    key_store: KeyStore
-    audit: AuditLog
     cache: Cache
     rulesets: RulesetManager
     decisions: DecisionRecorder
     identity_key: bytes
-    watchlist_store: WatchlistStore
     watchlists: WatchlistManager
-    hits: HitStore
-    sharing: SharingStore
-    journeys: JourneyStore
 
     @classmethod
     def build(cls, settings: Settings, hasher: PasswordHasher | None = None) -> Services:
@@ -131,14 +125,14 @@ class Services:
         )
         redis_url, prefix = settings.redis_url, settings.redis_key_prefix
         cache: Cache = RedisCache(redis_url, prefix) if redis_url else MemoryCache()
+        stores = dataclasses.replace(
+            stores,
+            # Journeys are shared between processes through Redis when there is one.
+            journeys=RedisJourneys(redis_url, prefix) if redis_url else stores.journeys,
+        )
         return cls(
+            **{field.name: getattr(stores, field.name) for field in dataclasses.fields(Stores)},
             settings=settings,
-            engine=stores.engine,
-            rule_store=stores.rule_store,
-            list_store=stores.list_store,
-            decision_store=stores.decision_store,
-            key_store=stores.key_store,
-            audit=stores.audit,
             cache=cache,
             rulesets=RulesetManager(
                 stores.rule_store,
@@ -149,16 +143,11 @@ class Services:
                 stores.decision_store, spool=DecisionSpool(Path(settings.instance_path) / "decision-spool")
             ),
             identity_key=settings.resolved_identity_key(),
-            watchlist_store=stores.watchlist_store,
             watchlists=WatchlistManager(
                 stores.watchlist_store,
                 settings.watchlist_poll_seconds,
                 MatchSettings(min_score=settings.watchlist_min_score),
             ),
-            hits=stores.hits,
-            sharing=stores.sharing,
-            # Journeys are shared between processes through Redis when there is one.
-            journeys=RedisJourneys(redis_url, prefix) if redis_url else stores.journeys,
         )
 
 
