@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from api.lists import views as lists
     from api.rules import views as rules
     from api.watchlist import views as watchlist
+    from api.worklist import views as worklist
 
     settings = settings or (services.settings if services else Settings.from_env())
     logging.configure(settings.log_level)
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         hits.blp,
         journeys.blp,
         watchlist.blp,
+        worklist.blp,
         admin.blp,
         health.blp,
     ):

@@ -126,6 +126,33 @@ class Settings:
         default=24,
         metadata={"doc": "Hours after scheduled arrival a combined journey profile is kept (Redis TTL), then gone."},
     )
+    amqp_url: str = field(
+        default="amqp://guest:guest@127.0.0.1:5672/%2F",
+        metadata={
+            "doc": (
+                "AMQP URL of the RabbitMQ broker `targeting ingest` takes PAXLST and PNRGOV messages from "
+                "(the default is a local broker's guest account, which RabbitMQ accepts from the same host only)."
+            )
+        },
+    )
+    ingest_queue: str = field(
+        default="targeting.ingest",
+        metadata={
+            "doc": (
+                "Durable queue `targeting ingest` consumes; unreadable messages go to the queue of the same name "
+                "with `.dead` added, through the fanout exchange of that name. Workers declare all three."
+            )
+        },
+    )
+    ingest_prefetch: int = field(
+        default=8,
+        metadata={
+            "doc": (
+                "Messages one ingest worker holds unacknowledged at a time: the rest of the queue stays with the "
+                "other workers, and a killed worker's go back to the queue."
+            )
+        },
+    )
     log_level: str = field(default="INFO", metadata={"doc": "Logging level of the service's JSON logs."})
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
     port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})

@@ -22,6 +22,9 @@ from api.evaluations.store import SqlDecisionStore
 from api.hits.interface import HitStore
 from api.hits.memory import MemoryHitStore
 from api.hits.store import SqlHitStore
+from api.ingest.interface import IngestStore
+from api.ingest.memory import MemoryIngestStore
+from api.ingest.store import SqlIngestStore
 from api.journeys.interface import JourneyStore
 from api.journeys.memory import MemoryJourneys
 from api.journeys.store import RedisJourneys, SqlJourneys
@@ -64,6 +67,8 @@ class Stores:
     hits: HitStore
     sharing: SharingStore
     journeys: JourneyStore
+    #: the airline messages ``targeting ingest`` evaluated, committed with their decisions
+    ingest: IngestStore
 
     @staticmethod
     def sql(url: str, hasher: PasswordHasher | None) -> Stores:
@@ -83,6 +88,7 @@ class Stores:
             hits=SqlHitStore(sessions, audit),
             sharing=SqlSharingStore(sessions, audit),
             journeys=SqlJourneys(sessions),
+            ingest=SqlIngestStore(sessions),
         )
 
     @staticmethod
@@ -91,17 +97,19 @@ class Stores:
         audit = MemoryAuditLog(transaction)
         documents = MemoryDocuments(transaction, audit)
         hits = MemoryHitStore(transaction, audit)
+        decisions = MemoryDecisionStore(transaction, audit, hits)
         return Stores(
             engine=None,
             rule_store=MemoryRuleStore(documents),
             list_store=MemoryListStore(documents),
-            decision_store=MemoryDecisionStore(transaction, audit, hits),
+            decision_store=decisions,
             key_store=MemoryKeyStore(transaction, audit, hasher),
             audit=audit,
             watchlist_store=MemoryWatchlistStore(transaction, audit),
             hits=hits,
             sharing=MemorySharingStore(transaction, audit),
             journeys=MemoryJourneys(),
+            ingest=MemoryIngestStore(transaction, decisions),
         )
 
 

@@ -3,6 +3,9 @@
 This module is the single source of truth for fields. The rule compiler type-checks
 conditions against it, the record validator checks incoming passengers against it, and
 ``docs/fields.md`` is generated from it (``targeting fields --markdown``).
+
+Why this module is long: the catalogue is one table, every field with its type, limits and
+documentation, and it stays in one place so that nothing else can define a field.
 """
 
 from __future__ import annotations
@@ -66,6 +69,12 @@ MAX_LIST_LENGTH = 50
 
 _COUNTRY = r"[A-Z]{3}"
 _AIRPORT = r"[A-Z]{3}"
+# Keyed hashes of e-mail addresses, telephone and card numbers (messages.pnrgov.contacts): rules
+# link bookings that share one (``eq``, ``in_list``) without the value ever being kept.
+_HASHED = (
+    "Keyed hash of the {what}: HMAC-SHA256 under the service's identity key, 64 lower-case hex digits. "
+    "The value itself is never kept."
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,23 @@ def _fields() -> Iterator[Field]:
     )
     yield F("flight.scheduled_departure", T.DATETIME, "Scheduled departure of the arriving flight.")
     yield F("flight.scheduled_arrival", T.DATETIME, "Scheduled arrival of the arriving flight.")
+    yield F(
+        "flight.codeshare",
+        T.BOOLEAN,
+        "Sold under another airline's flight number: flight.carrier and flight.number are the operating flight's.",
+    )
+    yield F(
+        "flight.marketing_flight",
+        T.STRING,
+        "The flight the ticket was sold as, carrier and number (AC9099); for a codeshare not the operating one.",
+        max_length=10,
+    )
+    yield F(
+        "flight.seat",
+        T.STRING,
+        "Seat on the flight, row and letter (15A): at check-in, else as requested.",
+        max_length=10,
+    )
 
     yield F("traveller.family_name", T.STRING, "Family name as on the document.", max_length=100, personal=True)
     yield F("traveller.given_names", T.STRING, "Given names as on the document.", max_length=100, personal=True)
@@ -155,6 +181,21 @@ def _fields() -> Iterator[Field]:
     )
     yield F(
         "traveller.age", T.INTEGER, "Age in whole years at scheduled arrival.", minimum=0, maximum=150, derived=True
+    )
+    yield F(
+        "traveller.frequent_flyer",
+        T.STRING,
+        "Frequent-flyer programme and number: the airline's code, then the number (DL1234567890).",
+        max_length=30,
+        personal=True,
+    )
+    yield F("traveller.infant", T.BOOLEAN, "An infant travelling on an adult's lap (no seat of its own).")
+    yield F("traveller.with_infant", T.BOOLEAN, "An adult with an infant on the lap.")
+    yield F(
+        "traveller.accompanied_by",
+        T.STRING,
+        "For an infant: the passenger_id of the adult of the same booking it travels with.",
+        max_length=64,
     )
 
     yield F(
@@ -200,9 +241,14 @@ def _fields() -> Iterator[Field]:
         derived=True,
     )
     yield F("visa.previous_refusals", T.INTEGER, "Earlier visa or entry refusals on record.", minimum=0, maximum=1000)
+    yield F("visa.number", T.STRING, "Visa number.", max_length=20, personal=True)
+    yield F("visa.issue_date", T.DATE, "Day the visa was issued.")
 
     yield F("booking.reference", T.CODE, "Booking reference (PNR record locator).", pattern=r"[A-Z0-9]{5,8}")
-    yield F("booking.booked_at", T.DATETIME, "When the booking was made.")
+    yield F("booking.booked_at", T.DATETIME, "When the booking was made (the PNR was created).")
+    yield F("booking.modified_at", T.DATETIME, "Last change to the booking (its last PNR transaction).")
+    yield F("booking.ticketed_on", T.DATE, "Day the ticket was issued.")
+    yield F("booking.ticket_number", T.STRING, "Ticket number, airline prefix included (digits).", max_length=20)
     yield F(
         "booking.payment_method",
         T.CODE,
@@ -214,6 +260,21 @@ def _fields() -> Iterator[Field]:
     yield F("booking.checked_bags", T.INTEGER, "Checked bags.", minimum=0, maximum=50)
     yield F("booking.one_way", T.BOOLEAN, "Ticket has no return or onward segment.")
     yield F("booking.total_fare", T.DECIMAL, "Total fare paid, NZD.", minimum=0, maximum=1_000_000)
+    yield F(
+        "booking.fare_amount",
+        T.DECIMAL,
+        "Total fare of the ticket in booking.fare_currency, as the airline sent it (not converted).",
+        minimum=0,
+        maximum=1_000_000_000,
+    )
+    yield F("booking.fare_currency", T.STRING, "Currency of booking.fare_amount, ISO 4217 (GBP).", max_length=10)
+    yield F(
+        "booking.card_hash",
+        T.STRING,
+        _HASHED.format(what="number of the card that paid, upper case without spaces (masked digits as sent)"),
+        max_length=64,
+        personal=True,
+    )
     yield F("booking.passengers_in_booking", T.INTEGER, "Passengers on the same booking.", minimum=1, maximum=999)
     yield F(
         "booking.days_before_departure",
@@ -258,6 +319,33 @@ def _fields() -> Iterator[Field]:
         minimum=0,
         maximum=MAX_LIST_LENGTH,
         derived=True,
+    )
+
+    yield F(
+        "contact.email_hash",
+        T.STRING,
+        _HASHED.format(what="e-mail address in lower case, the traveller's own else the booking's"),
+        max_length=64,
+        personal=True,
+    )
+    yield F(
+        "contact.phone_hash",
+        T.STRING,
+        _HASHED.format(what="telephone number as digits (+ as 00), the traveller's own else the booking's"),
+        max_length=64,
+        personal=True,
+    )
+    yield F(
+        "contact.address",
+        T.STRING,
+        "Home address as sent: street, city, state, postcode, then the country (ISO 3166-1 alpha-3).",
+        personal=True,
+    )
+    yield F(
+        "contact.destination_address",
+        T.STRING,
+        "Address at the destination as sent: street, city, state, postcode, then the country (ISO 3166-1 alpha-3).",
+        personal=True,
     )
 
     for name, text in DECLARATIONS.items():
@@ -329,7 +417,7 @@ LEG_CATALOGUE: dict[str, Field] = {field.name: field for field in _leg_fields()}
 
 # The record's top-level objects and the leg fields of ``itinerary``. Records are nested
 # JSON; rules address fields by their dotted names above.
-SECTIONS = ("flight", "traveller", "document", "visa", "booking", "declarations", "history")
+SECTIONS = ("flight", "traveller", "document", "visa", "booking", "contact", "declarations", "history")
 LEG_FIELDS: dict[str, FieldType] = {
     "airport": FieldType.CODE,
     "country": FieldType.CODE,

@@ -1,2 +1,5 @@
-"""Airline messages read into passenger records: UN/EDIFACT PAXLST (``messages.paxlst``) over a
-shared EDIFACT lexical layer (``messages.edifact``). Pure: no web framework, database or network."""
+"""Airline messages read into passenger records: UN/EDIFACT PAXLST (``messages.paxlst``) and PNRGOV
+(``messages.pnrgov``) over what every EDIFACT message reader shares, written once: the lexical
+layer (``edifact``), the envelope walk (``envelope``), problems (``problems``), flight legs
+(``legs``), records (``records``), two-digit years (``dates``) and country codes
+(``countries``). Pure: no web framework, database or network."""

@@ -16,9 +16,9 @@ from pydifact import Characters, Parser, Serializer, Token, Tokenizer
 class ProblemSink(Protocol):
     """Where the lexical layer reports: the message reader's problem list."""
 
-    def warn(self, code: str, where: Segment | tuple[int, str], message: str) -> None: ...
+    def warn(self, code: str, where: Where, message: str) -> None: ...
 
-    def fatal(self, code: str, where: Segment | tuple[int, str], message: str) -> Exception:
+    def fatal(self, code: str, where: Where, message: str) -> Exception:
         """Record an error and return the exception that ends reading."""
         ...
 
@@ -72,6 +72,10 @@ class Segment:
         return [c.strip() for c in value] if isinstance(value, list) else [value.strip()]
 
 
+#: Where a problem was found: a segment, or a position and the text there when no segment was read.
+Where = Segment | tuple[int, str]
+
+
 @dataclass
 class Lexed:
     segments: list[Segment]
@@ -84,7 +88,8 @@ TAG = re.compile(r"[A-Z]{3}")
 _NO_RELEASE = "\uffff"  # a noncharacter: "no release character" when UNA declares a space
 
 
-def as_text(text: str | bytes, problems: ProblemSink) -> str:
+def as_text(text: str | bytes, problems: ProblemSink, message_type: str) -> str:
+    """The message as text: bytes decoded (UTF-8, else Latin-1); anything else refused."""
     if isinstance(text, bytes | bytearray):
         try:
             return bytes(text).decode("utf-8")
@@ -92,12 +97,16 @@ def as_text(text: str | bytes, problems: ProblemSink) -> str:
             # UNOA..UNOC interchanges are ASCII or Latin-1; Latin-1 decodes any byte.
             return bytes(text).decode("latin-1")
     if not isinstance(text, str):
-        raise problems.fatal("not_edifact", (1, ""), "a PAXLST message must be text")
+        raise problems.fatal("not_edifact", (1, ""), f"a {message_type} message must be text")
     return text
 
 
-def lex(text: str, problems: ProblemSink) -> Lexed:
-    """Split the interchange into segments with pydifact; raise PaxlstError if it cannot be read."""
+def lex(text: str, problems: ProblemSink, separators: Characters | None = None) -> Lexed:
+    """Split the interchange into segments with pydifact; raise the sink's error if it cannot be read.
+
+    ``separators`` are read with when the text has no UNA segment (default: EDIFACT's own), for
+    a reader that found the separators a message uses some other way.
+    """
     text = text.lstrip("\ufeff \t\r\n")
     number = 0
     segments: list[Segment] = []
@@ -106,7 +115,7 @@ def lex(text: str, problems: ProblemSink) -> Lexed:
         number = 1
         segments.append(Segment(1, "UNA", [], None))
     else:
-        characters = Characters()
+        characters = separators or Characters()
     syntax = Syntax(characters, Serializer(characters))
     if characters.segment_terminator not in "\r\n":
         # Line breaks are not part of EDIFACT data: files put one segment per line or wrap

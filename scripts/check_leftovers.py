@@ -3,15 +3,19 @@
     .venv/bin/python scripts/check_leftovers.py bash scripts/test.sh [pytest arguments]
 
 Before and after the command it takes stock of the PostgreSQL databases, the keys of every
-Redis database (INFO keyspace, then SCAN) and ``git status``. It gives the command a run id
-(``TEST_RUN_ID``), which the tests put in the names of everything they create
-(``targeting_test_<id>``, Redis keys under ``targeting-test:<id>:``), then fails when, after
-the command:
+Redis database (INFO keyspace, then SCAN), the RabbitMQ queues and exchanges of the ingest worker's
+names (found by passive declaration, which needs no management plugin: this run's and the
+default ones) and ``git status``. It gives the command a run id (``TEST_RUN_ID``), which the tests
+put in the names of everything they create (``targeting_test_<id>``, Redis keys under
+``targeting-test:<id>:``, the queue ``targeting-test.<id>.ingest``), then fails when, after the
+command:
 
 - a database whose name starts with ``targeting_test`` is new, unless it is another run's
   (``targeting_test_r`` and 12 hex digits, not this run's);
 - a Redis key of this project's shapes (``tgt:``, ``LIMITS``, ``targeting``) is new, unless
   it is under another run's prefix; every key under this run's own prefix counts;
+- a queue or exchange of this run's ingest names is there, or one of the default names
+  (``targeting.ingest``, ``targeting.ingest.dead``) is new;
 - the work tree's ``git status`` differs (a new, changed or removed entry, or a file listed
   before whose content changed).
 
@@ -36,6 +40,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 GENERATED_ID = r"r[0-9a-f]{12}"  # the shape of the run ids this script and tests/api/conftest.py make up
 PROJECT_KEY = re.compile(r"(tgt:|LIMITS|targeting)")
 
@@ -68,6 +73,46 @@ def redis_keys() -> set[tuple[int, str]] | None:
     except redis.RedisError as exc:
         print(f"check_leftovers: Redis not reachable ({exc}); its keys are not compared", file=sys.stderr)
         return None
+
+
+def ingest_names(run_id: str) -> list[str]:
+    """The names a run's ingest tests use (tests/api/conftest.py ``INGEST_QUEUE``, and ``.dead``), and
+    the default ones (``api.config`` ``INGEST_QUEUE``), which no test should create."""
+    own = f"targeting-test.{run_id}.ingest"
+    return [own, f"{own}.dead", "targeting.ingest", "targeting.ingest.dead"]
+
+
+def broker_names(run_id: str) -> set[str] | None:
+    """Which of ``ingest_names`` exist on the broker, as ``queue NAME`` and ``exchange NAME``."""
+    import pika
+    from pika.exceptions import AMQPError, ChannelClosedByBroker
+
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(f"{AMQP_URL}?connection_attempts=1&socket_timeout=5"))
+    except AMQPError as exc:
+        print(
+            f"check_leftovers: RabbitMQ not reachable ({type(exc).__name__}); its queues are not compared",
+            file=sys.stderr,
+        )
+        return None
+    found = set()
+    try:
+        for name in ingest_names(run_id):
+            for kind in ("queue", "exchange"):
+                channel = connection.channel()  # a passive declaration of nothing closes its channel
+                try:
+                    if kind == "queue":
+                        channel.queue_declare(name, passive=True)
+                    else:
+                        channel.exchange_declare(name, passive=True)
+                    found.add(f"{kind} {name}")
+                except ChannelClosedByBroker:
+                    continue
+                if channel.is_open:
+                    channel.close()
+    finally:
+        connection.close()
+    return found
 
 
 def work_tree() -> dict[str, str]:
@@ -111,6 +156,11 @@ def leftovers(run_id: str, before: dict, after: dict) -> tuple[list[str], list[s
                 problems.append(f"Redis key db{number} {key}")
             elif not others_prefix.match(key):
                 notes.append(f"Redis key db{number} {key} (not this project's shape)")
+    if before.get("broker") is not None and after.get("broker") is not None:
+        own = f"targeting-test.{run_id}."
+        for name in sorted(after["broker"]):
+            if own in name or name not in before["broker"]:
+                problems.append(f"RabbitMQ {name}")
     for entry in sorted(set(before["tree"]) | set(after["tree"])):
         if before["tree"].get(entry) != after["tree"].get(entry):
             was = "new" if entry not in before["tree"] else "gone" if entry not in after["tree"] else "changed"
@@ -118,8 +168,8 @@ def leftovers(run_id: str, before: dict, after: dict) -> tuple[list[str], list[s
     return problems, notes
 
 
-def snapshot() -> dict:
-    return {"databases": databases(), "keys": redis_keys(), "tree": work_tree()}
+def snapshot(run_id: str) -> dict:
+    return {"databases": databases(), "keys": redis_keys(), "broker": broker_names(run_id), "tree": work_tree()}
 
 
 def main(argv: list[str]) -> int:
@@ -128,10 +178,10 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     run_id = os.environ.get("TEST_RUN_ID") or f"r{uuid.uuid4().hex[:12]}"
-    before = snapshot()
+    before = snapshot(run_id)
     print(f"check_leftovers: run {run_id}: {' '.join(command)}", flush=True)
     returncode = subprocess.run(command, cwd=ROOT, env={**os.environ, "TEST_RUN_ID": run_id}).returncode
-    problems, notes = leftovers(run_id, before, snapshot())
+    problems, notes = leftovers(run_id, before, snapshot(run_id))
     for note in notes[:20]:
         print(f"check_leftovers: appeared meanwhile, not counted: {note}")
     for problem in problems[:200]:
@@ -139,7 +189,7 @@ def main(argv: list[str]) -> int:
     if problems:
         print(f"check_leftovers: {len(problems)} thing(s) left behind by run {run_id}")
     else:
-        print(f"check_leftovers: run {run_id} left PostgreSQL, Redis and the work tree as it found them")
+        print(f"check_leftovers: run {run_id} left PostgreSQL, Redis, RabbitMQ and the work tree as it found them")
     return returncode or (1 if problems else 0)
 
 

@@ -8,9 +8,9 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import metadata
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -24,6 +24,9 @@ from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
 from targeting.fmt import format_paths
 from targeting.rule_tests import run_tests
+
+if TYPE_CHECKING:
+    from messages.problems import Problem as MessageProblem
 
 
 class CommandError(Exception):
@@ -95,18 +98,17 @@ def _parser() -> argparse.ArgumentParser:
 
     paxlst = commands.add_parser("paxlst", help="read a UN/EDIFACT PAXLST message: its manifest as JSON lines")
     paxlst.add_argument("file", metavar="FILE", help="the message; '-' for stdin")
-    paxlst.add_argument("--evaluate", action="store_true", help="evaluate the manifest instead of printing it")
-    paxlst.add_argument("--rules", action="append", metavar="PATH", help="pack file or directory (with --evaluate)")
-    paxlst.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (with --evaluate)")
-    paxlst.add_argument("--watchlist", metavar="FILE.csv", help="screen against this watchlist CSV (with --evaluate)")
+    add_evaluate_options(paxlst, "evaluate the manifest instead of printing it")
     paxlst.set_defaults(handler=_paxlst)
 
     fields = commands.add_parser("fields", help="list the field catalogue")
     fields.add_argument("--markdown", action="store_true", help="print docs/fields.md")
     fields.set_defaults(handler=_fields)
 
-    from targeting import service
+    from targeting import ingest, pnrgov, service
 
+    pnrgov.add_command(commands)
+    ingest.add_command(commands)
     service.add_commands(commands, rules)
     return parser
 
@@ -245,25 +247,49 @@ def _print_json(output: object) -> None:
 def _paxlst(args: argparse.Namespace) -> int:
     from messages.paxlst import PaxlstError, read_paxlst
 
-    if args.evaluate and not args.rules:
-        print("--evaluate needs --rules PATH", file=sys.stderr)
+    if evaluate_without_rules(args):
         return 2
     text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8", errors="replace").read()  # noqa: SIM115
     try:
         result = read_paxlst(text)
     except PaxlstError as exc:
-        for problem in exc.problems:
-            print(
-                f"segment {problem.segment_number}: {problem.severity}: {problem.code}: {problem.message}",
-                file=sys.stderr,
-            )
+        print_segment_problems(exc.problems)
         return 1
-    for problem in result.problems:
+    print_segment_problems(result.problems)
+    return print_manifest(args, result.manifest)
+
+
+# --------------------------------------------------------------------------- what the message commands share
+
+
+def add_evaluate_options(command: argparse.ArgumentParser, evaluate_help: str) -> None:
+    """``--evaluate`` and what it takes, for a command that reads a message into passenger records."""
+    command.add_argument("--evaluate", action="store_true", help=evaluate_help)
+    command.add_argument("--rules", action="append", metavar="PATH", help="pack file or directory (with --evaluate)")
+    command.add_argument("--at", metavar="DATETIME", help="'now' for rule validity dates (with --evaluate)")
+    command.add_argument("--watchlist", metavar="FILE.csv", help="screen against this watchlist CSV (with --evaluate)")
+
+
+def evaluate_without_rules(args: argparse.Namespace) -> bool:
+    """Whether ``--evaluate`` was given without ``--rules`` (said on stderr): a usage error."""
+    if args.evaluate and not args.rules:
+        print("--evaluate needs --rules PATH", file=sys.stderr)
+        return True
+    return False
+
+
+def print_segment_problems(problems: Iterable[MessageProblem]) -> None:
+    """A message's problems on stderr, one a line, without the segment text (it may be personal)."""
+    for problem in problems:
         print(
             f"segment {problem.segment_number}: {problem.severity}: {problem.code}: {problem.message}", file=sys.stderr
         )
+
+
+def print_manifest(args: argparse.Namespace, manifest: list[dict[str, Any]]) -> int:
+    """The records as JSON lines or, with ``--evaluate``, their evaluations; the exit status."""
     if not args.evaluate:
-        for record in result.manifest:
+        for record in manifest:
             print(json.dumps(record, ensure_ascii=False))
         return 0
     evaluator, at, code = _evaluator_and_time(args)
@@ -271,7 +297,7 @@ def _paxlst(args: argparse.Namespace) -> int:
         return code
     watchlist = _watchlist(args.watchlist, at)
     failures = 0
-    for number, record in enumerate(result.manifest, start=1):
+    for number, record in enumerate(manifest, start=1):
         output = _evaluate_line(evaluator, json.dumps(record), number, at, watchlist)
         failures += "error" in output
         print(json.dumps(output, ensure_ascii=False))

@@ -34,3 +34,19 @@ def test_the_build_context_leaves_out_secrets_and_the_virtualenv():
 def test_the_health_check_asks_the_port_the_service_listens_on():
     [check] = re.findall(r"^HEALTHCHECK.*\n\s*CMD (.+)$", DOCKERFILE, re.M)
     assert "os.environ.get('PORT', '8080')" in check and "/healthz" in check
+
+
+def test_the_compose_ingest_workers_run_a_command_the_cli_takes_on_the_app_s_store_and_key():
+    import yaml
+
+    from targeting.cli import _parser
+
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    worker, app = services["ingest"], services["app"]
+    args = _parser().parse_args(worker["command"][1:])
+    assert worker["command"][0] == "targeting" and args.handler.__name__ == "_ingest"
+    # Its decisions must land where the service reads them, with identities hashed under the same key.
+    for name in ("DATABASE_URL", "REDIS_URL", "IDENTITY_HASH_KEY"):
+        assert worker["environment"][name] == app["environment"][name], name
+    assert f":{args.metrics_port}/metrics" in " ".join(worker["healthcheck"]["test"])
+    assert worker["environment"]["AMQP_URL"].startswith("amqp://") and "rabbitmq" in worker["depends_on"]

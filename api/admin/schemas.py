@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from api.http.fields import MAX_ID, Instant, StrictSchema, Timestamp
 
@@ -48,6 +48,36 @@ class AuditPageSchema(Schema):
     entries = fields.List(fields.Nested(AuditEntrySchema))
     next_after = fields.Integer(allow_none=True, metadata={"description": "oldest first: the after of the next page"})
     next_before = fields.Integer(allow_none=True, metadata={"description": "newest first: the before of the next page"})
+
+
+class IdentityViewQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    actor = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "Part of the viewer's label"}
+    )
+    since = Instant(default_timezone=None)
+    until = Instant(default_timezone=None)
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Entries before this one"}
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class IdentityViewSchema(Schema):
+    seq = fields.Integer()
+    at = Timestamp()
+    actor = fields.String()
+    agency = fields.String()
+    endpoint = fields.String()
+    passengers = fields.Integer(metadata={"description": "How many passengers' identities were shown"})
+    decisions = fields.List(fields.String(), metadata={"description": "The decisions whose passengers they were"})
+
+
+class IdentityViewPageSchema(Schema):
+    entries = fields.List(fields.Nested(IdentityViewSchema))
+    next_before = fields.Integer(allow_none=True, metadata={"description": "the before of the next page"})
 
 
 class ChainReportSchema(Schema):

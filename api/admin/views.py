@@ -1,4 +1,5 @@
-"""``/v1/audit`` (auditors), ``/v1/keys`` (administrators) and ``/v1/whoami`` (every key)."""
+"""``/v1/audit`` and ``/v1/audit/identity-views`` (auditors), ``/v1/keys`` (administrators) and ``/v1/whoami``
+(every key)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from api.admin.schemas import (
     AuditQuerySchema,
     ChainReportSchema,
     IdentitySchema,
+    IdentityViewPageSchema,
+    IdentityViewQuerySchema,
     KeyCreateSchema,
     KeyListSchema,
     KeySchema,
@@ -45,6 +48,23 @@ def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
     )
     more = entries[-1].seq if len(entries) == query["limit"] else None
     return {"entries": entries, "next_after": None if newest else more, "next_before": more if newest else None}
+
+
+@blp.route("/audit/identity-views", methods=["GET"])
+@requires("auditor")
+@blp.arguments(IdentityViewQuerySchema, location="query", unknown=None)  # the schema's RAISE
+@blp.response(200, IdentityViewPageSchema)
+def identity_views(query: dict[str, Any]) -> dict[str, Any]:
+    """Who was shown passengers' identities, when, on which endpoint, and whose (decision ids, never the
+    identities): newest first, filtered by actor and time, paged on with ``before``."""
+    entries = services().decision_store.identity_views(
+        actor=query.get("actor"),
+        since=query.get("since"),
+        until=query.get("until"),
+        before_seq=query.get("before"),
+        limit=query["limit"],
+    )
+    return {"entries": entries, "next_before": entries[-1].seq if len(entries) == query["limit"] else None}
 
 
 @blp.route("/audit/verify", methods=["GET"])

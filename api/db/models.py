@@ -273,3 +273,16 @@ class JourneyPartRow(Base):
     agency: Mapped[str] = mapped_column(String(16), primary_key=True)
     part: Mapped[dict] = mapped_column(JSON)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class IngestedMessageRow(Base):
+    """An airline message taken from the broker or a folder (``targeting ingest``), by the SHA-256 of its
+    body: written in the transaction of its decisions, so a message delivered again records nothing."""
+
+    __tablename__ = "ingested_messages"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # paxlst or pnrgov
+    agency: Mapped[str] = mapped_column(String(16))  # the agency its decisions were made for
+    travellers: Mapped[int] = mapped_column(Integer)  # decisions recorded with it
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,5 +1,5 @@
 """The decision store: every evaluation answered, kept for audit and replay until retention ends;
-the audit entry every store makes of a retention purge."""
+the audit entries every store makes of a retention purge and of passengers' identities being shown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from api.audit.interface import AuditEntry
+from api.audit.interface import AuditEntry, AuditRecord
 from api.common import Actor
 
 
@@ -61,6 +61,25 @@ class DecisionStore(Protocol):
     def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger evaluated on ``day`` whose record names no flight."""
 
+    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
+        """The newest decision per passenger journey on flights departing (UTC date) from ``first`` to
+        ``last`` inclusive, whose record is still retained."""
+
+    def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
+        """Audit that ``actor`` was shown the identities in the records of ``decision_ids`` on ``endpoint``."""
+
+    def identity_views(
+        self,
+        *,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[IdentityView]:
+        """The audit entries of identities shown, newest first: by actor (part of its label), time and
+        before a sequence number (the next page)."""
+
 
 def purge_entry(actor: Actor, before: dt.datetime, purged: int, journey_parts_expired: int) -> AuditEntry:
     """The audit entry of dropping the records of decisions made before ``before``."""
@@ -73,4 +92,47 @@ def purge_entry(actor: Actor, before: dt.datetime, purged: int, journey_parts_ex
         None,
         None,
         {"before": before.isoformat(), "purged": purged, "journey_parts_expired": journey_parts_expired},
+    )
+
+
+#: The audit action of showing passengers' identities (names, documents, dates of birth).
+IDENTITY_VIEW = "identity.view"
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    """Who was shown the identities of which decisions' passengers, when, on which endpoint."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    agency: str
+    endpoint: str
+    decisions: tuple[str, ...]
+
+    @property
+    def passengers(self) -> int:
+        return len(self.decisions)
+
+
+def identity_view_entry(actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> AuditEntry:
+    """The audit entry of ``actor`` being shown identities: decision ids only, never the identities."""
+    return AuditEntry(
+        actor.label,
+        actor.agency,
+        IDENTITY_VIEW,
+        "passenger_identity",
+        endpoint,
+        None,
+        None,
+        {"endpoint": endpoint, "decisions": list(decision_ids)},
+    )
+
+
+def identity_view_of(record: AuditRecord) -> IdentityView:
+    decisions = record.detail.get("decisions")
+    decisions = decisions if isinstance(decisions, list) else []
+    endpoint = record.detail.get("endpoint") or record.object_id
+    return IdentityView(
+        record.seq, record.at, record.actor, record.agency, str(endpoint), tuple(str(d) for d in decisions)
     )

@@ -1,4 +1,5 @@
-"""``/v1/manifests/paxlst``: screen a flight from the UN/EDIFACT PAXLST message the airline sent."""
+"""``/v1/manifests/paxlst`` and ``/v1/manifests/pnrgov``: screen a flight from the UN/EDIFACT PAXLST or
+PNRGOV message the airline sent."""
 
 from __future__ import annotations
 
@@ -10,27 +11,27 @@ from flask_smorest import Blueprint
 from api.common import Unprocessable
 from api.container import services
 from api.evaluations.pipeline import evaluate_passengers
-from api.evaluations.schemas import PaxlstResponseSchema
+from api.evaluations.schemas import PaxlstResponseSchema, PnrgovResponseSchema
 from api.http.auth import current_actor, requires
 from api.http.fields import SubmittedPassenger
 from engine import check_record
 from messages.paxlst import PaxlstError, read_paxlst
+from messages.pnrgov import PnrgovError, read_pnrgov
 
-blp = Blueprint("manifests", __name__, url_prefix="/v1", description="Airline passenger lists (PAXLST)")
+blp = Blueprint("manifests", __name__, url_prefix="/v1", description="Airline messages (PAXLST, PNRGOV)")
+EDIFACT_BODY = {
+    "required": True,
+    "content": {
+        "application/edifact": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
+    },
+}
 
 
 @blp.route("/manifests/paxlst", methods=["POST"])
 @requires("system")
 @blp.response(200, PaxlstResponseSchema)
-@blp.doc(
-    requestBody={
-        "required": True,
-        "content": {
-            "application/edifact": {"schema": {"type": "string"}},
-            "text/plain": {"schema": {"type": "string"}},
-        },
-    }
-)
+@blp.doc(requestBody=EDIFACT_BODY)
 def screen_paxlst() -> dict[str, Any]:
     """Evaluate every person in a PAXLST message (the raw message is the request body)."""
     text = request.get_data(cache=False)  # the reader takes bytes and detects the encoding
@@ -50,3 +51,32 @@ def screen_paxlst() -> dict[str, Any]:
     with services().rulesets.use() as loaded:
         response = evaluate_passengers(services(), loaded, passengers, None, current_actor())
     return {**response, "message_type": result.message_type, "problems": problems}
+
+
+@blp.route("/manifests/pnrgov", methods=["POST"])
+@requires("system")
+@blp.response(200, PnrgovResponseSchema)
+@blp.doc(requestBody=EDIFACT_BODY)
+def screen_pnrgov() -> dict[str, Any]:
+    """Evaluate every traveller of every PNR in a PNRGOV message (the raw message is the request body).
+
+    E-mail addresses, telephone and card numbers are kept only as hashes under the service's
+    identity key (``contact.*_hash``, ``booking.card_hash``).
+    """
+    text = request.get_data(cache=False)  # the reader takes bytes and detects the encoding
+    try:
+        result = read_pnrgov(text, hash_key=services().identity_key)
+    except PnrgovError as exc:
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
+        raise Unprocessable("the PNRGOV message cannot be read", "invalid_pnrgov", errors) from None
+    limit = services().settings.max_manifest_size
+    if len(result.manifest) > limit:
+        raise Unprocessable(f"at most {limit} passengers per request", "manifest_too_large")
+    problems = [problem.as_dict() for problem in result.problems]  # without segment text: it holds names
+    # The reader only emits records that pass the catalogue check.
+    passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in result.manifest]
+    with services().rulesets.use() as loaded:
+        response = evaluate_passengers(services(), loaded, passengers, None, current_actor())
+    return {**response, "version": result.version, "bookings": len(result.pnrs), "problems": problems}

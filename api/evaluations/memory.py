@@ -6,12 +6,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, NotFound, as_utc
-from api.evaluations.interface import DecisionRecord, FlightCount, purge_entry
+from api.evaluations.interface import (
+    IDENTITY_VIEW,
+    DecisionRecord,
+    FlightCount,
+    IdentityView,
+    identity_view_entry,
+    identity_view_of,
+    purge_entry,
+)
 from api.hits.memory import MemoryHitStore
 
 
@@ -118,6 +127,42 @@ class MemoryDecisionStore:
         with self._transaction():
             found = [d for d in self._decisions.values() if start <= d.created_at < end and d.record is not None]
             return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
+
+    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
+        """The newest decision per passenger journey on flights departing from ``first`` to ``last``
+        (UTC dates, inclusive) whose record is still retained."""
+        with self._transaction():
+            found = [
+                d
+                for d in self._decisions.values()
+                if d.flight is not None
+                and d.flight_date is not None
+                and first <= d.flight_date <= last
+                and d.record is not None
+            ]
+            # By id within one instant, as the SQL store orders them.
+            found.sort(key=lambda d: d.id)
+            return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
+
+    def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
+        with self._transaction():
+            self._audit.append(identity_view_entry(actor, endpoint, decision_ids))
+
+    def identity_views(
+        self,
+        *,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[IdentityView]:
+        """The audit entries of identities shown, newest first."""
+        # The log filters all but the action; every entry is read to filter that (the log is in memory).
+        entries = self._audit.entries(
+            actor=actor, since=since, until=until, before_seq=before_seq, limit=sys.maxsize, newest_first=True
+        )
+        return [identity_view_of(e) for e in entries if e.action == IDENTITY_VIEW][: max(limit, 0)]
 
     def flights(self, day: dt.date) -> list[FlightCount]:
         """Flights with evaluated passengers departing on ``day``: passengers counted once each."""

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -120,6 +120,7 @@ def evaluate_passengers(
     actor: Actor,
     share: bool = True,
     provenance: Sequence[Provenance] | None = None,
+    record_decisions: Callable[[Sequence[DecisionRecord]], object] | None = None,
 ) -> dict[str, Any]:
     """Evaluate, record decisions and hits; the results show what the sharing policy lets ``actor`` see.
 
@@ -127,7 +128,8 @@ def evaluate_passengers(
     agency gave all of it); each reason keeps it, so that every view of the match shows
     a value only to those the policy shows that agency's contribution. ``share=False``
     returns every match (for callers that store the result and apply the policy when it is
-    read, as journey profiles do).
+    read, as journey profiles do). ``record_decisions`` takes the decisions instead of the decision recorder
+    (the ingest worker commits them with its message, ``api.ingest.handler``).
     """
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
@@ -207,7 +209,7 @@ def evaluate_passengers(
                 explanations={m["rule_id"]: m["why"] for m in matches},
             )
         )
-    services.decisions.record(decisions)
+    (record_decisions or services.decisions.record)(decisions)
     settings = services.settings
     runaway, _ = policy.matches_for(
         actor,

@@ -1,4 +1,4 @@
-"""Schemas of evaluations, manifests (JSON and PAXLST), decisions, replays and flight lists."""
+"""Schemas of evaluations, manifests (JSON, PAXLST and PNRGOV), decisions, replays and flight lists."""
 
 from __future__ import annotations
 
@@ -150,6 +150,14 @@ class PaxlstProblemSchema(Schema):
 class PaxlstResponseSchema(EvaluationResponseSchema):
     message_type = fields.String()
     problems = fields.List(fields.Nested(PaxlstProblemSchema))
+
+
+class PnrgovResponseSchema(EvaluationResponseSchema):
+    version = fields.String(metadata={"description": "PNRGOV version of the message: 10.1, 11.1 or 13.1"})
+    bookings = fields.Integer(metadata={"description": "PNRs read from the message"})
+    problems = fields.List(
+        fields.Nested(PaxlstProblemSchema), metadata={"description": "The reader's warnings and errors, by segment"}
+    )
 
 
 class FlightListQuerySchema(Schema):

@@ -1,4 +1,5 @@
-"""The decision store on SQL: decisions and their hits in one bulk write, flights, retention."""
+"""The decision store on SQL: decisions and their hits in one bulk write, flights, retention, and the
+audit of identities shown."""
 
 from __future__ import annotations
 
@@ -8,17 +9,58 @@ from collections.abc import Sequence
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.audit.interface import audit_record
 from api.audit.log import SqlAuditLog
 from api.common import Actor, NotFound
 from api.db.models import (
+    AuditRow,
     DecisionRow,
     JourneyPartRow,
     as_utc,
     utcnow,
 )
 from api.db.sessions import SqlService
-from api.evaluations.interface import DecisionRecord, FlightCount, purge_entry
+from api.evaluations.interface import (
+    IDENTITY_VIEW,
+    DecisionRecord,
+    FlightCount,
+    IdentityView,
+    identity_view_entry,
+    identity_view_of,
+    purge_entry,
+)
 from api.hits.store import add_hits, upsert
+
+
+def add_decisions(session: Session, decisions: Sequence[DecisionRecord]) -> None:
+    """Insert the decisions and their hits inside the caller's transaction (the ingest store adds its
+    message there too)."""
+    rows = [
+        {
+            "id": d.id,
+            "created_at": d.created_at,
+            "evaluated_at": d.evaluated_at,
+            "ruleset_seq": d.ruleset_seq,
+            "ruleset_version": d.ruleset_version,
+            "agency": d.agency,
+            "submitted_by": d.submitted_by,
+            "passenger_ref": d.passenger_ref,
+            "identity_hash": d.identity_hash,
+            "matches": d.matches,
+            "score": d.score,
+            "cached": d.cached,
+            "record": dict(d.record) if d.record is not None else None,
+            "flight": d.flight,
+            "flight_date": d.flight_date,
+            "watchlist_version": d.watchlist_version,
+        }
+        for d in decisions
+    ]
+    if rows:
+        # Idempotent: a batch whose commit reached the database but whose answer was lost
+        # in an outage is sent again by the retry queue, and must not fail or double up.
+        session.execute(upsert(session)(DecisionRow).on_conflict_do_nothing(index_elements=["id"]), rows)
+        add_hits(session, decisions)
 
 
 class SqlDecisionStore(SqlService):
@@ -29,33 +71,9 @@ class SqlDecisionStore(SqlService):
         self._audit = audit
 
     def record_decisions(self, decisions: Sequence[DecisionRecord]) -> None:
-        rows = [
-            {
-                "id": d.id,
-                "created_at": d.created_at,
-                "evaluated_at": d.evaluated_at,
-                "ruleset_seq": d.ruleset_seq,
-                "ruleset_version": d.ruleset_version,
-                "agency": d.agency,
-                "submitted_by": d.submitted_by,
-                "passenger_ref": d.passenger_ref,
-                "identity_hash": d.identity_hash,
-                "matches": d.matches,
-                "score": d.score,
-                "cached": d.cached,
-                "record": dict(d.record) if d.record is not None else None,
-                "flight": d.flight,
-                "flight_date": d.flight_date,
-                "watchlist_version": d.watchlist_version,
-            }
-            for d in decisions
-        ]
-        if rows:
+        if decisions:
             with self.transaction() as session:
-                # Idempotent: a batch whose commit reached the database but whose answer was lost
-                # in an outage is sent again by the retry queue, and must not fail or double up.
-                session.execute(upsert(session)(DecisionRow).on_conflict_do_nothing(index_elements=["id"]), rows)
-                add_hits(session, decisions)
+                add_decisions(session, decisions)
 
     def decision(self, decision_id: str) -> DecisionRecord:
         with self.reading() as session:
@@ -132,6 +150,52 @@ class SqlDecisionStore(SqlService):
             for row in session.execute(query).scalars():
                 newest[(row.identity_hash, row.flight, row.flight_date)] = row
             return [self._decision_record(row) for row in newest.values()]
+
+    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
+        """The newest decision per passenger journey on flights departing from ``first`` to ``last``
+        (UTC dates, inclusive) whose record is still retained."""
+        query = (
+            select(DecisionRow)
+            .where(
+                DecisionRow.flight_date >= first,
+                DecisionRow.flight_date <= last,
+                DecisionRow.flight.is_not(None),
+                DecisionRow.record.is_not(None),
+            )
+            # By id within one instant (a manifest naming a passenger twice): the same pick on every database.
+            .order_by(DecisionRow.created_at, DecisionRow.id)
+        )
+        with self.reading() as session:
+            newest: dict[tuple[str, str | None, dt.date | None], DecisionRow] = {}
+            for row in session.execute(query).scalars():
+                newest[(row.identity_hash, row.flight, row.flight_date)] = row
+            return [self._decision_record(row) for row in newest.values()]
+
+    def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
+        with self.transaction() as session:
+            self._audit.append(session, identity_view_entry(actor, endpoint, decision_ids))
+
+    def identity_views(
+        self,
+        *,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[IdentityView]:
+        """The audit entries of identities shown, newest first."""
+        query = select(AuditRow).where(AuditRow.action == IDENTITY_VIEW).order_by(AuditRow.seq.desc()).limit(limit)
+        if before_seq is not None:
+            query = query.where(AuditRow.seq < before_seq)
+        if actor:
+            query = query.where(AuditRow.actor.contains(actor, autoescape=True))
+        if since is not None:
+            query = query.where(AuditRow.at >= since)
+        if until is not None:
+            query = query.where(AuditRow.at < until)
+        with self.reading() as session:
+            return [identity_view_of(audit_record(row)) for row in session.execute(query).scalars()]
 
     def flights(self, day: dt.date) -> list[FlightCount]:
         """Flights with evaluated passengers departing on ``day``: passengers counted once each."""

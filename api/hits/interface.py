@@ -22,6 +22,8 @@ _ALLOWED = {"new": {"in_review", *DISPOSITIONS}, "in_review": set(DISPOSITIONS)}
 
 #: What ``rule_stats`` counts of each hit: its rule version, status, flight and flight date.
 Counted = tuple[int | None, str, str | None, dt.date | None]
+#: A passenger's journey, as a decision and its hits name it: identity hash, flight, UTC date of departure.
+Journey = tuple[str, str, dt.date]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,10 @@ class HitStore(Protocol):
     ) -> list[Hit]: ...
 
     def hit(self, hit_id: str) -> Hit: ...
+
+    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
+        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> Hit: ...
 

@@ -13,7 +13,17 @@ from typing import Any
 from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, NotFound, as_utc
 from api.evaluations.interface import DecisionRecord
-from api.hits.interface import Counted, Hit, RuleStats, hit_of, hit_rows, hits_per_flight, move_hit, rule_stats_of
+from api.hits.interface import (
+    Counted,
+    Hit,
+    Journey,
+    RuleStats,
+    hit_of,
+    hit_rows,
+    hits_per_flight,
+    move_hit,
+    rule_stats_of,
+)
 
 #: What makes two hits one (the SQL store's unique index): a passenger's journey and the rule.
 JourneyRule = tuple[str, str, dt.date, str]
@@ -117,6 +127,28 @@ class MemoryHitStore:
     def hit(self, hit_id: str) -> Hit:
         with self._transaction():
             return _view(self._get(hit_id))
+
+    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
+        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
+        wanted = None if agencies is None else set(agencies)
+        found: dict[Journey, list[Hit]] = {}
+        with self._transaction():
+            kept = sorted(
+                (
+                    hit
+                    for hit in self._hits.values()
+                    if hit.flight is not None
+                    and hit.flight_date is not None
+                    and first <= hit.flight_date <= last
+                    and (wanted is None or hit.agency in wanted)
+                ),
+                key=lambda hit: (hit.created_at, hit.id),
+            )
+            for hit in kept:
+                assert hit.flight is not None and hit.flight_date is not None  # as kept
+                found.setdefault((hit.identity_hash, hit.flight, hit.flight_date), []).append(_view(hit))
+        return found
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> Hit:
         """Move a hit on (``in_review``, or a disposition with a note): only by the rule's own agency."""

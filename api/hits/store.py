@@ -23,7 +23,16 @@ from api.common import Actor, NotFound
 from api.db.models import DecisionRow, HitRow, utcnow
 from api.db.sessions import SqlService
 from api.evaluations.interface import DecisionRecord
-from api.hits.interface import Hit, RuleStats, hit_of, hit_rows, hits_per_flight, move_hit, rule_stats_of
+from api.hits.interface import (
+    Hit,
+    Journey,
+    RuleStats,
+    hit_of,
+    hit_rows,
+    hits_per_flight,
+    move_hit,
+    rule_stats_of,
+)
 
 
 def upsert(session: Session) -> Any:
@@ -87,6 +96,23 @@ class SqlHitStore(SqlService):
             if row is None:
                 raise NotFound(f"no hit {hit_id}", "hit_not_found")
             return hit_of(row)
+
+    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
+        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
+        query = (
+            select(HitRow)
+            .where(HitRow.flight_date >= first, HitRow.flight_date <= last, HitRow.flight.is_not(None))
+            .order_by(HitRow.created_at, HitRow.id)
+        )
+        if agencies is not None:
+            query = query.where(HitRow.agency.in_(list(agencies)))
+        found: dict[Journey, list[Hit]] = {}
+        with self._session(False) as session:
+            for row in session.execute(query).scalars():
+                assert row.flight is not None and row.flight_date is not None  # as the query asks
+                found.setdefault((row.identity_hash, row.flight, row.flight_date), []).append(hit_of(row))
+        return found
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> Hit:
         """Move a hit on (``in_review``, or a disposition with a note): only by the rule's own agency."""

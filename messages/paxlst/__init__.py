@@ -10,15 +10,16 @@ it was found in::
     for record in result.manifest: ...          # ready for evaluation
     for problem in result.problems: ...         # warnings and errors, in segment order
 
-Tokenizing (service string advice, separators, release character) is pydifact's; this
-module adds the envelope checks and the PAXLST meaning of the segments. It is pure: no
-web framework, database or network.
+Tokenizing (service string advice, separators, release character) is pydifact's, and the
+envelope walk is every reader's (``messages.envelope``); this package adds the PAXLST
+meaning of the segments. It is pure: no web framework, database or network.
 
 Problem messages never carry names, document numbers or dates of birth; the segment
 text, which may, is kept in its own field so callers can choose not to log it.
 """
 
-from messages.paxlst.problems import ERROR, WARNING, PaxlstError, PaxlstProblem, PaxlstResult
+from messages.paxlst.problems import PaxlstError, PaxlstProblem, PaxlstResult
 from messages.paxlst.reader import read_paxlst
+from messages.problems import ERROR, WARNING
 
 __all__ = ["ERROR", "WARNING", "PaxlstError", "PaxlstProblem", "PaxlstResult", "read_paxlst"]

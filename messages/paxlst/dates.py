@@ -1,9 +1,11 @@
-"""PAXLST dates: DTM stamps by format code, and the century of two-digit years."""
+"""PAXLST dates: DTM stamps by format code (the century of two-digit years: ``messages.dates``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from messages.dates import nearest_date, past_date
 
 # --------------------------------------------------------------------------- dates
 
@@ -52,29 +54,11 @@ def parse_stamp(value: str, format_code: str) -> _Stamp | None:
     return _Stamp(year, century, month, day, time)
 
 
-def _candidates(stamp: _Stamp, reference: dt.date) -> list[dt.date]:
-    """The valid calendar dates a stamp can mean: itself, or one per plausible century."""
-    if stamp.century_given:
-        years = [stamp.year]
-    else:
-        century = reference.year // 100 * 100
-        years = [century + offset + stamp.year for offset in (-200, -100, 0, 100)]
-    days = []
-    for year in years:
-        try:
-            days.append(dt.date(year, stamp.month, stamp.day))
-        except ValueError:
-            continue
-    return days
-
-
 def birth_date(stamp: _Stamp, reference: dt.date) -> dt.date | None:
     """A date of birth, never after ``reference``: with a two-digit year, the latest such century."""
-    past = [day for day in _candidates(stamp, reference) if day <= reference]
-    return max(past) if past else None
+    return past_date(stamp.year, stamp.month, stamp.day, century_given=stamp.century_given, latest=reference)
 
 
 def near_date(stamp: _Stamp, reference: dt.date) -> dt.date | None:
     """Any other date: with a two-digit year, the century that puts it nearest ``reference``."""
-    days = _candidates(stamp, reference)
-    return min(days, key=lambda day: abs((day - reference).days)) if days else None
+    return nearest_date(stamp.year, stamp.month, stamp.day, century_given=stamp.century_given, reference=reference)

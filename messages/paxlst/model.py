@@ -1,4 +1,4 @@
-"""The message as read: legs, documents and people, before they become passenger records."""
+"""The message as read: legs (``messages.legs``), documents and people, before they become passenger records."""
 
 from __future__ import annotations
 
@@ -7,35 +7,9 @@ import re
 from dataclasses import dataclass, field
 
 from messages.edifact import Segment
+from messages.legs import Leg
 
 # --------------------------------------------------------------------------- message model
-
-
-@dataclass
-class Leg:
-    """One TDT group: a flight leg."""
-
-    segment: Segment
-    carrier: str | None = None
-    number: str | None = None
-    departure_airport: str | None = None
-    arrival_airport: str | None = None
-    scheduled_departure: dt.datetime | None = None
-    scheduled_arrival: dt.datetime | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        values = {
-            "carrier": self.carrier,
-            "number": self.number,
-            "departure_airport": self.departure_airport,
-            "arrival_airport": self.arrival_airport,
-            "scheduled_departure": iso(self.scheduled_departure),
-            "scheduled_arrival": iso(self.scheduled_arrival),
-        }
-        return {key: value for key, value in values.items() if value is not None}
-
-    def days(self) -> list[dt.date]:
-        return [t.date() for t in (self.scheduled_departure, self.scheduled_arrival) if t is not None]
 
 
 @dataclass
@@ -93,7 +67,6 @@ DOCUMENT_TYPES = {"745": "passenger", "250": "crew", "336": "crew", "266": "", "
 PASSENGER_PARTIES = frozenset({"FL", "DDU"})
 CREW_PARTIES = frozenset({"FM", "DDT", "COT"})
 VERSIONS = frozenset({"D:02B", "D:05B"})
-ENVELOPE_TAGS = frozenset({"UNA", "UNB", "UNG", "UNH", "UNT", "UNE", "UNZ"})
 # PAXLST segments this reader has no use for: read, not reported.
 UNUSED_SEGMENTS = frozenset({"COM", "CTA", "GEI", "FTX", "MEA", "EMP", "QTY", "CPI", "AUT", "GID"})
 # Known LOC and DTM qualifiers with no field in the catalogue.
@@ -106,7 +79,3 @@ FLIGHT_ID = (
     re.compile(r"([A-Z]{3})([0-9]+[A-Z]?)"),  # ICAO designator + number
     re.compile(r"()([0-9]+[A-Z]?)"),  # number only
 )
-
-
-def iso(value: dt.datetime | dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None

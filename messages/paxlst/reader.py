@@ -1,28 +1,27 @@
 """The PAXLST reader: segment groups in order, into the message model, then into records.
 
 Why this module is long: one class walks the message, because the segment groups are a
-state machine (the envelope, then each leg, then its people, each with documents and
-dates) whose state and problem reporting are shared by every segment handler. Dates,
-the model, the records built from it and the lexical layer are modules of their own."""
+state machine (the header, then each leg, then its people, each with documents and dates)
+whose state and problem reporting are shared by every segment handler. The envelope walk
+(``messages.envelope``), dates, the model, the records built from it and the lexical layer
+are modules of their own."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from typing import Any
 
 from engine.catalogue import CATALOGUE, FieldType
-from engine.errors import RecordError
-from engine.records import check_record
 from engine.values import ValueProblem, parse_value
-from messages.edifact import TAG, Lexed, Segment, as_text, lex
+from messages.countries import country_code
+from messages.edifact import Lexed, Segment, as_text, lex
+from messages.envelope import Envelope
+from messages.legs import Leg, route_of
 from messages.paxlst.dates import birth_date, near_date, parse_stamp
 from messages.paxlst.model import (
     CREW_PARTIES,
     DOCUMENT_TYPE_CODES,
     DOCUMENT_TYPES,
-    ENVELOPE_TAGS,
     PASSENGER_PARTIES,
     UNUSED_LEG_PLACES,
     UNUSED_PERSON_DATES,
@@ -30,20 +29,13 @@ from messages.paxlst.model import (
     UNUSED_SEGMENTS,
     VERSIONS,
     Document,
-    Leg,
     Message,
     Person,
 )
-from messages.paxlst.problems import ERROR, PaxlstResult, Problems, show_code
-from messages.paxlst.records import (
-    alpha3,
-    arriving_leg,
-    drop_field,
-    passenger_record,
-    route_of,
-    safe_reason,
-    split_flight,
-)
+from messages.paxlst.problems import PaxlstError, PaxlstResult, Problems
+from messages.paxlst.records import arriving_leg, passenger_record, split_flight
+from messages.problems import show_code
+from messages.records import checked
 
 
 def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstResult:
@@ -56,7 +48,7 @@ def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstRes
     """
     problems = Problems()
     today = today or dt.datetime.now(dt.UTC).date()
-    lexed = lex(as_text(text, problems), problems)
+    lexed = lex(as_text(text, problems, "PAXLST"), problems)
     reader = _Reader(problems, today)
     reader.read(lexed)
     return reader.result()
@@ -65,23 +57,20 @@ def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstRes
 # --------------------------------------------------------------------------- the reader
 
 
-class _Reader:
-    """Walks the segments once, dispatching on the tag, and builds the manifest."""
+class _Reader(Envelope[Message, Problems]):
+    """Walks the segments once (``messages.envelope``), dispatching on the tag, and builds the manifest."""
+
+    MESSAGE_TYPE = "PAXLST"
+    UNSPLIT = "the text could not be split into segments from here on; the rest is lost"
 
     def __init__(self, problems: Problems, today: dt.date) -> None:
-        self.problems = problems
+        super().__init__(problems)
         self.today = today
-        self.message: Message | None = None
-        self.messages: list[Message] = []
-        self.manifest: list[dict[str, Any]] = []
         self.sequence = 0
-        self.unb: tuple[Segment, str] | None = None
         self.ung: tuple[Segment, str, int] | None = None  # segment, reference, messages in the group
         self.group_open = False
         self.groups = 0
-        self.unz: Segment | None = None
-        self.last: Segment | None = None
-        self.handlers: dict[str, Callable[[Segment], None]] = {
+        self.handlers = {
             "UNA": self._ignore,
             "UNB": self._unb,
             "UNG": self._ung,
@@ -103,76 +92,33 @@ class _Reader:
         for tag in UNUSED_SEGMENTS:
             self.handlers[tag] = self._ignore
 
-    # ---- driver
+    # ---- the end of input (``Envelope._end_of_input``) and the result
 
-    def read(self, lexed: Lexed) -> None:
-        trailing: list[str] = []
-        trailing_at = 0
-        for segment in lexed.segments:
-            if self.unz is not None:
-                trailing.append(segment.text)
-                trailing_at = trailing_at or segment.number
-                continue
-            self.last = segment
-            if self.message is not None and segment.tag not in ENVELOPE_TAGS:
-                self.message.segment_count += 1  # UNH and UNT count themselves
-                self.message.last = segment
-            handler = self.handlers.get(segment.tag)
-            if handler is None:
-                self._unknown(segment)
-            elif self.message is None and segment.tag not in ENVELOPE_TAGS - {"UNT"}:
-                self.problems.warn("out_of_place", segment, f"{segment.tag} outside a UNH..UNT message was ignored")
-            else:
-                handler(segment)
-        if lexed.tail is not None:
-            if self.unz is not None and not lexed.stopped:
-                trailing.append(lexed.tail[1])
-                trailing_at = trailing_at or lexed.tail[0]
-            elif lexed.stopped:
-                self.problems.error(
-                    "syntax_error",
-                    lexed.tail,
-                    "the text could not be split into segments from here on; the rest is lost",
-                )
-            else:
-                self.problems.error(
-                    "truncated", lexed.tail, "the last segment has no segment terminator: the message is cut off"
-                )
-        if trailing:
-            self.problems.warn(
-                "trailing_text", (trailing_at, " ".join(trailing)), "text after the UNZ interchange trailer was ignored"
-            )
-        self._end_of_input(lexed)
+    def _cut_off(self, message: Message, where: Segment) -> None:
+        self.problems.error(
+            "truncated", where, f"message {show_code(message.reference)} has no UNT trailer: it is cut off"
+        )
+        self._finish(message)
 
-    def _end_of_input(self, lexed: Lexed) -> None:
-        end = self.last or Segment(1, "", [], None)
-        if self.message is not None:
-            self.problems.error(
-                "truncated",
-                self.message.last or end,
-                f"message {show_code(self.message.reference)} has no UNT trailer: it is cut off",
+    def _no_message(self, lexed: Lexed, end: Segment) -> PaxlstError:
+        if lexed.mentions_unh:
+            return self.problems.fatal(
+                "wrong_separators", end, "a UNH segment is in the text but was not read: the separators do not match"
             )
-            self._finish(self.message)
-        if not self.messages:
-            if lexed.mentions_unh:
-                raise self.problems.fatal(
-                    "wrong_separators",
-                    end,
-                    "a UNH segment is in the text but was not read: the separators do not match",
-                )
-            raise self.problems.fatal("missing_unh", end, "no UNH message header: this is not a PAXLST message")
+        return super()._no_message(lexed, end)
+
+    def _check_messages(self, end: Segment) -> None:
         if not any(m.has_bgm for m in self.messages):
             raise self.problems.fatal(
                 "missing_bgm", end, "no BGM segment: the message says neither passenger nor crew list"
             )
         if self.group_open:
             self.problems.warn("missing_segment", end, "the functional group has no UNE trailer")
-        if self.unb is not None and self.unz is None:
-            self.problems.warn("missing_segment", end, "the interchange has no UNZ trailer")
-        if not self.manifest:
-            if any(p.severity == ERROR for p in self.problems.items):
-                raise self.problems.fatal("no_passengers", end, "no passenger or crew member could be read")
-            self.problems.warn("no_passengers", end, "the message lists no passengers or crew")
+
+    def _no_one(self, end: Segment) -> None:
+        if self.problems.has_errors():
+            raise self.problems.fatal("no_passengers", end, "no passenger or crew member could be read")
+        self.problems.warn("no_passengers", end, "the message lists no passengers or crew")
 
     def result(self) -> PaxlstResult:
         legs: list[dict[str, str]] = []
@@ -200,23 +146,10 @@ class _Reader:
             return ""
         return "crew" if all(p.crew for p in message.persons) else "passenger"
 
-    def _unknown(self, segment: Segment) -> None:
-        what = f"segment {segment.tag}" if TAG.fullmatch(segment.tag) else "a segment with an unreadable tag"
-        self.problems.warn("unknown_segment", segment, f"{what} is not part of PAXLST and was ignored")
-
-    def _ignore(self, segment: Segment) -> None:
-        """A segment PAXLST defines but the catalogue has no field for."""
-
     def _out_of_place(self, segment: Segment, where: str) -> None:
         self.problems.warn("out_of_place", segment, f"{segment.tag} {where} was ignored")
 
-    # ---- envelopes
-
-    def _unb(self, segment: Segment) -> None:
-        if self.unb is not None:
-            self.problems.warn("out_of_place", segment, "a second UNB interchange header was ignored")
-            return
-        self.unb = (segment, segment.get(4))
+    # ---- envelopes (UNB and UNT: ``Envelope``)
 
     def _ung(self, segment: Segment) -> None:
         self._close_open_message(segment)
@@ -226,11 +159,7 @@ class _Reader:
 
     def _unh(self, segment: Segment) -> None:
         self._close_open_message(segment)
-        kind = segment.get(1, 0)
-        if kind and kind.upper() != "PAXLST":
-            self.problems.warn(
-                "not_paxlst", segment, f"message type {show_code(kind.upper(), 6)} is not PAXLST; read as PAXLST"
-            )
+        self._check_message_type(segment)
         version = f"{segment.get(1, 1)}:{segment.get(1, 2)}".upper()
         if version == ":":
             version = ""
@@ -249,23 +178,6 @@ class _Reader:
                 f"message {show_code(self.message.reference)} has no UNT trailer: it may be cut off",
             )
             self._finish(self.message)
-
-    def _unt(self, segment: Segment) -> None:
-        message = self.message
-        assert message is not None  # the driver sends UNT only inside a message
-        message.segment_count += 1
-        declared, reference = segment.get(0), segment.get(1)
-        if not declared.isdigit():
-            self.problems.warn("bad_value", segment, "UNT segment count is not a number")
-        elif int(declared) != message.segment_count:
-            self.problems.warn(
-                "segment_count_mismatch",
-                segment,
-                f"UNT says {int(declared)} segments but the message has {message.segment_count}",
-            )
-        if reference != message.reference:
-            self.problems.warn("reference_mismatch", segment, "UNT message reference differs from the UNH reference")
-        self._finish(message)
 
     def _une(self, segment: Segment) -> None:
         self._close_open_message(segment)
@@ -287,7 +199,7 @@ class _Reader:
             self._check_count(segment, "UNZ", "messages", len(self.messages))
         if self.unb is None:
             self.problems.warn("missing_segment", segment, "UNZ without a UNB interchange header")
-        elif segment.get(1) != self.unb[1]:
+        elif segment.get(1) != self.unb.get(4):
             self.problems.warn(
                 "reference_mismatch", segment, "UNZ interchange reference differs from the UNB reference"
             )
@@ -310,10 +222,6 @@ class _Reader:
             self.problems.warn(
                 "unknown_qualifier", segment, f"BGM document code {show_code(code)} is not a PAXLST list type"
             )
-
-    def _current(self) -> Message:
-        assert self.message is not None  # the driver dispatches message segments only inside one
-        return self.message
 
     # ---- flight legs (TDT group)
 
@@ -369,7 +277,7 @@ class _Reader:
                 "unknown_qualifier", segment, f"DTM qualifier {show_code(qualifier)} in a flight leg was ignored"
             )
             return
-        name = "scheduled_departure" if qualifier == "189" else "scheduled_arrival"
+        name = "departure" if qualifier == "189" else "arrival"
         if getattr(leg, name) is not None:
             self.problems.warn("repeated_segment", segment, f"a second DTM+{qualifier} in one leg was ignored")
             return
@@ -616,30 +524,9 @@ class _Reader:
         for person in message.persons:
             self.sequence += 1
             record = passenger_record(f"{reference}-{self.sequence}", person, flight, route, self.problems)
-            checked = self._checked(record, person)
-            if checked is not None:
-                self.manifest.append(checked)
-
-    def _checked(self, record: dict[str, Any], person: Person) -> dict[str, Any] | None:
-        """The record as ``check_record`` accepts it: fields it rejects are dropped and reported."""
-        for _ in range(3):
-            try:
-                check_record(record)
-                return record
-            except RecordError as exc:
-                for problem in exc.problems:
-                    if not drop_field(record, problem.path):
-                        self.problems.error(
-                            "bad_record", person.segment, "the passenger could not be made a valid record; left out"
-                        )
-                        return None
-                    self.problems.warn(
-                        "bad_value",
-                        person.segment,
-                        f"{problem.path}: {safe_reason(problem.path, problem.message)}; left out",
-                    )
-        self.problems.error("bad_record", person.segment, "the passenger could not be made a valid record; left out")
-        return None
+            valid = checked(record, person.segment, self.problems, who="passenger", rounds=3)
+            if valid is not None:
+                self.manifest.append(valid)
 
     # ---- values
 
@@ -662,11 +549,5 @@ class _Reader:
         return value
 
     def _country(self, raw: str, segment: Segment, what: str, name: str) -> str | None:
-        code = raw.strip().upper()
-        if not code:
-            return None
-        converted = alpha3(code)
-        if converted is not None and converted != code:
-            self.problems.warn("country_converted", segment, f"{what} {show_code(code)} read as {converted}")
-            code = converted
-        return self._fit(name, code, segment, what)
+        code = country_code(raw, segment, what, self.problems)
+        return self._fit(name, code, segment, what) if code else None

@@ -7,8 +7,9 @@ The PostgreSQL server and Redis are shared (with other runs, other projects), so
 touches only what it creates: a database of its own, ``targeting_test_<run id>``, dropped
 at the end of the session, and Redis keys under ``targeting-test:<run id>:`` only
 (``REDIS_KEY_PREFIX``), deleted by prefix between tests and at the end; never FLUSHDB.
-``TEST_RUN_ID`` sets the run id (``scripts/check_leftovers.py`` does, to look for
-leftovers); otherwise each session makes one up.
+An ingest test's queues on the shared RabbitMQ are named after the run too (``INGEST_QUEUE``),
+and deleted by the test that declared them. ``TEST_RUN_ID`` sets the run id
+(``scripts/check_leftovers.py`` does, to look for leftovers); otherwise each session makes one up.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ if not re.fullmatch(r"[a-z0-9_]{1,40}", RUN_ID):
 #: This run's own PostgreSQL database, and the prefix of every Redis key it writes.
 POSTGRES_DATABASE = f"targeting_test_{RUN_ID}"
 REDIS_KEY_PREFIX = f"targeting-test:{RUN_ID}:"
+#: This run's ingest queue on the shared RabbitMQ (with ``.dead``, its dead-letter exchange and queue);
+#: the broker tests use it one at a time and delete all three (scripts/check_leftovers.py looks for them).
+INGEST_QUEUE = f"targeting-test.{RUN_ID}.ingest"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 OPERATOR = Actor("test", "operator:test", "central", frozenset({"admin"}))
 

@@ -68,3 +68,48 @@ def test_the_check_counts_what_the_run_left_and_not_what_other_runs_did():
         "database somebody_elses_db (not this project's shape)",
     ]
     assert leftovers(mine, before, before) == ([], [])
+
+
+def test_the_check_counts_the_run_s_queues_and_new_default_ones():
+    mine = "r0123456789ab"
+    before = {**_state(), "broker": {"queue targeting.ingest"}}
+    after = {
+        **_state(),
+        "broker": {
+            f"queue targeting-test.{mine}.ingest",  # this run's, not deleted
+            f"exchange targeting-test.{mine}.ingest.dead",
+            "queue targeting.ingest",  # there before: a deployment's
+            "queue targeting.ingest.dead",  # new: the default name, created by a test by mistake
+        },
+    }
+    problems, _ = leftovers(mine, before, after)
+    assert sorted(problems) == [
+        f"RabbitMQ exchange targeting-test.{mine}.ingest.dead",
+        f"RabbitMQ queue targeting-test.{mine}.ingest",
+        "RabbitMQ queue targeting.ingest.dead",
+    ]
+    assert leftovers(mine, after, {**_state(), "broker": None}) == ([], [])  # broker gone: not compared
+
+
+def test_the_ingest_queue_carries_the_run_id_and_the_check_finds_it():
+    import pika
+    from pika.exceptions import AMQPConnectionError
+
+    from scripts.check_leftovers import broker_names
+    from testing.ingest import AMQP_URL
+    from tests.api.conftest import INGEST_QUEUE
+
+    assert f"targeting-test.{RUN_ID}.ingest" == INGEST_QUEUE
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(f"{AMQP_URL}?connection_attempts=1&socket_timeout=3"))
+    except AMQPConnectionError:
+        assert broker_names(RUN_ID) is None
+        return
+    channel = connection.channel()
+    try:
+        channel.queue_declare(INGEST_QUEUE)
+        assert f"queue {INGEST_QUEUE}" in broker_names(RUN_ID)
+    finally:
+        channel.queue_delete(INGEST_QUEUE)
+        connection.close()
+    assert not {name for name in broker_names(RUN_ID) if RUN_ID in name}

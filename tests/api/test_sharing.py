@@ -26,6 +26,8 @@ KEY = journey_key("LA801", "2026-12-01", "COL", "AB123456")
 PASSENGER_DATA = (
     "POST /v1/evaluations",
     "POST /v1/manifests/paxlst",
+    "POST /v1/manifests/pnrgov",
+    "GET /v1/worklist",
     "GET /v1/decisions/<decision_id>",
     "GET /v1/decisions/<decision_id>/replay",
     "GET /v1/flights/<flight>/<day>/priority",
@@ -44,6 +46,7 @@ PASSENGER_DATA = (
 )
 # Endpoints that return no passenger data at all (rules, keys, audit, health, ...).
 NO_PASSENGER_DATA = (
+    "GET /v1/audit/identity-views",
     "GET /v1/rules",
     "POST /v1/rules",
     "GET /v1/rules/<rule_id>",

@@ -3,16 +3,17 @@ malformed input, and fuzzing that it never fails with anything but PaxlstError."
 
 import dataclasses
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import check_record
 from engine.errors import EngineError
 from messages.paxlst import ERROR, WARNING, PaxlstError, PaxlstResult, read_paxlst
 from testing.synthetic import synthetic_paxlst
+from tests.messages.helpers import assert_read_or_refused, assert_valid, codes, mutated
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "paxlst"
 TODAY = dt.date(2026, 6, 1)
@@ -28,18 +29,6 @@ def read(text: str) -> PaxlstResult:
     result = read_paxlst(text, today=TODAY)
     assert_valid(result)
     return result
-
-
-def assert_valid(result: PaxlstResult) -> None:
-    """Every record is one check_record accepts, and passenger ids are unique."""
-    for record in result.manifest:
-        check_record(record)
-    ids = [record["passenger_id"] for record in result.manifest]
-    assert len(ids) == len(set(ids))
-
-
-def problems(result: PaxlstResult | PaxlstError) -> list[tuple[str, int, str]]:
-    return [(p.severity, p.segment_number, p.code) for p in result.problems]
 
 
 def people(result: PaxlstResult) -> list[tuple]:
@@ -108,7 +97,7 @@ def test_multiple_flight_leg_message():
     }
     assert result.manifest[1]["document"]["issuing_country"] == "ESP"
     # "13Nov09" after UNZ: the UNA, 50 segments, then the trailing text.
-    assert problems(result) == [(WARNING, 52, "trailing_text")]
+    assert codes(result) == [(WARNING, 52, "trailing_text")]
     assert result.problems[0].segment == "13Nov09"
 
 
@@ -138,7 +127,7 @@ def test_airline2_with_declared_separators_and_a_stray_space():
     assert {r["booking"]["reference"] for r in result.manifest} == {"QXGYLO"}
     assert result.manifest[9]["passenger_id"] == "1402111800-10"
     # One segment per line: segment numbers are line numbers.
-    assert problems(result) == [
+    assert codes(result) == [
         (WARNING, 3, "stray_space"),  # UNG *PAXLST
         (WARNING, 113, "count_mismatch"),  # CNT*42:136 for ten passengers
         (WARNING, 114, "segment_count_mismatch"),  # UNT*121 for 111 segments
@@ -173,7 +162,7 @@ def test_crew_list_without_una_on_one_line():
     assert result.legs == [leg("UA", "989", "FRA", "IAD", "2017-01-27T17:25:00", "2017-01-28T07:10:00")]
     assert {r["traveller"]["country_of_residence"] for r in result.manifest} == {"GBR"}
     assert all("booking" not in r for r in result.manifest)
-    assert problems(result) == [
+    assert codes(result) == [
         (WARNING, 109, "segment_count_mismatch"),  # UNT+0000152 for 107 segments
         (WARNING, 110, "reference_mismatch"),  # UNE reference is not UNG's
         (WARNING, 111, "reference_mismatch"),  # UNZ reference is not UNB's
@@ -214,7 +203,7 @@ def test_d05b_passenger_list_arriving_in_new_zealand():
     assert [stop["airport"] for stop in smith["itinerary"]] == ["SYD", "LAX", "AKL", "ZQN"]
     # A passenger with no optional segments is still a complete, valid record.
     assert set(ngata) == {"passenger_id", "flight", "traveller", "itinerary"}
-    assert problems(result) == [(WARNING, 37, "country_converted")]  # NAT+2+GB
+    assert codes(result) == [(WARNING, 37, "country_converted")]  # NAT+2+GB
     assert "GBR" in result.problems[0].message
 
 
@@ -231,7 +220,7 @@ def test_d02b_crew_list_with_other_separators_and_release_character():
     assert darcy["traveller"]["country_of_residence"] == "AUS"  # LOC+174+AU
     assert darcy["document"]["type"] == "P"  # the passport, not the identity card listed first
     assert lee["document"]["type"] == "IP"
-    assert problems(result) == [
+    assert codes(result) == [
         (WARNING, 14, "country_converted"),  # LOC*174*AU
         (WARNING, 16, "bad_value"),  # DOC*I*A!:1234: the number holds a released ":"
         (WARNING, 16, "extra_document"),  # that identity card beside the passport
@@ -247,7 +236,7 @@ def test_one_segment_per_line_and_one_line_read_the_same():
     for variant in (one_line, crlf):
         again = read(variant)
         assert again.manifest == expected.manifest
-        assert problems(again) == problems(expected)
+        assert codes(again) == codes(expected)
 
 
 def test_a_space_as_release_character_means_none():
@@ -289,7 +278,7 @@ def nz5_with(old: str, new: str) -> str:
 
 def test_cnt_disagreeing_with_the_passengers_found():
     result = read(nz5_with("CNT+42:3'", "CNT+42:5'"))
-    assert (WARNING, 45, "count_mismatch") in problems(result)
+    assert (WARNING, 45, "count_mismatch") in codes(result)
     message = next(p.message for p in result.problems if p.code == "count_mismatch")
     assert message == "CNT+42 says 5 passengers but the message lists 3"
     assert len(result.manifest) == 3
@@ -299,8 +288,8 @@ def test_bad_dates_are_left_out_and_the_record_kept():
     result = read(
         nz5_with("DTM+329:850412'", "DTM+329:851340'").replace("DTM+189:2612012200:201", "DTM+189:2613012200:201")
     )
-    assert (WARNING, 11, "bad_date") in problems(result)  # the departure: month 13
-    assert (WARNING, 21, "bad_date") in problems(result)  # the date of birth: day 40
+    assert (WARNING, 11, "bad_date") in codes(result)  # the departure: month 13
+    assert (WARNING, 21, "bad_date") in codes(result)  # the date of birth: day 40
     assert "date_of_birth" not in result.manifest[0]["traveller"]
     assert "scheduled_departure" not in result.flight
     assert len(result.manifest) == 3
@@ -312,12 +301,12 @@ def test_two_digit_years_of_birth_are_never_in_the_future():
     assert result.manifest[0]["traveller"]["date_of_birth"] == "1930-01-01"
     assert result.manifest[1]["traveller"]["date_of_birth"] == "2025-01-01"
     after_flight = read(nz5_with("DTM+329:850412'", "DTM+329:20270101:102'"))
-    assert (WARNING, 21, "bad_date") in problems(after_flight)
+    assert (WARNING, 21, "bad_date") in codes(after_flight)
 
 
 def test_unknown_segment_is_reported_and_skipped():
     result = read(nz5_with("BGM+745'\n", "BGM+745'\nXYZ+1+2'\n"))
-    assert (WARNING, 6, "unknown_segment") in problems(result)
+    assert (WARNING, 6, "unknown_segment") in codes(result)
     assert "XYZ" in next(p.message for p in result.problems if p.code == "unknown_segment")
     assert len(result.manifest) == 3
 
@@ -329,7 +318,7 @@ def test_values_that_do_not_fit_the_catalogue_are_dropped_not_the_passenger():
         .replace("NAD+FL+++NGATA:TAMATI'", "NAD+FL+++" + "N" * 120 + ":TAMATI'\nNAT+2+XX'\nDOC+110+12345'")
     )
     result = read(text)
-    assert problems(result) == [
+    assert codes(result) == [
         (WARNING, 20, "unknown_sex"),
         (WARNING, 28, "bad_value"),  # the reservation reference
         (WARNING, 37, "country_converted"),
@@ -346,7 +335,7 @@ def test_values_that_do_not_fit_the_catalogue_are_dropped_not_the_passenger():
 
 def test_missing_name_is_an_error_but_the_record_is_kept():
     result = read(nz5_with("NAD+FL+++NGATA:TAMATI'", "NAD+FL'"))
-    assert (ERROR, 44, "missing_name") in problems(result)
+    assert (ERROR, 44, "missing_name") in codes(result)
     assert len(result.manifest) == 3 and "traveller" not in result.manifest[2]
 
 
@@ -402,7 +391,7 @@ def test_wrong_separators_are_a_clear_error():
     airline2 = text_of("airline2.edi")
     with pytest.raises(PaxlstError) as caught:
         read_paxlst(airline2[airline2.index("UNB") :], today=TODAY)
-    assert problems(caught.value) == [(ERROR, 1, "wrong_separators")]
+    assert codes(caught.value) == [(ERROR, 1, "wrong_separators")]
     assert "'*'" in str(caught.value) and "UNA" in str(caught.value)
     # A UNA declaring a terminator the message does not use: no segment boundary is found.
     with pytest.raises(PaxlstError) as caught:
@@ -440,7 +429,7 @@ def test_non_text_input_raises_paxlst_error():
 def test_complete_message_without_passengers_is_not_an_error():
     text = "UNH+1+PAXLST:D:05B:UN:IATA'BGM+266+CL'TDT+20+NZ1'LOC+125+LHR'LOC+87+AKL'CNT+42:0'UNT+7+1'"
     result = read(text)
-    assert result.manifest == [] and problems(result) == [(WARNING, 7, "no_passengers")]
+    assert result.manifest == [] and codes(result) == [(WARNING, 7, "no_passengers")]
 
 
 def test_result_and_problems_are_immutable():
@@ -472,38 +461,18 @@ def test_300_passenger_message_is_read_whole():
 EDI_ALPHABET = "+:'?*$~ \n\r\t!.UNABGHTDLOCMFZ0123456789éß\x00\ud800"
 
 
-def assert_read_or_refused(text: str) -> None:
+def read_or_refused(text: str) -> None:
     """Any input gives a valid result or a PaxlstError carrying its problems; nothing else."""
-    try:
-        result = read_paxlst(text, today=TODAY)
-    except PaxlstError as exc:
-        assert exc.problems
-    else:
-        assert_valid(result)
+    assert_read_or_refused(partial(read_paxlst, today=TODAY), PaxlstError, text)
 
 
 @settings(max_examples=300)
 @given(st.text())
 def test_any_text_gives_a_result_or_paxlst_error(text):
-    assert_read_or_refused(text)
+    read_or_refused(text)
 
 
 @settings(max_examples=300)
 @given(st.sampled_from(SAMPLES + WRITTEN), st.data())
 def test_mutated_samples_give_a_result_or_paxlst_error(name, data):
-    text = text_of(name)
-    for _ in range(data.draw(st.integers(1, 6))):
-        at = data.draw(st.integers(0, len(text)))
-        kind = data.draw(st.sampled_from(["cut", "delete", "insert", "replace", "duplicate"]))
-        if kind == "cut":
-            text = text[:at]
-        elif kind == "delete":
-            text = text[:at] + text[at + data.draw(st.integers(1, 30)) :]
-        elif kind == "insert":
-            text = text[:at] + data.draw(st.text(EDI_ALPHABET, max_size=12)) + text[at:]
-        elif kind == "replace":
-            text = text[:at] + data.draw(st.sampled_from(EDI_ALPHABET)) + text[at + 1 :]
-        else:
-            length = data.draw(st.integers(1, 80))
-            text = text[:at] + text[at : at + length] + text[at:]
-    assert_read_or_refused(text)
+    read_or_refused(mutated(text_of(name), data, EDI_ALPHABET))

@@ -1,0 +1,122 @@
+"""Filtering, sorting and cursor paging of the worklist.
+
+A cursor is the sort key of the last row a page showed, with the sort and a digest of the
+filters it was given for: the next page is the rows after that key, so a row is shown once
+however the day's list changes between pages. Keys end with the decision id, so no two rows
+tie. The token is opaque to clients (base64 of JSON); one that does not decode to a key of
+this sort and these filters is refused as a 422 on ``cursor``, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from api.common import Unprocessable
+from api.worklist.rows import Candidate, fold, fold_document
+
+SORTS = ("risk", "arrival", "name")
+STATUSES = ("open", "closed", "all")
+#: The query parameters that choose the rows (a cursor is good for these only).
+FILTERS = ("date", "flight", "status", "band", "rule", "nationality", "q")
+
+Key = tuple[float | str, ...]
+#: The types of each sort's key, to check a cursor's against.
+_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "risk": (float, str, str),
+    "arrival": (str, float, str),
+    "name": (float, str, str, str),
+}
+
+
+def sort_key(candidate: Candidate, sort: str) -> Key:
+    decision = candidate.decision
+    arrival = candidate.arrival.isoformat()  # all UTC: as text they sort as instants
+    if sort == "risk":
+        return (-float(decision.score), arrival, decision.id)
+    if sort == "arrival":
+        return (arrival, -float(decision.score), decision.id)
+    identity = candidate.identity
+    if identity is None:  # withheld: last, and not by a name the caller may not see
+        return (1.0, "", "", decision.id)
+    return (0.0, fold(identity.family_name or ""), fold(identity.given_names or ""), decision.id)
+
+
+def selected(candidate: Candidate, query: Mapping[str, Any]) -> bool:
+    """Whether the candidate passes every filter given (``date`` chose the candidates)."""
+    status = query.get("status", "open")
+    if status == "open" and not candidate.open:
+        return False
+    if status == "closed" and candidate.open:
+        return False
+    if query.get("flight") and candidate.decision.flight != query["flight"]:
+        return False
+    if query.get("band") and candidate.risk.band != query["band"]:
+        return False
+    if query.get("rule") and query["rule"] not in candidate.visible:
+        return False
+    nationality, text = query.get("nationality"), query.get("q")
+    if not (nationality or text):
+        return True
+    identity = candidate.identity
+    if identity is None:  # matched by no identity filter: a match would show what is withheld
+        return False
+    if nationality and (identity.nationality or "").upper() != nationality:
+        return False
+    return not text or identity.matches(fold(text), fold_document(text))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Candidate]
+    total: int
+    next_cursor: str | None
+
+
+def page(found: Sequence[Candidate], query: Mapping[str, Any]) -> Page:
+    """The page of ``found`` (all of them selected) after the query's cursor, and the cursor of the next."""
+    sort, limit = query.get("sort", "risk"), query["limit"]
+    keyed = sorted(((sort_key(c, sort), c) for c in found), key=lambda pair: pair[0])
+    digest = _digest(query)
+    if query.get("cursor"):
+        after = _decoded(query["cursor"], sort, digest)
+        keyed = [pair for pair in keyed if pair[0] > after]
+    shown = keyed[:limit]
+    more = len(keyed) > limit
+    return Page([c for _, c in shown], len(found), _encoded(shown[-1][0], sort, digest) if more else None)
+
+
+def _digest(query: Mapping[str, Any]) -> str:
+    # A digest, not the filters: the token carries no search text.
+    chosen = {name: str(query[name]) for name in FILTERS if query.get(name) is not None}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _encoded(key: Key, sort: str, digest: str) -> str:
+    text = json.dumps({"s": sort, "f": digest, "k": list(key)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decoded(token: str, sort: str, digest: str) -> Key:
+    try:
+        found = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+        raise _refused("not a cursor this endpoint gave") from None
+    if not isinstance(found, dict) or not isinstance(found.get("k"), list):
+        raise _refused("not a cursor this endpoint gave")
+    if found.get("s") != sort or found.get("f") != digest:
+        raise _refused("this cursor is for another sort or other filters: send those again, or no cursor")
+    key = found["k"]
+    wanted = _KEY_TYPES[sort]
+    if len(key) != len(wanted) or any(type(value) is not kind for value, kind in zip(key, wanted, strict=True)):
+        raise _refused("not a cursor this endpoint gave")
+    return tuple(key)
+
+
+def _refused(message: str) -> Unprocessable:
+    return Unprocessable("the cursor is not valid", "invalid_cursor", {"cursor": [message]})
