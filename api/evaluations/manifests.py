@@ -3,6 +3,7 @@ PNRGOV message the airline sent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import request
@@ -38,19 +39,8 @@ def screen_paxlst() -> dict[str, Any]:
     try:
         result = read_paxlst(text)
     except PaxlstError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
-        raise Unprocessable("the PAXLST message cannot be read", "invalid_paxlst", errors) from None
-    limit = services().settings.max_manifest_size
-    if len(result.manifest) > limit:
-        raise Unprocessable(f"at most {limit} passengers per request", "manifest_too_large")
-    problems = [problem.as_dict() for problem in result.problems]  # without segment text: it holds names
-    # The reader only emits records that pass the catalogue check.
-    passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in result.manifest]
-    with services().rulesets.use() as loaded:
-        response = evaluate_passengers(services(), loaded, passengers, None, current_actor())
-    return {**response, "message_type": result.message_type, "problems": problems}
+        raise _unreadable("PAXLST", "invalid_paxlst", exc.problems) from None
+    return {**_evaluated(result.manifest, result.problems), "message_type": result.message_type}
 
 
 @blp.route("/manifests/pnrgov", methods=["POST"])
@@ -67,16 +57,25 @@ def screen_pnrgov() -> dict[str, Any]:
     try:
         result = read_pnrgov(text, hash_key=services().identity_key)
     except PnrgovError as exc:
-        errors: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
-        raise Unprocessable("the PNRGOV message cannot be read", "invalid_pnrgov", errors) from None
+        raise _unreadable("PNRGOV", "invalid_pnrgov", exc.problems) from None
+    return {**_evaluated(result.manifest, result.problems), "version": result.version, "bookings": len(result.pnrs)}
+
+
+def _unreadable(kind: str, code: str, problems: Iterable[Any]) -> Unprocessable:
+    """The 422 of a message that cannot be read: each problem by the segment it is in."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
+    return Unprocessable(f"the {kind} message cannot be read", code, errors)
+
+
+def _evaluated(manifest: Sequence[dict[str, Any]], problems: Iterable[Any]) -> dict[str, Any]:
+    """The evaluation of every record a reader emitted, with the reader's problems (never their segment text)."""
     limit = services().settings.max_manifest_size
-    if len(result.manifest) > limit:
+    if len(manifest) > limit:
         raise Unprocessable(f"at most {limit} passengers per request", "manifest_too_large")
-    problems = [problem.as_dict() for problem in result.problems]  # without segment text: it holds names
-    # The reader only emits records that pass the catalogue check.
-    passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in result.manifest]
+    # The readers only emit records that pass the catalogue check.
+    passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in manifest]
     with services().rulesets.use() as loaded:
         response = evaluate_passengers(services(), loaded, passengers, None, current_actor())
-    return {**response, "version": result.version, "bookings": len(result.pnrs), "problems": problems}
+    return {**response, "problems": [problem.as_dict() for problem in problems]}
