@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from api.audit.interface import AuditEntry, canonical_hash
-from api.common import Actor, Conflict, Forbidden
+from api.common import Actor, Conflict, Forbidden, as_utc
 
 #: action -> (the status it moves from, the status it moves to)
 TRANSITIONS = {
@@ -78,20 +78,13 @@ class Stamped(Protocol):
     retired_at: dt.datetime | None
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def lifecycle_of(version: Stamped) -> Lifecycle:
     """The domain value of a stored version's lifecycle (times as aware UTC)."""
     steps = {}
     for step in STEPS:
         steps[f"{step}_by"] = getattr(version, f"{step}_by")
-        steps[f"{step}_at"] = _utc(getattr(version, f"{step}_at"))
-    created = _utc(version.created_at)
+        steps[f"{step}_at"] = as_utc(getattr(version, f"{step}_at"))
+    created = as_utc(version.created_at)
     assert created is not None
     return Lifecycle(version.status, version.reason, version.author, created, **steps)
 
