@@ -42,6 +42,8 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 GENERATED_ID = r"r[0-9a-f]{12}"  # the shape of the run ids this script and tests/api/conftest.py make up
+#: pytest-xdist's worker names: each worker of a run has its own database, key prefix and queue (tests/api/conftest.py)
+WORKERS = [f"gw{number}" for number in range(16)]
 PROJECT_KEY = re.compile(r"(tgt:|LIMITS|targeting)")
 
 
@@ -78,8 +80,8 @@ def redis_keys() -> set[tuple[int, str]] | None:
 def ingest_names(run_id: str) -> list[str]:
     """The names a run's ingest tests use (tests/api/conftest.py ``INGEST_QUEUE``, and ``.dead``), and
     the default ones (``api.config`` ``INGEST_QUEUE``), which no test should create."""
-    own = f"targeting-test.{run_id}.ingest"
-    return [own, f"{own}.dead", "targeting.ingest", "targeting.ingest.dead"]
+    owns = [f"targeting-test.{run_id}.ingest"] + [f"targeting-test.{run_id}.{worker}.ingest" for worker in WORKERS]
+    return [name for own in owns for name in (own, f"{own}.dead")] + ["targeting.ingest", "targeting.ingest.dead"]
 
 
 def broker_names(run_id: str) -> set[str] | None:
@@ -141,7 +143,7 @@ def leftovers(run_id: str, before: dict, after: dict) -> tuple[list[str], list[s
     problems: list[str] = []
     notes: list[str] = []
     mine = re.escape(run_id)
-    others_database = re.compile(rf"targeting_test_(?!{mine}$){GENERATED_ID}")
+    others_database = re.compile(rf"targeting_test_(?!{mine}(_gw[0-9]+)?$){GENERATED_ID}(_gw[0-9]+)?")
     others_prefix = re.compile(rf"targeting-test:(?!{mine}:){GENERATED_ID}:")
     own_prefix = f"targeting-test:{run_id}:"
     if before["databases"] is not None and after["databases"] is not None:

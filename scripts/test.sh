@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# Spread over the cores (pytest-xdist): each worker is a session with its own database, keys and queue.
+.venv/bin/python -m pytest --numprocesses auto --maxprocesses 4 "$@"

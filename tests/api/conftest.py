@@ -45,12 +45,17 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RUN_ID = os.environ.get("TEST_RUN_ID") or f"r{uuid.uuid4().hex[:12]}"
 if not re.fullmatch(r"[a-z0-9_]{1,40}", RUN_ID):
     raise ValueError(f"TEST_RUN_ID must be 1 to 40 of a-z, 0-9 and _, not {RUN_ID!r}")
+#: pytest-xdist's worker (``gw0``, ``gw1``, ...): each worker process is a session of its own, so each
+#: has its own database, key prefix and queue, all still named after the run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if not re.fullmatch(r"(gw[0-9]{1,2})?", WORKER):
+    raise ValueError(f"PYTEST_XDIST_WORKER is gw and a number, not {WORKER!r}")
 #: This run's own PostgreSQL database, and the prefix of every Redis key it writes.
-POSTGRES_DATABASE = f"targeting_test_{RUN_ID}"
-REDIS_KEY_PREFIX = f"targeting-test:{RUN_ID}:"
+POSTGRES_DATABASE = f"targeting_test_{RUN_ID}" + (f"_{WORKER}" if WORKER else "")
+REDIS_KEY_PREFIX = f"targeting-test:{RUN_ID}:" + (f"{WORKER}:" if WORKER else "")
 #: This run's ingest queue on the shared RabbitMQ (with ``.dead``, its dead-letter exchange and queue);
 #: the broker tests use it one at a time and delete all three (scripts/check_leftovers.py looks for them).
-INGEST_QUEUE = f"targeting-test.{RUN_ID}.ingest"
+INGEST_QUEUE = f"targeting-test.{RUN_ID}." + (f"{WORKER}." if WORKER else "") + "ingest"
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 OPERATOR = Actor("test", "operator:test", "central", frozenset({"admin"}))
 

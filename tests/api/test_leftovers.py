@@ -22,7 +22,7 @@ def test_keys_are_deleted_by_the_run_s_prefix_and_no_others():
 
 
 def test_the_names_carry_the_run_id(sql_backend, backend, settings):
-    assert settings.redis_key_prefix == f"targeting-test:{RUN_ID}:"
+    assert settings.redis_key_prefix == REDIS_KEY_PREFIX and REDIS_KEY_PREFIX.startswith(f"targeting-test:{RUN_ID}:")
     if backend.name == "postgresql":
         assert backend.url.endswith(f"/{POSTGRES_DATABASE}") and RUN_ID in POSTGRES_DATABASE
 
@@ -40,6 +40,8 @@ def test_the_check_counts_what_the_run_left_and_not_what_other_runs_did():
             f"targeting_test_{other}",  # another run's, still running
             "targeting_test_4242",  # the old per-pid name: left behind
             f"targeting_test_{mine}",  # this run's own, not dropped
+            f"targeting_test_{mine}_gw1",  # one of this run's pytest-xdist workers', not dropped
+            f"targeting_test_{other}_gw0",  # a worker's of the other run
             "somebody_elses_db",
         ],
         [
@@ -56,6 +58,7 @@ def test_the_check_counts_what_the_run_left_and_not_what_other_runs_did():
         [
             "PostgreSQL database targeting_test_4242",
             f"PostgreSQL database targeting_test_{mine}",
+            f"PostgreSQL database targeting_test_{mine}_gw1",
             f"Redis key db15 targeting-test:{mine}:LIMITS:LIMITER/targeting/x",
             "Redis key db15 tgt:eval:v1:x",
             "Redis key db3 LIMITS:LIMITER/targeting/x",
@@ -97,9 +100,9 @@ def test_the_ingest_queue_carries_the_run_id_and_the_check_finds_it():
 
     from scripts.check_leftovers import broker_names
     from testing.ingest import AMQP_URL
-    from tests.api.conftest import INGEST_QUEUE
+    from tests.api.conftest import INGEST_QUEUE, WORKER
 
-    assert f"targeting-test.{RUN_ID}.ingest" == INGEST_QUEUE
+    assert f"targeting-test.{RUN_ID}." + (f"{WORKER}." if WORKER else "") + "ingest" == INGEST_QUEUE
     try:
         connection = pika.BlockingConnection(pika.URLParameters(f"{AMQP_URL}?connection_attempts=1&socket_timeout=3"))
     except AMQPConnectionError:
