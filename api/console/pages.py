@@ -156,7 +156,7 @@ def kept_form(form_id: str) -> tuple[ApiError | None, dict[str, str]]:
     session["forms"] = forms
     owner = kept.get("owner")
     if owner is not None and owner != who().get("name"):
-        return None, {}  # typed by someone else before their key expired: not theirs to see
+        return None, {}  # typed by someone else before their key expired (sign-in drops those too)
     refusal = kept.get("error")
     error = (
         ApiError(refusal["status"], refusal["code"], refusal["message"], dict(refusal["errors"])) if refusal else None

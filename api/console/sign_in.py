@@ -49,9 +49,13 @@ def sign_in() -> Any:
             f"the console is for {', '.join(CONSOLE_ROLES)} keys.",
             next_page,
         )
-    # A new session on sign-in: nothing from before carries over but forms typed before a key expired,
-    # which show only to the person who typed them (``kept_form``).
-    forms = session.get("forms")
+    # A new session on sign-in: nothing from before carries over but the forms this person typed
+    # before their key expired (or before the session was lost: no owner then).
+    forms = {
+        form_id: kept
+        for form_id, kept in (session.get("forms") or {}).items()
+        if kept.get("owner") in (None, identity["name"])
+    }
     session.clear()
     if forms:
         session["forms"] = forms
