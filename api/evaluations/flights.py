@@ -17,9 +17,9 @@ from api.container import services
 from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, UnplacedSchema
 from api.http.auth import current_actor, requires
 from api.worklist import paging
+from api.worklist.audited import record_identities_shown
 from api.worklist.rows import Candidate, flight_candidates
 from api.worklist.schemas import FlightPrioritySchema, PriorityQuerySchema
-from api.worklist.views import record_identities_shown
 from engine.risk import RelativeRisk, relative_risk
 
 blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 
 from api.common import Unprocessable
@@ -20,6 +19,7 @@ from api.hits.views import as_seen
 from api.http.auth import current_actor, requires
 from api.worklist import paging
 from api.worklist.arrivals import arrivals
+from api.worklist.audited import record_identities_shown
 from api.worklist.passenger import PassengerView, passenger_view
 from api.worklist.rows import candidates, departure_window, row_of, today, wanted_versions
 from api.worklist.schemas import (
@@ -110,10 +110,3 @@ def passenger(decision_id: str) -> PassengerView:
     if view.identity is not None:
         record_identities_shown([view.decision_id])
     return dataclasses.replace(view, hits=as_seen(policy, view.hits))
-
-
-def record_identities_shown(decision_ids: list[str]) -> None:
-    """Audit that the caller is being shown these decisions' passengers' identities on this endpoint."""
-    if decision_ids:  # an answer showing nobody's identity has nothing to record
-        endpoint = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-        services().decision_store.record_identity_view(current_actor(), endpoint, decision_ids)
