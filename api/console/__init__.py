@@ -13,7 +13,15 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 
 from api.config import Settings
-from api.console import audit, flights, rules, sign_in  # noqa: F401  (their routes join the blueprint)
+from api.console import (  # noqa: F401  (their routes join the blueprint)
+    audit,
+    flights,
+    passenger,
+    review,
+    rules,
+    sign_in,
+    worklist,
+)
 from api.console.client import ApiError
 from api.console.pages import bp, page_globals
 from api.http.errors import http_exception_body

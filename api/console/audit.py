@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import (
@@ -72,29 +73,53 @@ def history(rule_id: str) -> Any:
     )
 
 
-AUDIT_FILTERS = ("agency", "rule", "actor", "object_id", "since", "until", "limit")
+AUDIT_FILTERS = ("agency", "rule", "actor", "object_id", "limit")
+#: A date range (UTC days, both included), as the form gives it.
+DATE_RANGE = ("from", "to")
+
+
+def date_range(args: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """The form's dates, the API's ``since`` and ``until`` they mean, and what is wrong with them."""
+    given = {name: args.get(name, "").strip() for name in DATE_RANGE}
+    days: dict[str, dt.date] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in given.items():
+        if value:
+            try:
+                days[name] = dt.date.fromisoformat(value)
+            except ValueError:
+                errors[name] = ["A date is YYYY-MM-DD, e.g. 2026-12-03."]
+    if "from" in days and "to" in days and days["to"] < days["from"]:
+        errors["to"] = ["The last day comes on or after the first."]
+    window = {}
+    if "from" in days:
+        window["since"] = f"{days['from'].isoformat()}T00:00:00Z"
+    if "to" in days:  # the API's until is exclusive: the day after
+        window["until"] = f"{(days['to'] + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
+    return given, window, errors
 
 
 @bp.route("/audit")
 def audit() -> Any:
     client = api_client()
     filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
+    dates, window, errors = date_range(request.args)
     # Newest first; "older" pages on with before=, "newer" with after= (read oldest first, shown reversed).
     before, after = request.args.get("before", "").strip(), request.args.get("after", "").strip()
-    errors: dict[str, list[str]] = {}
     page: dict[str, Any] | None = None
-    try:
-        if after:
-            page = client.get("/v1/audit", **filters, after=after, order="oldest")
-            page["entries"].reverse()
-        else:
-            page = client.get("/v1/audit", **filters, before=before, order="newest")
-    except ApiError as error:
-        if error.status != 422:
-            raise
-        errors = dict(error.errors) or {"$": [error.message]}
+    if not errors:
+        try:
+            if after:
+                page = client.get("/v1/audit", **filters, **window, after=after, order="oldest")
+                page["entries"].reverse()
+            else:
+                page = client.get("/v1/audit", **filters, **window, before=before, order="newest")
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            errors = dict(error.errors) or {"$": [error.message]}
     chain = client.get("/v1/audit/verify")
-    kept = {k: v for k, v in filters.items() if v}
+    kept = {k: v for k, v in {**filters, **dates}.items() if v}
     next_link = prev_link = None
     if page and page["entries"]:
         seqs = [entry["seq"] for entry in page["entries"]]
@@ -106,13 +131,50 @@ def audit() -> Any:
     return (
         render_template(
             "console/audit.html",
-            filters=filters,
+            filters={**filters, **dates},
             page=page,
             errors=errors,
             chain=chain,
             next_link=next_link,
             prev_link=prev_link,
             after=after,
+        ),
+        422 if errors else 200,
+    )
+
+
+@bp.route("/audit/identity-views")
+def identity_views() -> Any:
+    """Who was shown which passengers' identities, when, where: decision ids, never the identities."""
+    actor = request.args.get("actor", "").strip()
+    dates, window, errors = date_range(request.args)
+    back = [value for value in request.args.getlist("back") if value.isdigit()][-50:]
+    before = request.args.get("before", "").strip()
+    page: dict[str, Any] | None = None
+    if not errors:
+        try:
+            page = api_client().get("/v1/audit/identity-views", actor=actor, **window, before=before, limit=50)
+        except ApiError as error:
+            if error.status != 422:
+                raise
+            errors = dict(error.errors) or {"$": [error.message]}
+    kept = {k: v for k, v in {"actor": actor, **dates}.items() if v}
+    older = newer = None
+    if page and page["next_before"] is not None:
+        older = url_for("console.identity_views", **kept, before=page["next_before"], back=[*back, before])
+    if before:
+        previous = back[-1] if back else ""
+        newer = url_for(
+            "console.identity_views", **kept, **({"before": previous, "back": back[:-1]} if previous else {})
+        )
+    return (
+        render_template(
+            "console/identity_views.html",
+            filters={"actor": actor, **dates},
+            page=page,
+            errors=errors,
+            older=older,
+            newer=newer,
         ),
         422 if errors else 200,
     )

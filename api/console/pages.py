@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -29,6 +30,7 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from api.console.client import ApiClient, ApiError, SignedOut
+from api.worklist.rows import nz
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,13 @@ STATUS_LABELS = {
     "false_match": "False match",
     "offence_found": "Offence found",
 }
-#: Pages of hits fetched for one flight (the API returns at most 1,000 per call).
-HIT_PAGES = 10
-HIT_PAGE_SIZE = 1000
 FLIGHT_NUMBER = re.compile(r"^[A-Z0-9]{2}\d{1,4}[A-Z]?$")
+AGENCY_NAMES = {"customs": "Customs", "mpi": "MPI", "immigration": "INZ", "central": "Central"}
+#: What a signed session cookie may grow to with a kept form in it: browsers drop cookies over 4 KB,
+#: and a dropped session cookie signs the officer out.
+SESSION_BUDGET = 3600
+#: Forms kept at once (refused, or typed when the key expired); the oldest goes first.
+KEPT_FORMS = 3
 
 
 class CsrfRefused(Exception):
@@ -92,15 +97,97 @@ def api_client() -> ApiClient:
     return ApiClient(str(session["key"]))
 
 
-def safe_next(target: str | None) -> str:
-    # Only a console path: a sign-in link must not be able to send the officer anywhere else.
-    default = url_for("console.flights")
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a console page, else None: a sign-in link must not send the officer anywhere else."""
     if not target:
-        return default
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or "\\" in target or ".." in parts.path or not parts.path.startswith("/console/"):
-        return default
+        return None
     return target
+
+
+def home_for(roles: list[str] | tuple[str, ...]) -> str:
+    """Where a signed-in person starts: officers and approvers at their worklist, auditors at the audit log."""
+    if set(roles) & {"officer", "approver"} or "auditor" not in roles:
+        return url_for("console.worklist")
+    return url_for("console.audit")
+
+
+# --- forms kept between a POST and the page that shows them ---------------------------------
+#
+# A refused form redirects (303) to the page that holds it, which shows it again with its
+# errors from the session: the back button never lands on a POST's answer ("Confirm form
+# resubmission"). A form typed when the key expired is kept the same way for after signing in,
+# for the same person only.
+
+
+def keep_form(form_id: str, values: Mapping[str, str], error: ApiError | None = None, owner: str | None = None) -> bool:
+    """Keep a form's values (and why it was refused) for the next page that shows ``form_id``.
+
+    False, keeping nothing, when it would make the session cookie too large to be kept: the
+    caller then answers the POST with the page itself.
+    """
+    forms = dict(session.get("forms") or {})
+    forms.pop(form_id, None)
+    kept: dict[str, Any] = {"values": {name: str(value) for name, value in values.items()}, "owner": owner}
+    if error is not None:
+        kept["error"] = {"status": error.status, "code": error.code, "message": error.message, "errors": error.errors}
+    forms[form_id] = kept
+    while len(forms) > KEPT_FORMS:
+        forms.pop(next(iter(forms)))
+    before = session.get("forms")
+    session["forms"] = forms
+    if len(_serialised_session()) <= SESSION_BUDGET:
+        return True
+    if before is None:
+        session.pop("forms")
+    else:
+        session["forms"] = before
+    return False
+
+
+def kept_form(form_id: str) -> tuple[ApiError | None, dict[str, str]]:
+    """The kept form ``form_id`` (why it was refused, its values), taken out of the session; or nothing."""
+    forms = dict(session.get("forms") or {})
+    kept = forms.pop(form_id, None)
+    if kept is None:
+        return None, {}
+    session["forms"] = forms
+    owner = kept.get("owner")
+    if owner is not None and owner != who().get("name"):
+        return None, {}  # typed by someone else before their key expired (sign-in drops those too)
+    refusal = kept.get("error")
+    error = (
+        ApiError(refusal["status"], refusal["code"], refusal["message"], dict(refusal["errors"])) if refusal else None
+    )
+    return error, dict(kept.get("values") or {})
+
+
+def refused(form_id: str, error: ApiError, values: Mapping[str, str], target: str) -> Response | None:
+    """Redirect to ``target`` (the page holding the form) to show the refusal there; None if it cannot be kept."""
+    if keep_form(form_id, values, error):
+        return redirect(target, 303)
+    return None
+
+
+def status_of(error: ApiError | None) -> int:
+    """The status a page showing a kept refusal answers with (the refusal's own)."""
+    return error.status if error is not None else 200
+
+
+def _serialised_session() -> str:
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    return str(serializer.dumps(dict(session))) if serializer is not None else ""
+
+
+def _typed_form() -> tuple[str, dict[str, str], str] | None:
+    """The form of this POST (its id, what was typed, the page it was on), if it says which it is."""
+    form_id, here = request.form.get("form_id", ""), safe_next(request.form.get("here"))
+    if request.method != "POST" or not form_id or here is None:
+        return None
+    values = {name: value for name, value in request.form.items() if name not in ("csrf_token", "form_id", "here")}
+    return form_id, values, here
 
 
 @bp.before_request
@@ -110,10 +197,24 @@ def _guard() -> Any:
             _check_csrf()
         return None
     if "key" not in session:
-        return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")), 303)
+        typed = _typed_form()
+        if typed is None:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("console.sign_in", next=target), 303)
+        form_id, values, here = typed
+        # No session, so no CSRF token to check: only a form posted from a console page is kept.
+        if _same_origin():
+            keep_form(form_id, values)
+            flash("Please sign in: what you typed is kept for you.", "error")
+        return redirect(url_for("console.sign_in", next=here), 303)
     if request.method == "POST":
         _check_csrf()
     return None
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin") or ""
+    return bool(origin) and origin.rstrip("/") == request.host_url.rstrip("/")
 
 
 def _check_csrf() -> None:
@@ -147,7 +248,45 @@ def csrf_token() -> str:
 @bp.context_processor
 def page_globals() -> dict[str, Any]:
     """What every page's template reads: who is signed in, what they may do, the status labels."""
-    return {"who": who(), "can": can, "status_labels": STATUS_LABELS}
+    return {"who": who(), "can": can, "status_labels": STATUS_LABELS, "agency_names": AGENCY_NAMES}
+
+
+@bp.app_template_global()
+def here() -> str:
+    """This page's path and query: where a form on it returns to."""
+    return request.full_path.rstrip("?")
+
+
+@bp.app_template_filter("local")
+def _local(value: Any, style: str = "datetime") -> str:
+    """An API timestamp in New Zealand time: ``Thu 3 Dec 08:00`` (``time``: ``08:00``; ``date``: ``Thu 3 Dec 2026``)."""
+    if not value:
+        return "—"
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(nz())
+    formats = {"time": "%H:%M", "date": "%a %-d %b %Y", "datetime": "%a %-d %b %H:%M"}
+    return local.strftime(formats.get(style, formats["datetime"]))
+
+
+@bp.app_template_filter("day")
+def _day(value: Any) -> str:
+    """A ``YYYY-MM-DD`` date as ``Thursday 3 December 2026``."""
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%A %-d %B %Y")
+    except ValueError:
+        return str(value)
+
+
+@bp.app_template_filter("agencies")
+def _agencies(counts: Mapping[str, int] | None) -> str:
+    """Other agencies' match counts as ``MPI 1, INZ 2`` (``—`` for none)."""
+    shown = [f"{AGENCY_NAMES.get(agency, agency)} {count}" for agency, count in (counts or {}).items() if count]
+    return ", ".join(shown) or "—"
 
 
 @bp.app_template_filter("when")
@@ -180,9 +319,18 @@ def _shown(value: Any) -> str:
 
 @bp.errorhandler(SignedOut)
 def _signed_out(error: SignedOut) -> Any:
+    owner, typed = who().get("name"), _typed_form()
     session.clear()
-    flash(f"Please sign in again: {error.error.message}.", "error")
-    return redirect(url_for("console.sign_in"), 303)
+    if typed is None:
+        flash(f"Please sign in again: {error.error.message}.", "error")
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.sign_in", next=target), 303)
+    form_id, values, here = typed
+    # What was typed waits for the same person to sign in again, on the page it was typed on.
+    kept = keep_form(form_id, values, owner=owner)
+    message = "what you typed is kept for you" if kept else "what you typed was too long to keep: it is lost"
+    flash(f"Please sign in again ({error.error.message}); {message}.", "error")
+    return redirect(url_for("console.sign_in", next=here), 303)
 
 
 @bp.errorhandler(ApiError)

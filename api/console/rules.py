@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +19,10 @@ from api.console.client import ApiError
 from api.console.pages import (
     api_client,
     bp,
+    kept_form,
     quoted,
+    refused,
+    status_of,
 )
 
 
@@ -61,6 +63,9 @@ def rules() -> Any:
 def _rule_page(
     rule_id: str, error: ApiError | None = None, status: int = 200, values: Mapping[str, str] | None = None
 ) -> Any:
+    if error is None:
+        error, values = kept_form(f"rule-{rule_id}")
+        status = status_of(error)
     client = api_client()
     rule = client.get(f"/v1/rules/{quoted(rule_id)}")
     stats: dict[str, Any] | None = None
@@ -121,6 +126,18 @@ def _editor(
     )
 
 
+def _editor_refused(rule_id: str | None, text: str, reason: str, error: ApiError) -> Any:
+    """Back to the editor with the text and where it is wrong; a text too long to keep is answered here."""
+    form_id, page = (
+        (f"rule-editor-{rule_id}", url_for("console.edit_rule", rule_id=rule_id))
+        if rule_id
+        else ("rule-editor", url_for("console.new_rule"))
+    )
+    return refused(form_id, error, {"rule_yaml": text, "reason": reason}, page) or _editor(
+        rule_id, text, reason, error, error.status
+    )
+
+
 def _content_path(path: str) -> str:
     # Request validation names paths inside the request body (``rule.when``); the rule's own checks do not.
     return path.removeprefix("rule.") if path.startswith("rule.") else path
@@ -131,12 +148,14 @@ def _save_rule(rule_id: str | None) -> Any:
     reason = request.form.get("reason", "")
     content, problems = ruletext.parse(text)
     if content is None:
-        return _editor(rule_id, text, reason, ApiError(422, "invalid_yaml", "The text is not a rule.", problems), 422)
+        return _editor_refused(
+            rule_id, text, reason, ApiError(422, "invalid_yaml", "The text is not a rule.", problems)
+        )
     target = f"/v1/rules/{quoted(rule_id)}/versions" if rule_id else "/v1/rules"
     try:
         created = api_client().post(target, {"rule": content, "reason": reason})
     except ApiError as error:
-        return _editor(rule_id, text, reason, error, error.status)
+        return _editor_refused(rule_id, text, reason, error)
     flash(f"Saved {created['rule_id']} version {created['number']} as a draft.", "ok")
     return redirect(url_for("console.rule", rule_id=created["rule_id"]), 303)
 
@@ -145,19 +164,24 @@ def _save_rule(rule_id: str | None) -> Any:
 def new_rule() -> Any:
     if request.method == "POST":
         return _save_rule(None)
-    return _editor(None, "", "")
+    error, values = kept_form("rule-editor")
+    return _editor(None, values.get("rule_yaml", ""), values.get("reason", ""), error, status_of(error))
 
 
 @bp.route("/rules/<rule_id>/edit", methods=["GET", "POST"])
 def edit_rule(rule_id: str) -> Any:
     if request.method == "POST":
         return _save_rule(rule_id)
+    error, values = kept_form(f"rule-editor-{rule_id}")
+    if "rule_yaml" in values:
+        return _editor(rule_id, values["rule_yaml"], values.get("reason", ""), error, status_of(error))
     rule = api_client().get(f"/v1/rules/{quoted(rule_id)}")
     latest = max(rule["versions"], key=lambda v: v["number"])
     return _editor(rule_id, ruletext.dump(latest["content"]), "")
 
 
-TRANSITIONS = {"submit": "Submitted", "approve": "Approved", "activate": "Activated"}
+#: The steps taken on a rule's page (approving is the review page's: ``review.approve``).
+TRANSITIONS = {"submit": "Submitted", "activate": "Activated"}
 
 
 @bp.route("/rules/<rule_id>/versions/<int:number>/<action>", methods=["POST"])
@@ -168,11 +192,15 @@ def transition(rule_id: str, number: int, action: str) -> Any:
     try:
         api_client().post(f"/v1/rules/{quoted(rule_id)}/versions/{quoted(number)}/{quoted(action)}", {"reason": reason})
     except ApiError as error:
-        if action == "approve":
-            return _review_page(rule_id, number, error, error.status, {"reason": reason})
-        return _rule_page(rule_id, error, error.status, {f"{action}-{number}": reason})
+        return _rule_refused(rule_id, error, {f"{action}-{number}": reason})
     flash(f"{TRANSITIONS[action]} {rule_id} version {number}.", "ok")
     return redirect(url_for("console.rule", rule_id=rule_id), 303)
+
+
+def _rule_refused(rule_id: str, error: ApiError, values: Mapping[str, str]) -> Any:
+    return refused(f"rule-{rule_id}", error, values, url_for("console.rule", rule_id=rule_id)) or _rule_page(
+        rule_id, error, error.status, values
+    )
 
 
 @bp.route("/rules/<rule_id>/retire", methods=["POST"])
@@ -184,92 +212,41 @@ def retire(rule_id: str) -> Any:
     if request.form.get("confirm") != "yes":
         missing["confirm"] = [f"Tick the box to confirm that {rule_id} stops matching."]
     if missing:
-        refused = ApiError(422, "invalid_input", "Retiring takes a reason and a confirmation.", missing)
-        return _rule_page(rule_id, refused, 422, {"retire": reason})
+        error = ApiError(422, "invalid_input", "Retiring takes a reason and a confirmation.", missing)
+        return _rule_refused(rule_id, error, {"retire": reason})
     try:
         api_client().post(f"/v1/rules/{quoted(rule_id)}/retire", {"reason": reason})
     except ApiError as error:
-        return _rule_page(rule_id, error, error.status, {"retire": reason})
+        return _rule_refused(rule_id, error, {"retire": reason})
     flash(f"Retired {rule_id}.", "ok")
     return redirect(url_for("console.rule", rule_id=rule_id), 303)
 
 
-def _review_page(
-    rule_id: str,
-    number: int,
-    error: ApiError | None = None,
-    status: int = 200,
-    values: Mapping[str, str] | None = None,
-    tried: Mapping[str, Any] | None = None,
-) -> Any:
-    client = api_client()
-    rule = client.get(f"/v1/rules/{quoted(rule_id)}")
-    version = next((v for v in rule["versions"] if v["number"] == number), None)
-    if version is None:
-        abort(404, f"Rule {rule_id} has no version {number}.")
-    active = next((v for v in rule["versions"] if v["number"] == rule.get("active_version")), None)
-    window = {name: request.args.get(name, "").strip() for name in ("since", "until")}
-    backtest: dict[str, Any] | None = None
-    backtest_error: ApiError | None = None
+@bp.route("/rules/<rule_id>/rollback", methods=["POST"])
+def rollback(rule_id: str) -> Any:
+    """A new draft with an earlier version's content, after a reason and a confirmation."""
+    reason = request.form.get("reason", "").strip()
+    chosen = request.form.get("to_version", "")
+    values = {"rollback": reason, "rollback_to": chosen}
+    missing = {}
+    if not chosen.isdigit():
+        missing["to_version"] = ["Choose the version to go back to."]
+    if not reason:
+        missing["reason"] = ["Say why the rule goes back to an earlier version."]
+    if request.form.get("confirm") != "yes":
+        missing["confirm"] = [f"Tick the box to confirm a new draft of {rule_id} with that version's content."]
+    if missing:
+        error = ApiError(422, "invalid_input", "Rolling back takes a version, a reason and a confirmation.", missing)
+        return _rule_refused(rule_id, error, values)
     try:
-        backtest = client.post(
-            f"/v1/rules/{quoted(rule_id)}/versions/{quoted(number)}/backtest", {k: v for k, v in window.items() if v}
+        created = api_client().post(
+            f"/v1/rules/{quoted(rule_id)}/rollback", {"to_version": int(chosen), "reason": reason}
         )
-    except ApiError as failed:
-        backtest_error = failed
-    new_text = ruletext.dump(version["content"])
-    diff = ruletext.side_by_side(ruletext.dump(active["content"]), new_text) if active and active is not version else []
-    return (
-        render_template(
-            "console/review.html",
-            rule=rule,
-            version=version,
-            active=active,
-            version_yaml=new_text,
-            diff=diff,
-            window=window,
-            backtest=backtest,
-            backtest_error=backtest_error,
-            error=error,
-            values=values or {},
-            tried=tried,
-            try_errors=[
-                f"{path}: {message}" if path.startswith("passengers[") else message
-                for path, messages in (error.errors.items() if error else ())
-                if path.startswith(("passengers", "decision_ids", "_schema"))
-                for message in messages
-            ],
-        ),
-        status,
-    )
-
-
-@bp.route("/rules/<rule_id>/versions/<int:number>/review")
-def review(rule_id: str, number: int) -> Any:
-    return _review_page(rule_id, number)
-
-
-@bp.route("/rules/<rule_id>/versions/<int:number>/try", methods=["POST"])
-def try_version(rule_id: str, number: int) -> Any:
-    """The "Try it" panel: sample passengers (JSON) or decision ids, tried through ``/v1``."""
-    text = request.form.get("passengers", "").strip()
-    ids = [part.strip() for part in request.form.get("decision_ids", "").replace(",", " ").split() if part.strip()]
-    values = {"passengers": text, "decision_ids": " ".join(ids)}
-    body: dict[str, Any] = {}
-    if text:
-        try:
-            parsed = json.loads(text)
-        except ValueError as exc:
-            return _review_page(rule_id, number, _form_error("passengers", f"not JSON: {exc}"), 422, values)
-        body["passengers"] = parsed if isinstance(parsed, list) else [parsed]
-    if ids:
-        body["decision_ids"] = ids
-    try:
-        tried = api_client().post(f"/v1/rules/{quoted(rule_id)}/versions/{quoted(number)}/try", body)
     except ApiError as error:
-        return _review_page(rule_id, number, error, error.status, values)
-    return _review_page(rule_id, number, values=values, tried=tried)
-
-
-def _form_error(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid_input", "The form has a mistake.", {field: [message]})
+        return _rule_refused(rule_id, error, values)
+    flash(
+        f"Version {created['number']} of {rule_id} is a draft with the content of version {chosen}: "
+        "submit it for approval to put it in service.",
+        "ok",
+    )
+    return redirect(url_for("console.rule", rule_id=rule_id), 303)

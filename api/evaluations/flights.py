@@ -6,15 +6,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from flask_smorest import Blueprint
 
 from api.common import NotFound, Unprocessable
 from api.container import services
-from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
+from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, UnplacedSchema
 from api.http.auth import current_actor, requires
-from engine.risk import relative_risk
+from api.worklist import paging
+from api.worklist.audited import record_identities_shown
+from api.worklist.rows import Candidate, flight_candidates
+from api.worklist.schemas import FlightPrioritySchema, PriorityQuerySchema
+from engine.risk import RelativeRisk, relative_risk
 
 blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")
 
@@ -55,35 +61,73 @@ def unplaced(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
 @requires("officer", "approver", "auditor")
-@blp.response(200, PrioritySchema)
-def priority(flight: str, day: str) -> dict[str, Any]:
-    """A flight's passengers by relative risk, each with its top reasons.
+@blp.arguments(PriorityQuerySchema, location="query", unknown=None)  # the schema's RAISE: a typo is a 422
+@blp.response(200, FlightPrioritySchema)
+def priority(query: dict[str, Any], flight: str, day: str) -> dict[str, Any]:
+    """A flight's passengers by relative risk, each with its top reasons, filtered, sorted and paged
+    as the worklist is (``status`` defaults to ``all``: every passenger, with a hit of the caller's
+    agency or not; without ``limit``, every row).
 
     ``flight`` is carrier and number (``NZ5``), ``day`` the UTC date of scheduled departure.
     The combined score and band are shared with every agency; the reasons shown are the
     matches the sharing policy lets the caller's agency see (by default its own; auditors
-    see all), the others are only counted.
+    see all), the others are only counted. Each row names the traveller unless the sharing
+    policy withholds the record; showing identities is audited.
     """
     try:
         date = dt.date.fromisoformat(day)
     except ValueError:
         raise Unprocessable("the date must be YYYY-MM-DD", "invalid_date", {"day": ["not a date"]}) from None
-    decisions = services().decision_store.flight_decisions(flight.upper(), date)
+    flight = flight.upper()
+    decisions = services().decision_store.flight_decisions(flight, date)
     if not decisions:
         raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
-    rows = _ranked(decisions)
+    actor = current_actor()
+    policy = services().sharing.policy()
+    hits = services().hits.journey_hits(date, date, policy.visible_agencies(actor, "matches"))
+    everyone = flight_candidates(actor, policy, decisions, hits)
+    query = {**query, "flight": flight, "date": date}  # a cursor is good for this flight only
+    page = paging.page([c for c in everyone if paging.selected(c, query)], query)
+    ranks = {c.decision.id: rank for rank, c in enumerate(sorted(everyone, key=_by_risk), start=1)}
+    candidates = {c.decision.id: c for c in page.rows}
+    rows = _ranked([c.decision for c in page.rows], {c.decision.id: c.risk for c in page.rows})
     for row in rows:
+        candidate = candidates[row["decision_id"]]
         del row["decision"]
-    return {"flight": flight.upper(), "date": date.isoformat(), "passengers": len(rows), "ranked": rows}
+        row["rank"] = ranks[row["decision_id"]]
+        row["identity"] = candidate.identity
+        row["identity_withheld"] = candidate.identity is None
+        row["hits"] = sorted(candidate.work, key=lambda hit: (hit.agency, hit.rule_id, hit.id))
+    record_identities_shown([row["decision_id"] for row in rows if row["identity"] is not None])
+    return {
+        "flight": flight,
+        "date": date.isoformat(),
+        "passengers": len(everyone),
+        "bands": dict(Counter(c.risk.band for c in everyone)),
+        "total": page.total,
+        "ranked": rows,
+        "next_cursor": page.next_cursor,
+    }
 
 
-def _ranked(decisions: list[Any]) -> list[dict[str, Any]]:
-    """Rows by relative risk, each with the top reasons the sharing policy shows (and its ``decision``)."""
+def _by_risk(candidate: Candidate) -> paging.Key:
+    return paging.sort_key(candidate, "risk")
+
+
+def _ranked(decisions: list[Any], risk_of: Mapping[str, RelativeRisk] | None = None) -> list[dict[str, Any]]:
+    """Rows by relative risk, each with the top reasons the sharing policy shows (and its ``decision``).
+
+    The risk is relative to ``decisions`` unless ``risk_of`` gives each decision's (a page of a longer list).
+    """
     actor = current_actor()
     policy = services().sharing.policy()
     summaries = _summaries(decisions)  # (rule id, version) -> (agency, title)
-    risks = relative_risk([d.score for d in decisions])
-    ranked = sorted(zip(decisions, risks, strict=True), key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
+    if risk_of is None:
+        risks = relative_risk([d.score for d in decisions])
+        pairs = zip(decisions, risks, strict=True)
+        ranked = sorted(pairs, key=lambda pair: (-pair[0].score, pair[0].passenger_ref or ""))
+    else:
+        ranked = [(d, risk_of[d.id]) for d in decisions]  # in the page's order
     rows = []
     for rank, (decision, risk) in enumerate(ranked, start=1):
         summarised = [

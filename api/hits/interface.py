@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -91,7 +91,7 @@ class HitStore(Protocol):
         *,
         flight: str | None = None,
         day: dt.date | None = None,
-        status: str | None = None,
+        status: str | Collection[str] | None = None,
         rule_id: str | None = None,
         passenger_ref: str | None = None,
         limit: int = 200,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,7 @@ class MemoryHitStore:
         *,
         flight: str | None = None,
         day: dt.date | None = None,
-        status: str | None = None,
+        status: str | Collection[str] | None = None,
         rule_id: str | None = None,
         passenger_ref: str | None = None,
         limit: int = 200,
@@ -109,6 +109,7 @@ class MemoryHitStore:
     ) -> list[Hit]:
         """Hits of rules owned by ``agencies`` (None: every agency), newest first, filtered."""
         wanted = None if agencies is None else set(agencies)
+        statuses = None if status is None else {status} if isinstance(status, str) else set(status)
         with self._transaction():
             found = [
                 hit
@@ -116,7 +117,7 @@ class MemoryHitStore:
                 if (wanted is None or hit.agency in wanted)
                 and (flight is None or hit.flight == flight)
                 and (day is None or hit.flight_date == day)
-                and (status is None or hit.status == status)
+                and (statuses is None or hit.status in statuses)
                 and (rule_id is None or hit.rule_id == rule_id)
                 and (passenger_ref is None or hit.passenger_ref == passenger_ref)
             ]

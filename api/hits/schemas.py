@@ -14,7 +14,8 @@ class HitQuerySchema(Schema):
     flight = fields.String(validate=validate.Length(min=2, max=8))
     date = Day()
     status = fields.String(
-        validate=validate.OneOf(["new", "in_review", "referred", "cleared", "false_match", "offence_found"])
+        validate=validate.OneOf(["open", "new", "in_review", "referred", "cleared", "false_match", "offence_found"]),
+        metadata={"description": "open: new or in_review"},
     )
     rule_id = fields.String(validate=validate.Length(min=1, max=32))
     passenger_id = fields.String(validate=validate.Length(min=1, max=64))

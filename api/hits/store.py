@@ -10,7 +10,7 @@ rule precision). Dispositions are audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -67,13 +67,14 @@ class SqlHitStore(SqlService):
         *,
         flight: str | None = None,
         day: dt.date | None = None,
-        status: str | None = None,
+        status: str | Collection[str] | None = None,
         rule_id: str | None = None,
         passenger_ref: str | None = None,
         limit: int = 200,
         offset: int = 0,
     ) -> list[Hit]:
-        """Hits of rules owned by ``agencies`` (None: every agency), newest first, filtered."""
+        """Hits of rules owned by ``agencies`` (None: every agency), newest first, filtered
+        (``status``: one, or any of several)."""
         query = select(HitRow).order_by(HitRow.created_at.desc(), HitRow.id)
         if agencies is not None:
             query = query.where(HitRow.agency.in_(list(agencies)))
@@ -82,7 +83,7 @@ class SqlHitStore(SqlService):
         if day is not None:
             query = query.where(HitRow.flight_date == day)
         if status is not None:
-            query = query.where(HitRow.status == status)
+            query = query.where(HitRow.status.in_([status] if isinstance(status, str) else list(status)))
         if rule_id is not None:
             query = query.where(HitRow.rule_id == rule_id)
         if passenger_ref is not None:

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api.common import Forbidden, NotFound
 from api.container import services
-from api.hits.interface import Hit
+from api.hits.interface import OPEN, Hit
 from api.hits.schemas import DispositionSchema, HitListSchema, HitQuerySchema, HitSchema
 from api.http.auth import current_actor, requires
 from api.sharing.policy import SharingPolicy
@@ -21,7 +21,7 @@ blp = Blueprint("hits", __name__, url_prefix="/v1", description="Hits, dispositi
 WORKERS = ("officer", "approver")
 
 
-def _as_seen(policy: SharingPolicy, hits: Iterable[Hit]) -> list[Hit]:
+def as_seen(policy: SharingPolicy, hits: Iterable[Hit]) -> list[Hit]:
     """The hits the caller may see, each with only the reasons' values it may see (``SharingPolicy.matches_for``)."""
     seen = []
     for hit in hits:
@@ -33,7 +33,7 @@ def _as_seen(policy: SharingPolicy, hits: Iterable[Hit]) -> list[Hit]:
 
 def _visible(hit: Hit) -> Hit:
     """The hit as the caller may see it, or not found."""
-    seen = _as_seen(services().sharing.policy(), [hit])
+    seen = as_seen(services().sharing.policy(), [hit])
     if not seen:
         # Not "forbidden": that would confirm the hit exists to an agency not entitled to it.
         raise NotFound(f"no hit {hit.id}", "hit_not_found")
@@ -45,7 +45,8 @@ def _visible(hit: Hit) -> Hit:
 @blp.arguments(HitQuerySchema, location="query")
 @blp.response(200, HitListSchema)
 def list_hits(query: dict[str, Any]) -> dict[str, Any]:
-    """Hits the caller's agency may see under the sharing policy, newest first, filtered."""
+    """Hits the caller's agency may see under the sharing policy, newest first, filtered (``status=open``:
+    new or in review, the open-hits queue)."""
     policy = services().sharing.policy()
     flight = query.get("flight")
     # The store pages over the agencies whose matches the caller sees; what it sees of each is the policy's.
@@ -53,13 +54,13 @@ def list_hits(query: dict[str, Any]) -> dict[str, Any]:
         policy.visible_agencies(current_actor(), "matches"),
         flight=flight.upper() if flight else None,
         day=query.get("date"),
-        status=query.get("status"),
+        status=OPEN if query.get("status") == "open" else query.get("status"),
         rule_id=query.get("rule_id"),
         passenger_ref=query.get("passenger_id"),
         limit=query["limit"],
         offset=query["offset"],
     )
-    return {"hits": _as_seen(policy, found)}
+    return {"hits": as_seen(policy, found)}
 
 
 @blp.route("/hits/<hit_id>", methods=["GET"])

@@ -49,6 +49,28 @@ class RuleListSchema(Schema):
     rules = fields.List(fields.Nested(RuleSummarySchema))
 
 
+class ApprovalSchema(Schema):
+    """A rule version awaiting approval."""
+
+    rule_id = fields.String()
+    number = fields.Integer()
+    title = fields.String(allow_none=True)
+    agency = fields.String()
+    in_service = fields.Integer(allow_none=True, metadata={"description": "The rule's active version, if any"})
+    reason = fields.String()
+    author = fields.String()
+    created_at = Timestamp()
+    submitted_by = fields.String(allow_none=True)
+    submitted_at = Timestamp(allow_none=True)
+    may_approve = fields.Boolean(
+        metadata={"description": "Whether the caller may approve it: an approver who is not its author"}
+    )
+
+
+class ApprovalQueueSchema(Schema):
+    versions = fields.List(fields.Nested(ApprovalSchema), metadata={"description": "Oldest submission first"})
+
+
 class RuleListQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE

@@ -14,6 +14,7 @@ from api.http.auth import current_actor, requires
 from api.rules.backtest import backtest, try_version
 from api.rules.schemas import (
     ActivationSchema,
+    ApprovalQueueSchema,
     BacktestRequestSchema,
     BacktestSchema,
     DiffQuerySchema,
@@ -47,6 +48,37 @@ def list_rules(query: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
     agency = query.get("agency") if "auditor" in actor.roles else actor.agency
     return {"rules": services().rule_store.rules(agency)}
+
+
+@blp.route("/approvals", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, ApprovalQueueSchema)
+def approvals() -> dict[str, Any]:
+    """Rule versions of the caller's agency (auditors: every agency's) submitted and awaiting a second
+    officer's approval, oldest submission first; ``may_approve`` is false for the caller's own changes."""
+    actor = current_actor()
+    agency = None if "auditor" in actor.roles else actor.agency
+    waiting = [
+        {
+            "rule_id": rule.id,
+            "number": version.number,
+            "title": version.content.get("title"),
+            "agency": rule.agency,
+            "in_service": rule.active_version,
+            "reason": version.lifecycle.reason,
+            "author": version.lifecycle.author,
+            "created_at": version.lifecycle.created_at,
+            "submitted_by": version.lifecycle.submitted_by,
+            "submitted_at": version.lifecycle.submitted_at,
+            # The lifecycle refuses an author's own approval (self_approval): not offered, though the call decides.
+            "may_approve": "approver" in actor.roles and version.lifecycle.author != actor.name,
+        }
+        for rule in services().rule_store.rules(agency)
+        for version in rule.versions
+        if version.status == "submitted"
+    ]
+    waiting.sort(key=lambda item: (item["submitted_at"] or item["created_at"], item["rule_id"], item["number"]))
+    return {"versions": waiting}
 
 
 @blp.route("/rules", methods=["POST"])

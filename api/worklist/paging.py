@@ -78,16 +78,20 @@ class Page:
     next_cursor: str | None
 
 
-def page(found: Sequence[Candidate], query: Mapping[str, Any]) -> Page:
-    """The page of ``found`` (all of them selected) after the query's cursor, and the cursor of the next."""
-    sort, limit = query.get("sort", "risk"), query["limit"]
+def page(found: Sequence[Candidate], query: Mapping[str, Any], anchor: Candidate | None = None) -> Page:
+    """The page of ``found`` (all of them selected) after the query's cursor, or after ``anchor`` (a
+    passenger who need not be selected any more: the next one after them), and the cursor of the next.
+    Without a ``limit``, every row after that."""
+    sort, limit = query.get("sort", "risk"), query.get("limit")
     keyed = sorted(((sort_key(c, sort), c) for c in found), key=lambda pair: pair[0])
     digest = _digest(query)
-    if query.get("cursor"):
-        after = _decoded(query["cursor"], sort, digest)
+    after = _decoded(query["cursor"], sort, digest) if query.get("cursor") else None
+    if anchor is not None:
+        after = sort_key(anchor, sort)
+    if after is not None:
         keyed = [pair for pair in keyed if pair[0] > after]
     shown = keyed[:limit]
-    more = len(keyed) > limit
+    more = limit is not None and len(keyed) > limit
     return Page([c for _, c in shown], len(found), _encoded(shown[-1][0], sort, digest) if more else None)
 
 

@@ -141,26 +141,66 @@ def candidates(
 
     ``hits`` are those of the agencies whose matches the caller sees (``visible_agencies``).
     """
+    arriving = arriving_on(decisions, day)
+    # Relative to everyone arriving that day, whichever agency's work they are.
+    risks = relative_risk([decision.score for decision, _ in arriving])
+    found = []
+    for (decision, arrival), risk in zip(arriving, risks, strict=True):
+        candidate = candidate_of(actor, policy, decision, arrival, risk, hits)
+        if candidate.work:
+            found.append(candidate)
+    return found, len(arriving)
+
+
+def arriving_on(decisions: Iterable[DecisionRecord], day: dt.date) -> list[tuple[DecisionRecord, dt.datetime]]:
+    """The decisions whose record's scheduled arrival falls on ``day`` in New Zealand, with that arrival."""
     arriving = []
     for decision in decisions:
         arrival = arrival_of(decision)
         if arrival is not None and arrival.astimezone(nz()).date() == day:
             arriving.append((decision, arrival))
-    # Relative to everyone arriving that day, whichever agency's work they are.
-    risks = relative_risk([decision.score for decision, _ in arriving])
+    return arriving
+
+
+def flight_candidates(
+    actor: Actor, policy: SharingPolicy, decisions: Sequence[DecisionRecord], hits: Mapping[Journey, Sequence[Hit]]
+) -> list[Candidate]:
+    """Every passenger on one flight (``flight_decisions``), ranked relative to the flight as its priority
+    list ranks them, whether or not the caller's agency has hits on them.
+
+    A record that gives no scheduled arrival is placed at the start of its departure day (UTC), which
+    sorts it with its flight: the arrival sort has nothing better to go on.
+    """
+    risks = relative_risk([decision.score for decision in decisions])
     found = []
-    for (decision, arrival), risk in zip(arriving, risks, strict=True):
-        assert decision.flight is not None and decision.flight_date is not None  # departing_decisions' own
-        journey_hits = hits.get((decision.identity_hash, decision.flight, decision.flight_date), ())
-        work = [hit for hit in journey_hits if works(actor, hit.agency)]
-        if not work:
-            continue
-        # A record sent for evaluation is its sending agency's contribution (README, Sharing).
-        shown = policy.sees_value(actor, [[decision.agency]]) and decision.record is not None
-        identity = identity_of(decision.record or {}) if shown else None
-        visible = {hit.rule_id: hit for hit in journey_hits}
-        found.append(Candidate(decision, arrival, risk, identity, work, visible))
-    return found, len(arriving)
+    for decision, risk in zip(decisions, risks, strict=True):
+        assert decision.flight_date is not None  # flight_decisions' own
+        arrival = arrival_of(decision) or dt.datetime.combine(decision.flight_date, dt.time(), dt.UTC)
+        found.append(candidate_of(actor, policy, decision, arrival, risk, hits))
+    return found
+
+
+def candidate_of(
+    actor: Actor,
+    policy: SharingPolicy,
+    decision: DecisionRecord,
+    arrival: dt.datetime,
+    risk: RelativeRisk,
+    hits: Mapping[Journey, Sequence[Hit]],
+) -> Candidate:
+    assert decision.flight is not None and decision.flight_date is not None  # placed on a flight
+    journey_hits = hits.get((decision.identity_hash, decision.flight, decision.flight_date), ())
+    work = [hit for hit in journey_hits if works(actor, hit.agency)]
+    visible = {hit.rule_id: hit for hit in journey_hits}
+    return Candidate(decision, arrival, risk, identity_shown(actor, policy, decision), work, visible)
+
+
+def identity_shown(actor: Actor, policy: SharingPolicy, decision: DecisionRecord) -> Identity | None:
+    """The passenger's identity as ``actor`` may see it: None when the record is purged or withheld."""
+    # A record sent for evaluation is its sending agency's contribution (README, Sharing).
+    if decision.record is None or not policy.sees_value(actor, [[decision.agency]]):
+        return None
+    return identity_of(decision.record)
 
 
 def works(actor: Actor, agency: str) -> bool:
@@ -212,7 +252,6 @@ def row_of(
         title = titles.get((match["rule_id"], match["version"]), "") if match.get("version") is not None else ""
         matches.append({**match, "title": title, "why": list(hit.why) if hit is not None else []})
     shown, _ = policy.matches_for(actor, matches)
-    flight = _section(decision.record or {}, "flight")
     assert decision.flight is not None
     return WorklistRow(
         decision_id=decision.id,
@@ -220,7 +259,7 @@ def row_of(
         flight=decision.flight,
         identity=candidate.identity,
         scheduled_arrival=candidate.arrival,
-        route=Route(_text(flight.get("departure_airport")), _text(flight.get("arrival_airport"))),
+        route=route_of(decision.record),
         score=decision.score,
         percentile=candidate.risk.percentile,
         band=candidate.risk.band,
@@ -242,3 +281,9 @@ def _section(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def route_of(record: Mapping[str, Any] | None) -> Route:
+    """The airports a record's flight leaves from and arrives at (None for those it does not give)."""
+    flight = _section(record or {}, "flight")
+    return Route(_text(flight.get("departure_airport")), _text(flight.get("arrival_airport")))

@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api.evaluations.schemas import ReasonSchema
+from api.evaluations.schemas import PriorityRowSchema, PrioritySchema, ReasonSchema
+from api.hits.schemas import HitSchema
 from api.http.fields import Day, Timestamp
 from api.worklist.paging import SORTS, STATUSES
 
 BANDS = ("high", "elevated", "routine")
+
+
+_STATUS = {
+    "description": "open: a hit of the caller's agency is new or in_review; closed: all its hits have a "
+    "disposition; all: either (on a priority list, also passengers it has no hit on)"
+}
 
 
 def _not_blank(value: str) -> None:
@@ -19,23 +26,13 @@ def _not_blank(value: str) -> None:
         raise ValidationError("must not be blank")
 
 
-class WorklistQuerySchema(Schema):
+class RowQuerySchema(Schema):
+    """What chooses, orders and pages a list of passengers: the worklist's and a flight's priority list's."""
+
     class Meta:
         unknown = RAISE
 
-    date = Day(metadata={"description": "New Zealand arrival date (Pacific/Auckland); default: today there"})
-    flight = fields.String(
-        validate=validate.Regexp(r"^[A-Z0-9]{2,3}[0-9]{1,4}[A-Z]?$", flags=re.IGNORECASE),
-        metadata={"description": "Carrier and number (NZ5)"},
-    )
-    status = fields.String(
-        load_default="open",
-        validate=validate.OneOf(STATUSES),
-        metadata={
-            "description": "open: a hit of the caller's agency is new or in_review; closed: all its hits "
-            "have a disposition; all: either"
-        },
-    )
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata=_STATUS)
     band = fields.String(validate=validate.OneOf(BANDS))
     rule = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "Has a hit of this rule"})
     nationality = fields.String(
@@ -54,7 +51,7 @@ class WorklistQuerySchema(Schema):
     cursor = fields.String(
         validate=validate.Length(min=1, max=512), metadata={"description": "next_cursor of the page before"}
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = fields.Integer(validate=validate.Range(min=1, max=200))
 
     @post_load
     def _codes(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -62,6 +59,35 @@ class WorklistQuerySchema(Schema):
             if name in data:
                 data[name] = data[name].upper()
         return data
+
+
+class WorklistQuerySchema(RowQuerySchema):
+    date = Day(metadata={"description": "New Zealand arrival date (Pacific/Auckland); default: today there"})
+    flight = fields.String(
+        validate=validate.Regexp(r"^[A-Z0-9]{2,3}[0-9]{1,4}[A-Z]?$", flags=re.IGNORECASE),
+        metadata={"description": "Carrier and number (NZ5)"},
+    )
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUSES), metadata=_STATUS)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "A decision id on this worklist (whatever its status now): the rows after it, in this "
+            "sort; the next passenger after one just worked. Not with cursor"
+        },
+    )
+
+    @validates_schema
+    def _one_start(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "after" in data and "cursor" in data:
+            raise ValidationError("give cursor or after, not both", "after")
+
+
+class PriorityQuerySchema(RowQuerySchema):
+    status = fields.String(load_default="all", validate=validate.OneOf(STATUSES), metadata=_STATUS)
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=200), metadata={"description": "Rows per page; default: every row"}
+    )
 
 
 class WorklistDocumentSchema(Schema):
@@ -142,4 +168,105 @@ class WorklistPageSchema(Schema):
     arriving = fields.Integer(metadata={"description": "Passengers arriving that day, whose relative risk is ranked"})
     total = fields.Integer(metadata={"description": "Rows matching the filters, on every page"})
     rows = fields.List(fields.Nested(WorklistRowSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})
+
+
+class ArrivalsQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = Day(metadata={"description": "New Zealand arrival date (Pacific/Auckland); default: today there"})
+
+
+class ArrivalSchema(Schema):
+    flight = fields.String()
+    departure_date = fields.Date(metadata={"description": "UTC date of scheduled departure (names its priority list)"})
+    route = fields.Nested(WorklistRouteSchema)
+    scheduled_arrival = Timestamp()
+    scheduled_arrival_local = fields.DateTime(format="iso", metadata={"description": "In Pacific/Auckland"})
+    passengers = fields.Integer(metadata={"description": "Passengers arriving on it that day"})
+    bands = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Passengers in each band of the flight's priority list"},
+    )
+    open_hits = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Open hits (new or in review) of each agency whose matches the caller sees"},
+    )
+
+
+class ArrivalsSchema(Schema):
+    date = fields.Date(metadata={"description": "The New Zealand arrival date"})
+    flights = fields.List(fields.Nested(ArrivalSchema), metadata={"description": "Earliest arrival first"})
+
+
+class StandingSchema(Schema):
+    rank = fields.Integer()
+    passengers = fields.Integer()
+    percentile = fields.Float()
+    band = fields.String(metadata={"enum": list(BANDS)})
+
+
+class PassengerReasonSchema(Schema):
+    rule_id = fields.String()
+    version = fields.Integer(allow_none=True)
+    agency = fields.String()
+    title = fields.String()
+    weight = fields.Integer()
+    action = fields.String()
+
+
+class PassengerSchema(Schema):
+    decision_id = fields.String()
+    passenger_id = fields.String(allow_none=True)
+    flight = fields.String(allow_none=True)
+    departure_date = fields.Date(allow_none=True)
+    identity = fields.Nested(
+        WorklistIdentitySchema,
+        allow_none=True,
+        metadata={"description": "Null when the record is purged or the sharing policy withholds it"},
+    )
+    identity_withheld = fields.Boolean()
+    record_retained = fields.Boolean()
+    scheduled_arrival = Timestamp(allow_none=True)
+    scheduled_arrival_local = fields.DateTime(format="iso", allow_none=True)
+    route = fields.Nested(WorklistRouteSchema)
+    score = fields.Float()
+    standing = fields.Nested(
+        StandingSchema, allow_none=True, metadata={"description": "Rank and band on the flight's priority list"}
+    )
+    reasons = fields.List(
+        fields.Nested(PassengerReasonSchema),
+        metadata={"description": "The matches the sharing policy shows the caller, its own agency's first"},
+    )
+    other_agencies = fields.Dict(keys=fields.String(), values=fields.Integer())
+    hits = fields.List(
+        fields.Nested(HitSchema), metadata={"description": "The journey's hits the caller may see, with why"}
+    )
+    superseded_by = fields.String(
+        allow_none=True, metadata={"description": "The passenger's newer decision, when they were evaluated again"}
+    )
+
+
+class FlightRowSchema(PriorityRowSchema):
+    identity = fields.Nested(
+        WorklistIdentitySchema,
+        allow_none=True,
+        metadata={"description": "Null when the record is purged or the sharing policy withholds it"},
+    )
+    identity_withheld = fields.Boolean()
+    hits = fields.List(
+        fields.Nested(WorklistHitSchema),
+        metadata={"description": "The caller's agency's hits on the passenger (an auditor's: every agency's)"},
+    )
+
+
+class FlightPrioritySchema(PrioritySchema):
+    bands = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "Passengers in each band"}
+    )
+    total = fields.Integer(metadata={"description": "Rows matching the filters, on every page"})
+    ranked = fields.List(fields.Nested(FlightRowSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})

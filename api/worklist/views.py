@@ -1,4 +1,5 @@
-"""``/v1/worklist``: the passengers arriving on a New Zealand day that the caller's agency has hits on.
+"""``/v1/worklist``: the passengers arriving on a New Zealand day that the caller's agency has hits on;
+``/v1/arrivals``: the flights arriving that day; ``/v1/passengers/<decision_id>``: one passenger.
 
 Every answer that shows passengers' identities is audited (``identity.view``: who, which
 decisions, which endpoint; never the identities) before it is sent: if it cannot be audited,
@@ -7,27 +8,39 @@ it is not sent.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 
+from api.common import Unprocessable
 from api.container import services
+from api.hits.views import as_seen
 from api.http.auth import current_actor, requires
 from api.worklist import paging
+from api.worklist.arrivals import arrivals
+from api.worklist.audited import record_identities_shown
+from api.worklist.passenger import PassengerView, passenger_view
 from api.worklist.rows import candidates, departure_window, row_of, today, wanted_versions
-from api.worklist.schemas import WorklistPageSchema, WorklistQuerySchema
+from api.worklist.schemas import (
+    ArrivalsQuerySchema,
+    ArrivalsSchema,
+    PassengerSchema,
+    WorklistPageSchema,
+    WorklistQuerySchema,
+)
 
 blp = Blueprint("worklist", __name__, url_prefix="/v1", description="The day's work of the caller's agency")
+READERS = ("officer", "approver", "auditor")
 
 
 @blp.route("/worklist", methods=["GET"])
-@requires("officer", "approver", "auditor")
+@requires(*READERS)
 @blp.arguments(WorklistQuerySchema, location="query", unknown=None)  # the schema's RAISE: a typo is a 422
 @blp.response(200, WorklistPageSchema)
 def worklist(query: dict[str, Any]) -> dict[str, Any]:
     """Passengers arriving on ``date`` (New Zealand) with hits of the caller's agency (auditors: of every
-    agency), filtered, sorted and paged with ``cursor``.
+    agency), filtered, sorted and paged with ``cursor`` (or started ``after`` a passenger).
 
     Each row shows the traveller's identity (unless the sharing policy withholds the record),
     the arrival and route, the combined score and its band among everyone arriving that day,
@@ -43,7 +56,14 @@ def worklist(query: dict[str, Any]) -> dict[str, Any]:
     hits = services().hits.journey_hits(first, last, policy.visible_agencies(actor, "matches"))
     found, arriving = candidates(actor, policy, decisions, hits, query["date"])
     selected = [candidate for candidate in found if paging.selected(candidate, query)]
-    page = paging.page(selected, query)
+    anchor = None
+    if "after" in query:
+        anchor = next((c for c in found if c.decision.id == query["after"]), None)
+        if anchor is None:
+            raise Unprocessable(
+                "after names no passenger on this worklist", "invalid_after", {"after": ["not on this worklist"]}
+            )
+    page = paging.page(selected, query, anchor)
     titles = {
         version: title
         for version, (_, title) in services().rule_store.rule_versions_summary(wanted_versions(page.rows)).items()
@@ -60,8 +80,33 @@ def worklist(query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_identities_shown(decision_ids: list[str]) -> None:
-    """Audit that the caller is being shown these decisions' passengers' identities on this endpoint."""
-    if decision_ids:  # an answer showing nobody's identity has nothing to record
-        endpoint = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-        services().decision_store.record_identity_view(current_actor(), endpoint, decision_ids)
+@blp.route("/arrivals", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(ArrivalsQuerySchema, location="query", unknown=None)
+@blp.response(200, ArrivalsSchema)
+def flights_arriving(query: dict[str, Any]) -> dict[str, Any]:
+    """Flights arriving in New Zealand on ``date`` (local), earliest first: route, scheduled arrival,
+    passengers, how many are in each band of the flight's priority list, and open hits per agency
+    (of the agencies whose matches the caller sees). No passenger is named."""
+    actor = current_actor()
+    day = query.get("date") or today()
+    first, last = departure_window(day)
+    policy = services().sharing.policy()
+    decisions = services().decision_store.departing_decisions(first, last)
+    hits = services().hits.journey_hits(first, last, policy.visible_agencies(actor, "matches"))
+    return {"date": day, "flights": arrivals(actor, decisions, hits, day)}
+
+
+@blp.route("/passengers/<decision_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, PassengerSchema)
+def passenger(decision_id: str) -> PassengerView:
+    """The passenger of a decision: identity (unless the sharing policy withholds the record), flight,
+    arrival and route, rank and band on the flight's priority list, the reasons the sharing policy
+    shows, other agencies' match counts, and the journey's hits the caller may see, with why.
+    Showing the identity is audited. ``superseded_by`` names the passenger's newer decision, if any."""
+    policy = services().sharing.policy()
+    view = passenger_view(services(), current_actor(), policy, decision_id)
+    if view.identity is not None:
+        record_identities_shown([view.decision_id])
+    return dataclasses.replace(view, hits=as_seen(policy, view.hits))

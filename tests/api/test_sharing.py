@@ -28,6 +28,7 @@ PASSENGER_DATA = (
     "POST /v1/manifests/paxlst",
     "POST /v1/manifests/pnrgov",
     "GET /v1/worklist",
+    "GET /v1/passengers/<decision_id>",
     "GET /v1/decisions/<decision_id>",
     "GET /v1/decisions/<decision_id>/replay",
     "GET /v1/flights/<flight>/<day>/priority",
@@ -71,6 +72,8 @@ NO_PASSENGER_DATA = (
     "POST /v1/lists/<list_name>/versions/<int:number>/approve",
     "POST /v1/lists/<list_name>/versions/<int:number>/activate",
     "GET /v1/flights",
+    "GET /v1/arrivals",
+    "GET /v1/approvals",
     "GET /v1/audit",
     "GET /v1/audit/verify",
     "GET /v1/keys",
@@ -172,6 +175,7 @@ def _reads(api, services, who: str) -> dict[str, Any]:
         ).json,
         "hits": hits,
         "priority": api.get("/v1/flights/LA801/2026-12-01/priority", who).json,
+        "passenger": api.get(f"/v1/passengers/{decision_id}", who).json,
     }
     decision = api.get(f"/v1/decisions/{decision_id}", system)
     if decision.status_code == 200:

@@ -64,10 +64,12 @@ def test_sign_in_keeps_the_key_in_a_strict_http_only_cookie_and_sign_out_drops_i
     assert first.status_code == 303 and first.location == "/console/sign-in?next=/console/rules"
     token = sign_in_token(client)
 
-    refused = client.post("/console/sign-in", data={"api_key": "tgt_kcusofficer_wrong", "csrf_token": token})
+    data = {"api_key": "tgt_kcusofficer_wrong", "csrf_token": token}
+    assert client.post("/console/sign-in", data=data).status_code == 303  # shown by the page it redirects to
+    refused = client.get("/console/sign-in")
     assert refused.status_code == 422
     assert "The service refused this key" in _text(refused)
-    assert 'aria-invalid="true"' in _text(refused)
+    assert 'aria-invalid="true"' in _text(refused) and "tgt_kcusofficer_wrong" not in _text(refused)
 
     accepted = client.post(
         "/console/sign-in", data={"api_key": console.keys["officer"], "csrf_token": token, "next": "/console/rules"}
@@ -95,7 +97,7 @@ def test_sign_in_only_returns_to_console_pages(console: Console) -> None:
         "/console/sign-in",
         data={"api_key": console.keys["officer"], "csrf_token": token, "next": "https://elsewhere.example/x"},
     )
-    assert response.location == "/console/flights"
+    assert response.location == "/console/worklist"  # an officer's start page
     client = console.app.test_client()
     response = client.post(
         "/console/sign-in",
@@ -105,7 +107,9 @@ def test_sign_in_only_returns_to_console_pages(console: Console) -> None:
             "next": "/console/../v1",
         },
     )
-    assert response.location == "/console/flights"
+    assert response.location == "/console/worklist"
+    auditor = console.app.test_client()
+    assert sign_in(auditor, console.keys["auditor"]).location == "/console/audit"
 
 
 def test_console_urls_cannot_reach_other_api_endpoints(console: Console) -> None:
@@ -134,7 +138,9 @@ def test_forms_without_the_session_csrf_token_are_refused(console: Console) -> N
 def test_a_rule_error_is_shown_at_its_path_next_to_the_text(console: Console) -> None:
     client = _signed_in(console, "officer")
     response = client.post(
-        "/console/rules/new", data={"rule_yaml": RULE_WITH_TYPO, "reason": "", "csrf_token": csrf_of(client)}
+        "/console/rules/new",
+        data={"rule_yaml": RULE_WITH_TYPO, "reason": "", "csrf_token": csrf_of(client)},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     page = _text(response)
@@ -145,6 +151,7 @@ def test_a_rule_error_is_shown_at_its_path_next_to_the_text(console: Console) ->
     response = client.post(
         "/console/rules/new",
         data={"rule_yaml": RULE_WITH_TYPO, "reason": "CI-2026-201", "csrf_token": csrf_of(client)},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     page = _text(response)
@@ -169,6 +176,7 @@ def test_text_that_is_not_yaml_is_reported_with_its_line(console: Console) -> No
     response = client.post(
         "/console/rules/new",
         data={"rule_yaml": "id: CUS-0100\nwhen: [unclosed\n", "reason": "x", "csrf_token": csrf_of(client)},
+        follow_redirects=True,
     )
     assert response.status_code == 422
     assert "not valid YAML: line 3" in _text(response)
@@ -183,7 +191,9 @@ def test_refusals_show_the_api_code(console: Console) -> None:
     submitted = officer.post("/console/rules/CUS-0100/versions/1/submit", data={"csrf_token": csrf_of(officer)})
     assert submitted.status_code == 303
     # Aroha also holds the approver role, but may not approve her own change: the API says so.
-    own = officer.post("/console/rules/CUS-0100/versions/1/approve", data={"csrf_token": csrf_of(officer)})
+    own = officer.post(
+        "/console/rules/CUS-0100/versions/1/approve", data={"csrf_token": csrf_of(officer)}, follow_redirects=True
+    )
     assert own.status_code == 403
     assert "self_approval" in _text(own)
 
@@ -191,6 +201,7 @@ def test_refusals_show_the_api_code(console: Console) -> None:
     refused = auditor.post(
         "/console/rules/new",
         data={"rule_yaml": ruletext.dump(_rule("CUS-0101")), "reason": "x", "csrf_token": csrf_of(auditor)},
+        follow_redirects=True,
     )
     assert refused.status_code == 403 and "role_forbidden" in _text(refused)
     other = _signed_in(console, "mpi_officer")
@@ -238,12 +249,15 @@ def test_the_try_it_panel_shows_what_a_draft_says_of_sample_passengers(console: 
     assert rows == [("TRY-A", "yes"), ("TRY-B", "no")]
     assert "<code>booking.payment_method</code> eq" in page
     not_json = officer.post(
-        "/console/rules/CUS-0100/versions/1/try", data={"passengers": "{cash", "csrf_token": csrf_of(officer)}
+        "/console/rules/CUS-0100/versions/1/try",
+        data={"passengers": "{cash", "csrf_token": csrf_of(officer)},
+        follow_redirects=True,
     )
     assert not_json.status_code == 422 and 'id="try-passengers-errors"' in _text(not_json)
     bad_record = officer.post(
         "/console/rules/CUS-0100/versions/1/try",
         data={"passengers": '{"passenger_id": "x", "booking": {"checked_bags": -1}}', "csrf_token": csrf_of(officer)},
+        follow_redirects=True,
     )
     assert bad_record.status_code == 422
     assert "passengers[0].booking.checked_bags" in _text(bad_record)
@@ -253,19 +267,24 @@ def test_passenger_hits_with_explanations_watchlist_and_dispositions(console: Co
     console.import_seeds()
     console.api("POST", "/v1/evaluations", "system", {"passenger": WATCHLISTED})
     officer = _signed_in(console, "officer")
-    listing = officer.get("/console/flights/NZ5/2026-12-01")
+    listing = officer.get("/console/flights/NZ5/2026-12-01?q=brandauer")
     assert listing.status_code == 200
-    link = re.search(r'href="(/console/flights/NZ5/2026-12-01/passengers/[^"]+)">WALK-2<', _text(listing)).group(1)
+    link = re.search(r'href="(/console/passengers/[^"]+)">BRANDAUER, Friederike<', _text(listing)).group(1)
     page = _text(officer.get(link))
+    # Identity first, then the hits, then what made up the score.
+    assert page.index("C8K2L7M9N") < page.index('id="hits-title"') < page.index('id="contributions-title"')
     assert "CUS-0015" in page and "CUS-WL-0001" in page
     assert "date of birth: exact" in page and "watchlist.customs_score" in page
     hit_id = re.search(r'id="hit-([0-9a-f-]{36})"', page).group(1)
+    assert "<title>Passenger WALK-2 on NZ5" in page and "BRANDAUER" not in page.split("</title>")[0]
 
     refused = officer.post(
         f"{link}/hits/{hit_id}/disposition", data={"status": "cleared", "note": " ", "csrf_token": csrf_of(officer)}
     )
-    assert refused.status_code == 422
-    note_errors = re.search(rf'id="note-{hit_id}-errors">(.*?)</ul>', _text(refused), re.S)
+    assert refused.status_code == 303 and refused.location.endswith(f"#hit-{hit_id}")
+    shown = officer.get(refused.location)
+    assert shown.status_code == 422
+    note_errors = re.search(rf'id="note-{hit_id}-errors">(.*?)</ul>', _text(shown), re.S)
     assert note_errors and "required for a disposition" in note_errors.group(1)
 
     recorded = officer.post(
@@ -282,9 +301,14 @@ def test_flights_page_lists_the_day_and_opens_a_flight(console: Console) -> None
     console.live_rule(_rule())
     console.api("POST", "/v1/evaluations", "system", {"passenger": WATCHLISTED})
     officer = _signed_in(console, "officer")
-    day = _text(officer.get("/console/flights?date=2026-12-01"))
+    day = _text(officer.get("/console/flights?date=2026-12-03"))  # NZ5 lands on the 3rd in New Zealand
     assert 'href="/console/flights/NZ5/2026-12-01"' in day
-    assert officer.get("/console/flights?date=2026-12-01&flight=nz 5").location == "/console/flights/NZ5/2026-12-01"
+    assert "LAX → AKL" in day and "Thu 3 Dec 08:00" in day
+    assert 'href="/console/flights?date=2026-12-02" rel="prev"' in day
+    located = officer.get("/console/flights?date=2026-12-03&flight=nz 5")
+    assert located.location == "/console/flights/NZ5/2026-12-01"
+    elsewhere = officer.get("/console/flights?date=2026-12-04&flight=NZ5")
+    assert elsewhere.status_code == 422 and "No flight NZ5 arrives on 2026-12-04" in _text(elsewhere)
     bad = _text(officer.get("/console/flights?date=1-2-3"))
     assert 'id="date-errors"' in bad
     missing = officer.get("/console/flights/NZ9/2026-12-01")
@@ -304,16 +328,16 @@ def test_history_diff_and_audit_for_auditors(console: Console) -> None:
 
     audit = auditor.get("/console/audit?rule=CUS-0100")
     assert audit.status_code == 200 and "rule.approve" in _text(audit)
-    bad = auditor.get("/console/audit?since=not-a-time")
+    bad = auditor.get("/console/audit?from=not-a-date")
     assert bad.status_code == 422
-    assert re.search(r'id="f-since-errors">\s*<li>', _text(bad))
+    assert re.search(r'id="f-from-errors">\s*<li>', _text(bad))
 
 
 def test_a_revoked_key_signs_the_officer_out(console: Console) -> None:
     client = _signed_in(console, "officer")
     console.services.key_store.revoke_key("kcusofficer", OPERATOR)
     response = client.get("/console/rules")
-    assert response.status_code == 303 and response.location == "/console/sign-in"
+    assert response.status_code == 303 and response.location == "/console/sign-in?next=/console/rules"
     assert "Please sign in again" in _text(client.get("/console/sign-in"))
 
 
@@ -346,7 +370,8 @@ def test_side_by_side_aligns_changes() -> None:
 
 def test_a_key_with_no_console_role_is_refused_at_sign_in(console: Console) -> None:
     client = console.app.test_client()
-    refused = sign_in(client, console.keys["system"])
+    assert sign_in(client, console.keys["system"]).status_code == 303
+    refused = client.get("/console/sign-in")
     assert refused.status_code == 422
     assert "has no console role" in _text(refused)
     assert client.get("/console/flights").status_code == 303  # still signed out: sent to sign in
@@ -364,7 +389,9 @@ def test_an_unknown_console_page_is_an_html_404_and_the_api_keeps_json(console: 
 def test_retiring_takes_a_reason_and_a_confirmation(console: Console) -> None:
     console.live_rule(_rule())
     officer = _signed_in(console, "officer")
-    bare = officer.post("/console/rules/CUS-0100/retire", data={"reason": "", "csrf_token": csrf_of(officer)})
+    bare = officer.post(
+        "/console/rules/CUS-0100/retire", data={"reason": "", "csrf_token": csrf_of(officer)}, follow_redirects=True
+    )
     assert bare.status_code == 422
     assert 'id="retire-reason-errors"' in _text(bare) and 'id="retire-confirm-errors"' in _text(bare)
     assert console.api("GET", "/v1/rules/CUS-0100", "officer")["active_version"] == 1
