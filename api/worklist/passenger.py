@@ -20,7 +20,7 @@ from api.evaluations.interface import DecisionRecord
 from api.hits.interface import Hit
 from api.sharing.policy import SharingPolicy
 from api.worklist.paging import sort_key
-from api.worklist.rows import Identity, Route, arrival_of, flight_candidates, identity_shown, nz, route_of
+from api.worklist.rows import Identity, Route, arrival_of, flight_candidates, identity_shown, nz, route_of, works
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def passenger_view(services: Services, actor: Actor, policy: SharingPolicy, deci
         passenger_id=decision.passenger_ref,
         flight=decision.flight,
         departure_date=decision.flight_date,
-        identity=identity_shown(actor, policy, decision),
+        identity=identity_shown(actor, policy, decision, any(works(actor, hit.agency) for hit in hits)),
         record_retained=decision.record is not None,
         scheduled_arrival=arrival_of(decision),
         route=route_of(decision.record),

@@ -192,15 +192,28 @@ def candidate_of(
     journey_hits = hits.get((decision.identity_hash, decision.flight, decision.flight_date), ())
     work = [hit for hit in journey_hits if works(actor, hit.agency)]
     visible = {hit.rule_id: hit for hit in journey_hits}
-    return Candidate(decision, arrival, risk, identity_shown(actor, policy, decision), work, visible)
+    return Candidate(decision, arrival, risk, identity_shown(actor, policy, decision, bool(work)), work, visible)
 
 
-def identity_shown(actor: Actor, policy: SharingPolicy, decision: DecisionRecord) -> Identity | None:
-    """The passenger's identity as ``actor`` may see it: None when the record is purged or withheld."""
-    # A record sent for evaluation is its sending agency's contribution (README, Sharing).
-    if decision.record is None or not policy.sees_value(actor, [[decision.agency]]):
+#: The roles that work passengers, and so may be shown whom they are to stop.
+IDENTIFYING_ROLES = frozenset({"officer", "approver"})
+
+
+def identity_shown(
+    actor: Actor, policy: SharingPolicy, decision: DecisionRecord, works_on_it: bool
+) -> Identity | None:
+    """The passenger's identity as ``actor`` may see it: None when the record is purged or withheld.
+
+    An officer is shown whom their agency's hits are on (``works_on_it``): that is whom to stop. Of
+    the others, a record sent for evaluation is its sending agency's contribution (README, Sharing),
+    shown as the sharing policy says. Auditors read who saw identities (``identity.view``), never
+    the identities themselves.
+    """
+    if decision.record is None or not actor.roles & IDENTIFYING_ROLES:
         return None
-    return identity_of(decision.record)
+    if works_on_it or policy.sees_value(actor, [[decision.agency]]):
+        return identity_of(decision.record)
+    return None
 
 
 def works(actor: Actor, agency: str) -> bool:

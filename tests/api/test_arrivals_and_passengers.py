@@ -74,11 +74,16 @@ def test_a_passenger_with_identity_standing_reasons_and_hits(api, services, seed
     [view] = [e for e in services.audit.entries(limit=1000) if e.action == "identity.view"][-1:]
     assert view.detail == {"endpoint": "GET /v1/passengers/<decision_id>", "decisions": [decision_id]}
 
-    # MPI sees its own match and counts customs'; the record customs sent is not MPI's to see.
+    # MPI sees its own match, and whom it is on, and counts customs'.
     mpi = _get(api, f"/v1/passengers/{decision_id}", "mpi_officer")
-    assert mpi["identity"] is None and mpi["identity_withheld"] is True
+    assert mpi["identity"]["family_name"] == "Quispe" and mpi["identity_withheld"] is False
     assert rule_ids(mpi) == {"MPI-0500"} and mpi["other_agencies"] == {"customs": 2}
-    assert not [word for word in PERSONAL if word in json.dumps(mpi, ensure_ascii=False)]
+    # A passenger MPI has no hits on: the record customs sent is not MPI's to see, nor any auditor's.
+    muller = _decision(api, "MULLER")
+    for label in ("mpi_officer", "auditor"):
+        withheld = _get(api, f"/v1/passengers/{muller}", label)
+        assert withheld["identity"] is None and withheld["identity_withheld"] is True
+        assert not [word for word in PERSONAL if word in json.dumps(withheld, ensure_ascii=False)]
 
     again = api.post("/v1/evaluations", "customs_system", json={"passenger": PASSENGERS["QUISPE"]})
     newer = again.json["results"][0]["decision_id"]
