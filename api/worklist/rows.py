@@ -199,9 +199,7 @@ def candidate_of(
 IDENTIFYING_ROLES = frozenset({"officer", "approver"})
 
 
-def identity_shown(
-    actor: Actor, policy: SharingPolicy, decision: DecisionRecord, works_on_it: bool
-) -> Identity | None:
+def identity_shown(actor: Actor, policy: SharingPolicy, decision: DecisionRecord, works_on_it: bool) -> Identity | None:
     """The passenger's identity as ``actor`` may see it: None when the record is purged or withheld.
 
     An officer is shown whom their agency's hits are on (``works_on_it``): that is whom to stop. Of
