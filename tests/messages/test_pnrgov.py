@@ -277,11 +277,16 @@ def test_two_pnrs_names_documents_legs_seats_payment():
         "marketing_flight": "DL324",
         "departure_airport": "LHR",
         "arrival_airport": "JFK",
-        "scheduled_departure": "2010-12-12T09:15:00",
-        "scheduled_arrival": "2010-12-12T12:30:00",
+        # TVL times are local to their airports: London in winter is UTC, New York five hours behind.
+        "scheduled_departure": "2010-12-12T09:15:00+00:00",
+        "scheduled_arrival": "2010-12-12T12:30:00-05:00",
         "seat": "15A",
     }
-    assert [stop["airport"] for stop in smith["itinerary"]] == ["LHR", "JFK", "YVR"]
+    assert [(stop["airport"], stop["country"]) for stop in smith["itinerary"]] == [
+        ("LHR", "GBR"),
+        ("JFK", "USA"),
+        ("YVR", "CAN"),
+    ]
     assert smith["booking"] == {
         "reference": "MFN4TI",
         "modified_at": "2010-12-06T10:10:00",
