@@ -36,6 +36,4 @@ def country(code: str) -> str | None:
     airport = _table().get(code)
     if airport is None or not airport.get("country"):
         return None
-    if airport["country"] == "XK":
-        return "RKS"  # Kosovo: a user-assigned alpha-2; its documents write RKS
     return alpha3(airport["country"])

@@ -44,9 +44,12 @@ ICAO_CODES = frozenset(
 
 
 def alpha3(code: str) -> str | None:
-    """ISO 3166-1 alpha-3 for a 2-letter code, and ICAO 9303's D for Germany; other codes unchanged."""
+    """ISO 3166-1 alpha-3 for a 2-letter code (Kosovo's XK as RKS), and ICAO 9303's D for Germany;
+    other codes unchanged; None for a 2-letter code that is no country."""
     if code == "D":
         return "DEU"
+    if code == "XK":
+        return "RKS"  # Kosovo: a user-assigned alpha-2 that feeds and the airport table use
     if len(code) == 2 and code.isalpha():
         try:
             country = pycountry.countries.get(alpha_2=code)

@@ -222,34 +222,31 @@ class _Reader(Flights):
             return
         names = segment.components(3)
         family, given = (names[0] if names else ""), " ".join(part for part in names[1:] if part)
-        role = self._role(segment, qualifier, named=bool(family or given))
-        if role is False:
+        if qualifier not in ROLES and not (family or given):
             message.context = "party"
-            return
-        message.context = "person"
-        person = Person(segment, role=role)
-        message.persons.append(person)
-        if not family:
-            self.problems.error("missing_name", segment, "NAD has no family name; the record is kept without it")
-        person.family_name = self._fit("traveller.family_name", family, segment, "NAD family name") if family else None
-        person.given_names = self._fit("traveller.given_names", given, segment, "NAD given names") if given else None
-
-    def _role(self, segment: Segment, qualifier: str, *, named: bool) -> str | bool | None:
-        """The person's ``traveller.role`` (None: not known), or False for a group that names no one.
-
-        A named person is never dropped: one whose party qualifier this reader does not know (a
-        land-border driver, say) is read with a warning, as crew on a crew list, else of no role.
-        """
-        crew_list = self._current().document_code in CREW_LISTS
-        role = ROLES.get(qualifier)
-        if role is None and not named:
             self.problems.warn(
                 "unknown_qualifier",
                 segment,
                 f"NAD party {show_code(qualifier)} names no one and is not a passenger or crew member; "
                 "its group was ignored",
             )
-            return False
+            return
+        message.context = "person"
+        person = Person(segment, role=self._role(segment, qualifier))
+        message.persons.append(person)
+        if not family:
+            self.problems.error("missing_name", segment, "NAD has no family name; the record is kept without it")
+        person.family_name = self._fit("traveller.family_name", family, segment, "NAD family name") if family else None
+        person.given_names = self._fit("traveller.given_names", given, segment, "NAD given names") if given else None
+
+    def _role(self, segment: Segment, qualifier: str) -> str | None:
+        """The person's ``traveller.role``; None when neither the NAD nor the list says.
+
+        A named person is never dropped: one whose party qualifier this reader does not know (a
+        land-border driver, say) is read with a warning, as crew on a crew list, else of no role.
+        """
+        crew_list = self._current().document_code in CREW_LISTS
+        role = ROLES.get(qualifier)
         if role is None:
             read_as = "crew, on a crew list" if crew_list else "a traveller of unknown role (traveller.role left out)"
             self.problems.warn(

@@ -173,6 +173,7 @@ def test_crew_list_without_una_on_one_line():
     ]
     assert result.legs == [leg("UA", "989", "FRA", "IAD", "2017-01-27T17:25:00+01:00", "2017-01-28T07:10:00-05:00")]
     assert {r["traveller"]["country_of_residence"] for r in result.manifest} == {"GBR"}
+    assert {r["document"]["issuing_country"] for r in result.manifest} == {"GBR"}
     assert {r["traveller"]["role"] for r in result.manifest} == {"crew"}  # BGM+250, NAD+FM
     assert all("booking" not in r for r in result.manifest)
     assert codes(result) == [

@@ -144,6 +144,12 @@ def test_sample_reads(name):
         assert record["passenger_id"].startswith(record["booking"].get("reference", "PNR"))
         assert all(stop["airport"] for stop in record.get("itinerary", []))
         assert record["flight"]["carrier"] and record["flight"]["departure_airport"]
+        # Every airport of the samples is in the airport table: each stop has its country, and
+        # each time of the flight is local to its airport, with that airport's offset.
+        assert all(re.fullmatch(r"[A-Z]{3}", stop["country"]) for stop in record.get("itinerary", []))
+        for time in ("scheduled_departure", "scheduled_arrival"):
+            if time in record["flight"]:
+                assert dt.datetime.fromisoformat(record["flight"][time]).tzinfo is not None
     for problem in result.problems:
         assert problem.segment_number >= 1 and problem.message
 
