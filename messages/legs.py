@@ -109,7 +109,10 @@ class LocalTimes:
             self._unknown(airport, where, what)
             return moment
         local = moment.replace(tzinfo=zone)
-        again = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        try:
+            again = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            return moment  # at the ends of the calendar: out of the catalogue's range, refused there
         if again != moment:
             self.problems.warn(
                 "ambiguous_time",

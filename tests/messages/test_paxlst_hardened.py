@@ -202,6 +202,19 @@ def test_a_local_time_a_clock_change_makes_ambiguous_is_read_with_a_warning(arri
     assert warning.segment_number == 10 and says in warning.message
 
 
+@pytest.mark.parametrize("stamp", ["000101010000:203", "999912312359:203"])
+def test_times_at_the_ends_of_the_calendar_are_left_out_and_the_person_kept(stamp):
+    route = f"LOC+125+LHR'DTM+189:{stamp}'LOC+87+AKL'DTM+232:{stamp}'"
+    text = f"UNH+1+PAXLST:D:05B:UN:IATA'BGM+745'TDT+20+NZ1'{route}NAD+FL+++ROA:MERE'UNT+9+1'"
+    result = read(text)
+    (record,) = result.manifest
+    assert record["traveller"]["family_name"] == "ROA"
+    assert "scheduled_departure" not in record["flight"] and "scheduled_arrival" not in record["flight"]
+    # Only the stops' times go: their airports and countries stay.
+    assert record["itinerary"] == [{"airport": "LHR", "country": "GBR"}, {"airport": "AKL", "country": "NZL"}]
+    assert {p.code for p in result.problems} == {"bad_value"}
+
+
 # --------------------------------------------------------------------------- repeats after an empty one
 
 
