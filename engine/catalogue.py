@@ -189,6 +189,15 @@ def _fields() -> Iterator[Field]:
         max_length=30,
         personal=True,
     )
+    yield F(
+        "traveller.role",
+        T.CODE,
+        "On board as: passenger, crew (in transit or not), or in_transit (a passenger not entering the "
+        "country the flight arrives in). PAXLST: the person's role (NAD+FL, FM, DDT, COT, DDU), else the "
+        "list's (BGM+250: crew); a passenger leaving the flight (LOC+179) in another country is in_transit. "
+        "Missing when the message does not say.",
+        choices=("passenger", "crew", "in_transit"),
+    )
     yield F("traveller.infant", T.BOOLEAN, "An infant travelling on an adult's lap (no seat of its own).")
     yield F("traveller.with_infant", T.BOOLEAN, "An adult with an infant on the lap.")
     yield F(
@@ -205,7 +214,13 @@ def _fields() -> Iterator[Field]:
         pattern=r"[A-Z]{1,2}",
         indexable=True,
     )
-    yield F("document.number", T.CODE, "Travel document number.", pattern=r"[A-Z0-9]{1,20}", personal=True)
+    yield F(
+        "document.number",
+        T.CODE,
+        "Travel document number (up to the 35 characters PAXLST allows).",
+        pattern=r"[A-Z0-9]{1,35}",
+        personal=True,
+    )
     yield F(
         "document.issuing_country",
         T.CODE,
@@ -241,7 +256,7 @@ def _fields() -> Iterator[Field]:
         derived=True,
     )
     yield F("visa.previous_refusals", T.INTEGER, "Earlier visa or entry refusals on record.", minimum=0, maximum=1000)
-    yield F("visa.number", T.STRING, "Visa number.", max_length=20, personal=True)
+    yield F("visa.number", T.STRING, "Visa number.", max_length=35, personal=True)
     yield F("visa.issue_date", T.DATE, "Day the visa was issued.")
 
     yield F("booking.reference", T.CODE, "Booking reference (PNR record locator).", pattern=r"[A-Z0-9]{5,8}")

@@ -107,7 +107,7 @@ def lex(text: str, problems: ProblemSink, separators: Characters | None = None) 
     ``separators`` are read with when the text has no UNA segment (default: EDIFACT's own), for
     a reader that found the separators a message uses some other way.
     """
-    text = text.lstrip("\ufeff \t\r\n")
+    text = without_transport_header(text.lstrip("\ufeff \t\r\n"), problems)
     number = 0
     segments: list[Segment] = []
     if text.startswith("UNA"):
@@ -151,6 +151,34 @@ def lex(text: str, problems: ProblemSink, separators: Characters | None = None) 
     rest = ("".join(token.value for token in pending) + str(tokenizer)).strip()
     tail = (number + 1, rest) if rest or stopped else None
     return Lexed(segments, tail, stopped, re.search(r"UNH[^A-Za-z0-9\s]", text) is not None)
+
+
+# Where an interchange starts after a transport header: a line beginning UNA, UNB or UNH.
+_INTERCHANGE = re.compile(r"(?:^|(?<=[\r\n]))[ \t]*(?=UN[ABH][^A-Za-z0-9\s])", re.MULTILINE)
+_SEGMENT_START = re.compile(r"[A-Z]{3}[^A-Za-z0-9\s]")
+
+
+def without_transport_header(text: str, problems: ProblemSink) -> str:
+    """The interchange without what a transport network wrote before it, with a warning.
+
+    Messages relayed over SITA or ARINC Type-B keep their address and origin lines
+    (``QU SYDAPNZ``, ``.SYDXSNZ 031200``) before the UNA or UNB. Text that does not start
+    with a segment is read from the first line that starts UNA, UNB or UNH, if any.
+    """
+    if _SEGMENT_START.match(text):
+        return text
+    found = _INTERCHANGE.search(text)
+    if found is None or found.end() == 0:
+        return text
+    header = text[: found.end()].strip()
+    lines = len(header.splitlines())
+    problems.warn(
+        "transport_header",
+        (1, header),
+        f"{lines} line{'s' if lines > 1 else ''} before the interchange (a transport header, such as "
+        "Type-B address and origin lines) ignored",
+    )
+    return text[found.end() :]
 
 
 def _service_string_advice(text: str, problems: ProblemSink) -> tuple[Characters, str]:

@@ -5,6 +5,7 @@ dropped and reported (never quoting a personal value)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from engine.catalogue import CATALOGUE
@@ -50,7 +51,18 @@ def checked(
 
 
 def drop_field(record: dict[str, Any], path: str) -> bool:
-    """Remove the field at a ``check_record`` problem path; False when there is none to remove."""
+    """Remove the field at a ``check_record`` problem path; False when there is none to remove.
+
+    In the itinerary only the stop's field goes (``itinerary[2].arrival``), unless it is the
+    stop's airport or the itinerary itself is wrong: then the whole itinerary.
+    """
+    found = re.fullmatch(r"itinerary\[([0-9]+)\]\.([a-z_]+)", path)
+    stops = record.get("itinerary")
+    if found and isinstance(stops, list) and int(found.group(1)) < len(stops):
+        stop, name = stops[int(found.group(1))], found.group(2)
+        if isinstance(stop, dict) and name != "airport" and name in stop:
+            del stop[name]
+            return True
     if path.startswith("itinerary"):
         return record.pop("itinerary", None) is not None
     section, _, name = path.partition(".")

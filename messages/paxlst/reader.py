@@ -3,27 +3,25 @@
 Why this module is long: one class walks the message, because the segment groups are a
 state machine (the header, then each leg, then its people, each with documents and dates)
 whose state and problem reporting are shared by every segment handler. The envelope walk
-(``messages.envelope``), dates, the model, the records built from it and the lexical layer
-are modules of their own."""
+(``messages.envelope``), the header and flight groups (``flights``), routes and legs
+(``route``), dates, the model, the records built from it and the lexical layer are modules
+of their own."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TypeVar
 
-from engine.catalogue import CATALOGUE, FieldType
-from engine.values import ValueProblem, parse_value
-from messages.countries import country_code
 from messages.edifact import Lexed, Segment, as_text, lex
-from messages.envelope import Envelope
-from messages.legs import Leg, route_of
+from messages.legs import route_of
 from messages.paxlst.dates import birth_date, near_date, parse_stamp
+from messages.paxlst.flights import Flights
 from messages.paxlst.model import (
-    CREW_PARTIES,
+    CREW_LISTS,
     DOCUMENT_TYPE_CODES,
     DOCUMENT_TYPES,
-    PASSENGER_PARTIES,
-    UNUSED_LEG_PLACES,
+    ROLES,
     UNUSED_PERSON_DATES,
     UNUSED_PERSON_PLACES,
     UNUSED_SEGMENTS,
@@ -33,9 +31,12 @@ from messages.paxlst.model import (
     Person,
 )
 from messages.paxlst.problems import PaxlstError, PaxlstResult, Problems
-from messages.paxlst.records import arriving_leg, passenger_record, split_flight
+from messages.paxlst.records import arrival_country, passenger_record
+from messages.paxlst.route import all_legs, screened_leg, unused_times
 from messages.problems import show_code
 from messages.records import checked
+
+_V = TypeVar("_V")
 
 
 def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstResult:
@@ -57,15 +58,14 @@ def read_paxlst(text: str | bytes, *, today: dt.date | None = None) -> PaxlstRes
 # --------------------------------------------------------------------------- the reader
 
 
-class _Reader(Envelope[Message, Problems]):
+class _Reader(Flights):
     """Walks the segments once (``messages.envelope``), dispatching on the tag, and builds the manifest."""
 
     MESSAGE_TYPE = "PAXLST"
     UNSPLIT = "the text could not be split into segments from here on; the rest is lost"
 
     def __init__(self, problems: Problems, today: dt.date) -> None:
-        super().__init__(problems)
-        self.today = today
+        super().__init__(problems, today)
         self.sequence = 0
         self.ung: tuple[Segment, str, int] | None = None  # segment, reference, messages in the group
         self.group_open = False
@@ -88,6 +88,7 @@ class _Reader(Envelope[Message, Problems]):
             "DOC": self._doc,
             "RFF": self._rff,
             "CNT": self._cnt,
+            "PDT": self._pdt,
         }
         for tag in UNUSED_SEGMENTS:
             self.handlers[tag] = self._ignore
@@ -123,12 +124,12 @@ class _Reader(Envelope[Message, Problems]):
     def result(self) -> PaxlstResult:
         legs: list[dict[str, str]] = []
         for message in self.messages:
-            for leg in message.legs:
+            for leg in all_legs(message.flights):
                 if leg.as_dict() not in legs:
                     legs.append(leg.as_dict())
         flight = None
         for message in self.messages:
-            chosen = arriving_leg(message.legs)
+            chosen = screened_leg(message.flights)
             if chosen is not None:
                 flight = chosen.as_dict()
                 break
@@ -211,160 +212,111 @@ class _Reader(Envelope[Message, Problems]):
         elif int(declared) != found:
             self.problems.warn("count_mismatch", segment, f"{tag} says {int(declared)} {what} but there are {found}")
 
-    # ---- message header
-
-    def _bgm(self, segment: Segment) -> None:
-        message = self._current()
-        code = segment.get(0)
-        message.has_bgm = True
-        message.document_code = code
-        if code not in DOCUMENT_TYPES:
-            self.problems.warn(
-                "unknown_qualifier", segment, f"BGM document code {show_code(code)} is not a PAXLST list type"
-            )
-
-    # ---- flight legs (TDT group)
-
-    def _tdt(self, segment: Segment) -> None:
-        message = self._current()
-        if message.persons:
-            self.problems.warn("out_of_place", segment, "TDT after the passengers: read as another leg")
-        message.context = "leg"
-        leg = Leg(segment)
-        message.legs.append(leg)
-        if segment.get(0) not in ("20", ""):
-            self.problems.warn(
-                "unknown_qualifier", segment, f"TDT transport stage {show_code(segment.get(0))} read as a flight leg"
-            )
-        carrier = segment.get(4).upper()
-        journey = re.sub(r"\s+", "", segment.get(1).upper())
-        if carrier and journey.startswith(carrier):
-            prefix, number = carrier, journey[len(carrier) :]
-        else:
-            prefix, number = split_flight(journey)
-        if carrier or prefix:
-            leg.carrier = self._fit("flight.carrier", carrier or prefix, segment, "TDT carrier")
-        else:
-            self.problems.warn("bad_value", segment, "TDT has no carrier")
-        if number:
-            number = number.lstrip("0") or "0"  # flight numbers are padded to four digits in places
-            leg.number = self._fit("flight.number", number, segment, "TDT flight number")
-        else:
-            self.problems.warn("bad_value", segment, "TDT has no readable flight number")
-
-    def _leg_loc(self, segment: Segment) -> None:
-        leg = self._current().legs[-1]
-        qualifier, place = segment.get(0), segment.get(1).upper()
-        if qualifier == "92":
-            # 92 (routing) names both ends of an intermediate leg: departure first, then arrival.
-            qualifier = "125" if leg.departure_airport is None else "87"
-        if qualifier in ("125", "87"):
-            name = "departure_airport" if qualifier == "125" else "arrival_airport"
-            if getattr(leg, name) is not None:
-                self.problems.warn("repeated_segment", segment, f"a second LOC+{qualifier} in one leg was ignored")
-                return
-            setattr(leg, name, self._fit(f"flight.{name}", place, segment, f"LOC+{qualifier} airport"))
-        elif qualifier not in UNUSED_LEG_PLACES:
-            self.problems.warn(
-                "unknown_qualifier", segment, f"LOC qualifier {show_code(qualifier)} in a flight leg was ignored"
-            )
-
-    def _leg_dtm(self, segment: Segment) -> None:
-        leg = self._current().legs[-1]
-        qualifier = segment.get(0, 0)
-        if qualifier not in ("189", "232"):
-            self.problems.warn(
-                "unknown_qualifier", segment, f"DTM qualifier {show_code(qualifier)} in a flight leg was ignored"
-            )
-            return
-        name = "departure" if qualifier == "189" else "arrival"
-        if getattr(leg, name) is not None:
-            self.problems.warn("repeated_segment", segment, f"a second DTM+{qualifier} in one leg was ignored")
-            return
-        stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
-        day = near_date(stamp, self.today) if stamp else None
-        if stamp is None or day is None or stamp.time is None:
-            self.problems.warn("bad_date", segment, f"DTM+{qualifier} is not a valid date and time for its format")
-            return
-        # PAXLST times are local to the airport; the catalogue takes a time without an offset as UTC.
-        setattr(leg, name, dt.datetime.combine(day, stamp.time))
-
     # ---- people (NAD group)
 
     def _nad(self, segment: Segment) -> None:
         message = self._current()
-        qualifier = segment.get(0)
-        if qualifier == "MS" and not message.legs:
-            message.context = "header"  # the reporting party
+        qualifier = segment.get(0).upper()
+        if qualifier == "MS":
+            message.context = "header" if not message.flights else "party"  # the reporting party
             return
-        if qualifier not in PASSENGER_PARTIES | CREW_PARTIES:
-            message.context = "party"
-            if qualifier != "MS":
-                self.problems.warn(
-                    "unknown_qualifier",
-                    segment,
-                    f"NAD party {show_code(qualifier)} is not a passenger or crew member; its group was ignored",
-                )
-            return
-        message.context = "person"
-        person = Person(segment, crew=qualifier in CREW_PARTIES)
-        message.persons.append(person)
         names = segment.components(3)
         family, given = (names[0] if names else ""), " ".join(part for part in names[1:] if part)
+        if qualifier not in ROLES and not (family or given):
+            message.context = "party"
+            self.problems.warn(
+                "unknown_qualifier",
+                segment,
+                f"NAD party {show_code(qualifier)} names no one and is not a passenger or crew member; "
+                "its group was ignored",
+            )
+            return
+        message.context = "person"
+        person = Person(segment, role=self._role(segment, qualifier))
+        message.persons.append(person)
         if not family:
             self.problems.error("missing_name", segment, "NAD has no family name; the record is kept without it")
         person.family_name = self._fit("traveller.family_name", family, segment, "NAD family name") if family else None
         person.given_names = self._fit("traveller.given_names", given, segment, "NAD given names") if given else None
 
+    def _role(self, segment: Segment, qualifier: str) -> str | None:
+        """The person's ``traveller.role``; None when neither the NAD nor the list says.
+
+        A named person is never dropped: one whose party qualifier this reader does not know (a
+        land-border driver, say) is read with a warning, as crew on a crew list, else of no role.
+        """
+        crew_list = self._current().document_code in CREW_LISTS
+        role = ROLES.get(qualifier)
+        if role is None:
+            read_as = "crew, on a crew list" if crew_list else "a traveller of unknown role (traveller.role left out)"
+            self.problems.warn(
+                "unknown_role", segment, f"NAD party {show_code(qualifier)} is not a known role: read as {read_as}"
+            )
+            return "crew" if crew_list else None
+        if crew_list and role != "crew":
+            self.problems.warn(
+                "role_conflict", segment, f"NAD+{qualifier} (a passenger) on a crew list (BGM): read as a passenger"
+            )
+        return role
+
     def _person(self) -> Person:
         return self._current().persons[-1]
 
-    def _once(self, segment: Segment, key: str) -> bool:
-        """True the first time ``key`` is read for the current person; a repeat is reported."""
-        person = self._person()
-        if key in person.seen:
+    def _first(self, segment: Segment, key: str) -> bool:
+        """Whether no ``key`` has given the current person a value yet; a repeat after one is reported.
+
+        A repeat after an empty or unreadable one is read: its value is the one the sender meant.
+        """
+        if key in self._person().seen:
             self.problems.warn("repeated_segment", segment, f"a second {key} for one person was ignored")
             return False
-        person.seen.add(key)
         return True
 
+    def _kept(self, key: str, value: _V) -> _V:
+        """``value``, noted as read for ``key`` unless it is None (so a later ``key`` may still give one)."""
+        if value is not None:
+            self._person().seen.add(key)
+        return value
+
     def _att(self, segment: Segment) -> None:
-        if not self._in_person(segment) or segment.get(0) != "2" or not self._once(segment, "ATT+2"):
+        if not self._in_person(segment) or segment.get(0) != "2" or not self._first(segment, "ATT+2"):
             return
         sex = segment.get(2).upper()
         if sex in ("M", "F", "X"):
-            self._person().sex = sex
+            self._person().sex = self._kept("ATT+2", sex)
         elif sex in ("U", ""):
             self.problems.warn("unknown_sex", segment, "ATT+2 sex is unknown or unspecified and was left out")
         else:
             self.problems.warn("bad_value", segment, f"ATT+2 sex {show_code(sex)} is not M, F or X and was left out")
 
     def _nat(self, segment: Segment) -> None:
-        if not self._in_person(segment) or segment.get(0) not in ("2", "") or not self._once(segment, "NAT"):
+        if not self._in_person(segment) or segment.get(0) not in ("2", "") or not self._first(segment, "NAT"):
             return
-        self._person().nationality = self._country(segment.get(1), segment, "NAT nationality", "traveller.nationality")
+        nationality = self._country(segment.get(1), segment, "NAT nationality", "traveller.nationality")
+        self._person().nationality = self._kept("NAT", nationality)
 
     def _person_loc(self, segment: Segment) -> None:
         person = self._person()
         qualifier, place = segment.get(0), segment.get(1)
         if qualifier == "91":
             document = self._document(segment, "LOC+91")
-            if document is not None and self._once(segment, f"LOC+91 of document {len(person.documents)}"):
-                document.issuing_country = self._country(
-                    place, segment, "LOC+91 issuing country", "document.issuing_country"
-                )
+            key = f"LOC+91 of document {len(person.documents)}"
+            if document is not None and self._first(segment, key):
+                issuer = self._country(place, segment, "LOC+91 issuing country", "document.issuing_country")
+                document.issuing_country = self._kept(key, issuer)
         elif qualifier == "174":
-            if self._once(segment, "LOC+174"):
-                person.country_of_residence = self._country(
+            if self._first(segment, "LOC+174"):
+                residence = self._country(
                     place, segment, "LOC+174 country of residence", "traveller.country_of_residence"
                 )
+                person.country_of_residence = self._kept("LOC+174", residence)
         elif qualifier in ("178", "179"):
-            if self._once(segment, f"LOC+{qualifier}"):
+            if self._first(segment, f"LOC+{qualifier}"):
                 airport = self._fit("itinerary.airports", place.upper(), segment, f"LOC+{qualifier} airport")
                 if qualifier == "178":
-                    person.embarkation = airport
+                    person.embarkation = self._kept("LOC+178", airport)
                 else:
-                    person.debarkation = airport
+                    person.debarkation = self._kept("LOC+179", airport)
         elif qualifier not in UNUSED_PERSON_PLACES:
             self.problems.warn(
                 "unknown_qualifier", segment, f"LOC qualifier {show_code(qualifier)} for a person was ignored"
@@ -374,7 +326,7 @@ class _Reader(Envelope[Message, Problems]):
         person = self._person()
         qualifier = segment.get(0, 0)
         if qualifier == "329":
-            if self._once(segment, "DTM+329"):
+            if self._first(segment, "DTM+329"):
                 stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
                 day = birth_date(stamp, self._latest_birth()) if stamp else None
                 if day is None:
@@ -383,15 +335,16 @@ class _Reader(Envelope[Message, Problems]):
                         segment,
                         "DTM+329 date of birth is not a valid date, or is after the flight; left out",
                     )
-                person.date_of_birth = day
+                person.date_of_birth = self._kept("DTM+329", day)
         elif qualifier == "36":
             document = self._document(segment, "DTM+36")
-            if document is not None and self._once(segment, f"DTM+36 of document {len(person.documents)}"):
+            key = f"DTM+36 of document {len(person.documents)}"
+            if document is not None and self._first(segment, key):
                 stamp = parse_stamp(segment.get(0, 1), segment.get(0, 2))
                 day = near_date(stamp, self._flight_day()) if stamp else None
                 if day is None:
                     self.problems.warn("bad_date", segment, "DTM+36 expiry date is not a valid date and was left out")
-                document.expiry_date = day
+                document.expiry_date = self._kept(key, day)
         elif qualifier not in UNUSED_PERSON_DATES:
             self.problems.warn(
                 "unknown_qualifier", segment, f"DTM qualifier {show_code(qualifier)} for a person was ignored"
@@ -399,12 +352,16 @@ class _Reader(Envelope[Message, Problems]):
 
     def _latest_birth(self) -> dt.date:
         """No one on the list is born after today or after any date of the flight."""
-        days = [day for leg in self._current().legs for day in leg.days()]
-        return min([self.today, *days])
+        return min([self.today, *self._days()])
 
     def _flight_day(self) -> dt.date:
-        days = [day for leg in self._current().legs for day in leg.days()]
+        days = self._days()
         return days[0] if days else self.today
+
+    def _days(self) -> list[dt.date]:
+        """The local days of the flights' times, in message order."""
+        stops = [stop for group in self._current().flights for stop in group.stops]
+        return [moment.date() for stop in stops for moment in (stop.arrival, stop.departure) if moment is not None]
 
     def _doc(self, segment: Segment) -> None:
         if not self._in_person(segment):
@@ -439,12 +396,11 @@ class _Reader(Envelope[Message, Problems]):
         message = self._current()
         if message.context != "person" or segment.get(0, 0) != "AVF":
             return  # transaction, seat and other references have no field in the catalogue
-        if not self._once(segment, "RFF+AVF"):
+        if not self._first(segment, "RFF+AVF"):
             return
         reference = segment.get(0, 1).upper()
-        self._person().booking_reference = self._fit(
-            "booking.reference", reference, segment, "RFF+AVF reservation reference"
-        )
+        found = self._fit("booking.reference", reference, segment, "RFF+AVF reservation reference")
+        self._person().booking_reference = self._kept("RFF+AVF", found)
 
     def _in_person(self, segment: Segment) -> bool:
         context = self._current().context
@@ -473,6 +429,21 @@ class _Reader(Envelope[Message, Problems]):
             self._person_dtm(segment)
         elif context == "trailer":
             self._out_of_place(segment, "after CNT")
+
+    # ---- the legacy US format
+
+    def _pdt(self, segment: Segment) -> None:
+        """PDT is the passenger segment of the US PAXLST that came before UN/EDIFACT's: a message
+        without BGM is in that format, which has none of the groups this reader knows."""
+        if not self._current().has_bgm:
+            raise self.problems.fatal(
+                "legacy_us_paxlst",
+                segment,
+                "legacy US PAXLST (PDT segments) is not supported: send UN/EDIFACT PAXLST (D:02B or D:05B)",
+            )
+        self.problems.warn(
+            "unknown_segment", segment, "segment PDT (legacy US PAXLST) is not part of PAXLST and was ignored"
+        )
 
     # ---- control totals
 
@@ -515,39 +486,21 @@ class _Reader(Envelope[Message, Problems]):
         if not message.has_bgm:
             self.problems.error("missing_segment", message.start, "the message has no BGM segment")
         self._check_counts(message)
-        leg = arriving_leg(message.legs)
+        for group in message.flights:
+            for stop, qualifier in unused_times(group):
+                self.problems.warn(
+                    "out_of_place", stop.segment, f"DTM+{qualifier} at this stop belongs to no leg and was ignored"
+                )
+        leg = screened_leg(message.flights)
         if leg is None and message.persons:
             self.problems.warn("missing_segment", message.start, "the message has no flight leg (TDT)")
         flight = leg.as_dict() if leg is not None else {}
-        route = route_of(message.legs)
+        route = route_of(all_legs(message.flights))
+        entered = arrival_country(leg)
         reference = re.sub(r"[^A-Za-z0-9._-]", "", message.reference)[:40] or "PAXLST"
         for person in message.persons:
             self.sequence += 1
-            record = passenger_record(f"{reference}-{self.sequence}", person, flight, route, self.problems)
+            record = passenger_record(f"{reference}-{self.sequence}", person, (flight, entered), route, self.problems)
             valid = checked(record, person.segment, self.problems, who="passenger", rounds=3)
             if valid is not None:
                 self.manifest.append(valid)
-
-    # ---- values
-
-    def _fit(self, name: str, value: str, segment: Segment, what: str) -> str | None:
-        """``value`` if it fits catalogue field ``name``; otherwise None and a warning."""
-        field_ = CATALOGUE[name]
-        try:
-            if field_.type is FieldType.CODE_LIST:
-                problem = field_.code_problem(value)
-                if problem:
-                    raise ValueProblem(problem)
-            else:
-                parse_value(field_, value)
-        except ValueProblem as exc:
-            reason = str(exc)
-            if field_.type in (FieldType.CODE, FieldType.CODE_LIST) and len(value) <= field_.max_length:
-                reason = field_.code_problem(value) or reason
-            self.problems.warn("bad_value", segment, f"{what} left out: {reason}")
-            return None
-        return value
-
-    def _country(self, raw: str, segment: Segment, what: str, name: str) -> str | None:
-        code = country_code(raw, segment, what, self.problems)
-        return self._fit(name, code, segment, what) if code else None

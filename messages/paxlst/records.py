@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from messages.legs import Leg, nz_arrival
+from messages import airports
+from messages.legs import Leg, stop_at
 from messages.paxlst.model import FLIGHT_ID, Document, Person
 from messages.paxlst.problems import Problems
 from messages.records import iso, put_section
@@ -20,18 +21,33 @@ def split_flight(journey: str) -> tuple[str, str]:
     return "", ""
 
 
-def arriving_leg(legs: list[Leg]) -> Leg | None:
-    """The leg being screened: the first arriving in New Zealand, else the last."""
-    leg = nz_arrival(legs)
-    if leg is not None:
-        return leg
-    return legs[-1] if legs else None
+def arrival_country(leg: Leg | None) -> str | None:
+    """The country the screened leg arrives in, when the airport table knows its airport."""
+    return airports.country(leg.arrival_airport) if leg is not None and leg.arrival_airport else None
+
+
+def role_of(person: Person, entered: str | None) -> str | None:
+    """The person's ``traveller.role``: a passenger leaving the flight in a country other than the one
+    it arrives in (LOC+179) is in transit there."""
+    if person.role == "passenger" and person.debarkation and entered:
+        leaves_in = airports.country(person.debarkation)
+        if leaves_in is not None and leaves_in != entered:
+            return "in_transit"
+    return person.role
 
 
 def passenger_record(
-    passenger_id: str, person: Person, flight: dict[str, str], route: list[dict[str, str]], problems: Problems
+    passenger_id: str,
+    person: Person,
+    screened: tuple[dict[str, str], str | None],
+    route: list[dict[str, str]],
+    problems: Problems,
 ) -> dict[str, Any]:
-    """One person in the catalogue's JSON shape; missing values are left out."""
+    """One person in the catalogue's JSON shape; missing values are left out.
+
+    ``screened`` is the flight the records are screened for, as ``flight.*``, and the country it arrives in.
+    """
+    flight, entered = screened
     record: dict[str, Any] = {"passenger_id": passenger_id}
     if flight:
         record["flight"] = dict(flight)
@@ -42,6 +58,7 @@ def passenger_record(
         "sex": person.sex,
         "nationality": person.nationality,
         "country_of_residence": person.country_of_residence,
+        "role": role_of(person, entered),
     }
     put_section(record, "traveller", traveller)
     primary, visa = _documents(person, problems)
@@ -57,11 +74,11 @@ def passenger_record(
         put_section(record, "visa", {"expiry_date": iso(visa.expiry_date)})
     put_section(record, "booking", {"reference": person.booking_reference})
     itinerary = [dict(stop) for stop in route]
-    airports = [stop["airport"] for stop in itinerary]
-    if person.embarkation and person.embarkation not in airports:
-        itinerary.insert(0, {"airport": person.embarkation})
-    if person.debarkation and person.debarkation not in airports:
-        itinerary.append({"airport": person.debarkation})
+    visited = [stop["airport"] for stop in itinerary]
+    if person.embarkation and person.embarkation not in visited:
+        itinerary.insert(0, stop_at(person.embarkation))
+    if person.debarkation and person.debarkation not in visited:
+        itinerary.append(stop_at(person.debarkation))
     if itinerary:
         record["itinerary"] = itinerary
     return record

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from messages.edifact import TAG, Segment, as_text, lex
+from messages.edifact import TAG, Segment, as_text, lex, without_transport_header
 from messages.pnrgov.contacts import Hasher, keyed_hasher
 from messages.pnrgov.dates import yymmdd
 from messages.pnrgov.groups import HEADER, Groups
@@ -32,7 +32,7 @@ def read_pnrgov(text: str | bytes, *, hash_key: bytes | None = None, today: dt.d
     problems = Problems()
     hasher = keyed_hasher(hash_key)
     today = today or dt.datetime.now(dt.UTC).date()
-    prepared = prepare(as_text(text, problems, "PNRGOV"))
+    prepared = prepare(without_transport_header(as_text(text, problems, "PNRGOV").lstrip("\ufeff \t\r\n"), problems))
     separators = prepared.separators or DEFAULT
     terminator, release = separators.segment_terminator, separators.escape_character
     if prepared.text.startswith("UNA") and len(prepared.text) >= 9:

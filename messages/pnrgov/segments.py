@@ -49,6 +49,7 @@ def read_flight(segment: Segment, checks: Checks, reference: dt.date, what: str 
         checks.problems.warn("bad_value", segment, f"{what} has no carrier")
     if not segment.get(4):
         checks.problems.warn("bad_value", segment, f"{what} has no flight number")
+    checks.times.settle(leg)
     return leg
 
 
@@ -92,7 +93,7 @@ def _moment(day: str, time: str, segment: Segment, checks: Checks, reference: dt
     if date is None or moment is None:
         checks.problems.warn("bad_date", segment, f"{what} is not a date (DDMMYY) and time (HHMM); left out")
         return None
-    # PNRGOV times are local to the airport; the catalogue takes a time without an offset as UTC.
+    # Local to the airport: ``read_flight`` gives it the airport's offset once the airports are read.
     return dt.datetime.combine(date, moment)
 
 

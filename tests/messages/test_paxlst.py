@@ -71,17 +71,20 @@ def test_multiple_flight_leg_message():
         ("BARRETT", "TODD", "1968-02-23", "M", "FRA", "YY3478621G", "2008-12-30"),
         ("LANG", "KRISTIN", "1960-06-06", "F", "ESP", "TRQWE99800", "2009-09-16"),
     ]
+    # Times are local to each airport: US Eastern summer time, then Paris summer time.
     assert result.legs == [
-        leg("QQ", "877", "MIA", "IAD", "2008-07-10T15:00:00", "2008-07-10T17:55:00"),
-        leg("QQ", "827", "IAD", "JFK", "2008-08-10T18:30:00", "2008-08-10T19:30:00"),
-        leg("QQ", "827", "JFK", "CDG", "2008-08-10T20:00:00", "2008-08-11T06:30:00"),
+        leg("QQ", "877", "MIA", "IAD", "2008-07-10T15:00:00-04:00", "2008-07-10T17:55:00-04:00"),
+        leg("QQ", "827", "IAD", "JFK", "2008-08-10T18:30:00-04:00", "2008-08-10T19:30:00-04:00"),
+        leg("QQ", "827", "JFK", "CDG", "2008-08-10T20:00:00-04:00", "2008-08-11T06:30:00+02:00"),
     ]
-    # No leg arrives in New Zealand: the flight is the last leg.
+    # The border leg (LOC+125 JFK, LOC+87 CDG) is the flight, as GTAS's own test of this sample
+    # has it (testProgressiveFlightWithDomesticContinuance: JFK, CDG, QQ 0827, 10 and 11 August).
     assert result.flight == result.legs[-1]
     first = result.manifest[0]
     assert first["passenger_id"] == "123456789-1"
     assert first["flight"] == result.legs[-1]
     assert first["traveller"]["country_of_residence"] == "FRA"
+    assert {r["traveller"]["role"] for r in result.manifest} == {"passenger"}  # NAD+FL, leaving at CDG
     assert first["document"] == {
         "type": "P",
         "number": "YY3478621G",
@@ -89,11 +92,17 @@ def test_multiple_flight_leg_message():
         "expiry_date": "2008-12-30",
     }
     assert first["booking"] == {"reference": "GJIO3RT"}
-    assert [stop["airport"] for stop in first["itinerary"]] == ["MIA", "IAD", "JFK", "CDG"]
+    assert [(stop["airport"], stop["country"]) for stop in first["itinerary"]] == [
+        ("MIA", "USA"),
+        ("IAD", "USA"),
+        ("JFK", "USA"),
+        ("CDG", "FRA"),
+    ]
     assert first["itinerary"][1] == {
         "airport": "IAD",
-        "arrival": "2008-07-10T17:55:00",
-        "departure": "2008-08-10T18:30:00",
+        "country": "USA",
+        "arrival": "2008-07-10T17:55:00-04:00",
+        "departure": "2008-08-10T18:30:00-04:00",
     }
     assert result.manifest[1]["document"]["issuing_country"] == "ESP"
     # "13Nov09" after UNZ: the UNA, 50 segments, then the trailing text.
@@ -121,8 +130,11 @@ def test_airline2_with_declared_separators_and_a_stray_space():
     assert people(result) == [
         (family, given, "1954-10-16", "M", "USA", number, "2018-02-21") for family, given, number in AIRLINE2
     ]
-    assert result.legs == [leg("TN", "506", "BRE", "YEU", "2014-05-11T13:40:00", "2014-05-11T17:00:00")]
+    # Bremen in summer time (+02:00); Eureka, Nunavut, on Central summer time (-05:00).
+    assert result.legs == [leg("TN", "506", "BRE", "YEU", "2014-05-11T13:40:00+02:00", "2014-05-11T17:00:00-05:00")]
     assert result.flight == result.legs[0]
+    assert [stop["country"] for stop in result.manifest[0]["itinerary"]] == ["DEU", "CAN"]
+    assert {r["traveller"]["role"] for r in result.manifest} == {"passenger"}
     assert {r["document"]["issuing_country"] for r in result.manifest} == {"USA"}
     assert {r["booking"]["reference"] for r in result.manifest} == {"QXGYLO"}
     assert result.manifest[9]["passenger_id"] == "1402111800-10"
@@ -159,8 +171,10 @@ def test_crew_list_without_una_on_one_line():
     assert people(result) == [
         (family, given, born, sex, "GBR", "123456789", "2061-02-18") for family, given, born, sex in CREW
     ]
-    assert result.legs == [leg("UA", "989", "FRA", "IAD", "2017-01-27T17:25:00", "2017-01-28T07:10:00")]
+    assert result.legs == [leg("UA", "989", "FRA", "IAD", "2017-01-27T17:25:00+01:00", "2017-01-28T07:10:00-05:00")]
     assert {r["traveller"]["country_of_residence"] for r in result.manifest} == {"GBR"}
+    assert {r["document"]["issuing_country"] for r in result.manifest} == {"GBR"}
+    assert {r["traveller"]["role"] for r in result.manifest} == {"crew"}  # BGM+250, NAD+FM
     assert all("booking" not in r for r in result.manifest)
     assert codes(result) == [
         (WARNING, 109, "segment_count_mismatch"),  # UNT+0000152 for 107 segments
@@ -183,8 +197,9 @@ def test_shared_samples_are_the_copies_tested_here():
 def test_d05b_passenger_list_arriving_in_new_zealand():
     result = read(text_of("nz5_passengers_d05b.edi"))
     assert (result.version, result.message_type) == ("D:05B", "passenger")
-    nz5 = leg("NZ", "5", "LAX", "AKL", "2026-12-01T22:00:00", "2026-12-03T08:00:00")
-    assert result.legs == [nz5, leg("NZ", "615", "AKL", "ZQN", "2026-12-03T10:00:00", "2026-12-03T11:50:00")]
+    nz5 = leg("NZ", "5", "LAX", "AKL", "2026-12-01T22:00:00-08:00", "2026-12-03T08:00:00+13:00")
+    nz615 = leg("NZ", "615", "AKL", "ZQN", "2026-12-03T10:00:00+13:00", "2026-12-03T11:50:00+13:00")
+    assert result.legs == [nz5, nz615]
     assert result.flight == nz5  # the leg arriving in New Zealand, not the domestic one after it
     assert people(result) == [
         ("O'BRIEN", "MARY ANNE", "1985-04-12", "F", "USA", "X1234567", "2031-01-15"),
@@ -196,11 +211,14 @@ def test_d05b_passenger_list_arriving_in_new_zealand():
     assert obrien["booking"] == {"reference": "ABC123"}
     assert obrien["traveller"]["country_of_residence"] == "USA"
     assert [stop["airport"] for stop in obrien["itinerary"]] == ["LAX", "AKL", "ZQN"]
+    # Leaving the flight at ZQN, in the country NZ5 arrives in: a passenger, not in transit.
+    assert [r["traveller"]["role"] for r in result.manifest] == ["passenger"] * 3
     # DOC+PT is a passport; the visa's expiry goes to the visa section.
     assert smith["document"]["type"] == "P" and smith["document"]["issuing_country"] == "GBR"
     assert smith["visa"] == {"expiry_date": "2027-03-01"}
     # Embarked in Sydney (LOC+178), which no leg of this flight mentions.
     assert [stop["airport"] for stop in smith["itinerary"]] == ["SYD", "LAX", "AKL", "ZQN"]
+    assert smith["itinerary"][0] == {"airport": "SYD", "country": "AUS"}
     # A passenger with no optional segments is still a complete, valid record.
     assert set(ngata) == {"passenger_id", "flight", "traveller", "itinerary"}
     assert codes(result) == [(WARNING, 37, "country_converted")]  # NAT+2+GB
@@ -210,7 +228,8 @@ def test_d05b_passenger_list_arriving_in_new_zealand():
 def test_d02b_crew_list_with_other_separators_and_release_character():
     result = read(text_of("qf25_crew_d02b.edi"))
     assert (result.version, result.message_type) == ("D:02B", "crew")
-    assert result.flight == leg("QF", "25", "SYD", "CHC", "2026-12-01T14:00:00", "2026-12-01T19:30:00")
+    # Sydney and Christchurch both on summer time in December.
+    assert result.flight == leg("QF", "25", "SYD", "CHC", "2026-12-01T14:00:00+11:00", "2026-12-01T19:30:00+13:00")
     # "!" releases the terminator "~" and the element separator "*" inside names.
     assert people(result) == [
         ("D~ARCY", "SAM", "1990-02-28", "X", "AUS", "PA1234567", "2030-01-01"),
@@ -220,6 +239,8 @@ def test_d02b_crew_list_with_other_separators_and_release_character():
     assert darcy["traveller"]["country_of_residence"] == "AUS"  # LOC+174+AU
     assert darcy["document"]["type"] == "P"  # the passport, not the identity card listed first
     assert lee["document"]["type"] == "IP"
+    # NAD+FM and NAD+DDT (crew in transit) are both crew.
+    assert [r["traveller"]["role"] for r in result.manifest] == ["crew", "crew"]
     assert codes(result) == [
         (WARNING, 14, "country_converted"),  # LOC*174*AU
         (WARNING, 16, "bad_value"),  # DOC*I*A!:1234: the number holds a released ":"
@@ -245,7 +266,11 @@ def test_a_space_as_release_character_means_none():
         "NAD+FL+++VAN DER BERG:ANNA MARIA'CNT+42:1'UNT+9+1'"
     )
     result = read(text)
-    assert result.manifest[0]["traveller"] == {"family_name": "VAN DER BERG", "given_names": "ANNA MARIA"}
+    assert result.manifest[0]["traveller"] == {
+        "family_name": "VAN DER BERG",
+        "given_names": "ANNA MARIA",
+        "role": "passenger",
+    }
 
 
 def test_bytes_are_decoded():
@@ -329,21 +354,21 @@ def test_values_that_do_not_fit_the_catalogue_are_dropped_not_the_passenger():
     ]
     obrien, _, ngata = result.manifest
     assert "sex" not in obrien["traveller"] and "booking" not in obrien
-    assert ngata["traveller"] == {"given_names": "TAMATI"}
+    assert ngata["traveller"] == {"given_names": "TAMATI", "role": "passenger"}
     assert ngata["document"] == {"number": "12345"}
 
 
 def test_missing_name_is_an_error_but_the_record_is_kept():
     result = read(nz5_with("NAD+FL+++NGATA:TAMATI'", "NAD+FL'"))
     assert (ERROR, 44, "missing_name") in codes(result)
-    assert len(result.manifest) == 3 and "traveller" not in result.manifest[2]
+    assert len(result.manifest) == 3 and result.manifest[2]["traveller"] == {"role": "passenger"}
 
 
 def test_one_broken_passenger_does_not_lose_the_others():
     broken = "NAD+FL+++BROKEN:ONE'\nATT+2++Q'\nDTM+329:99'\nLOC+178+??'\nNAT+2+1'\nDOC+P+'\nDTM+36:X'\nLOC+91+ZZZZ'\n"
     result = read(nz5_with("NAD+FL+++NGATA:TAMATI'\n", broken + "NAD+FL+++NGATA:TAMATI'\n"))
     assert [r["traveller"]["family_name"] for r in result.manifest] == ["O'BRIEN", "SMITH+JONES", "BROKEN", "NGATA"]
-    assert result.manifest[2]["traveller"] == {"family_name": "BROKEN", "given_names": "ONE"}
+    assert result.manifest[2]["traveller"] == {"family_name": "BROKEN", "given_names": "ONE", "role": "passenger"}
     assert {p.code for p in result.problems if 44 <= p.segment_number <= 51} == {"bad_value", "bad_date"}
 
 

@@ -144,6 +144,12 @@ def test_sample_reads(name):
         assert record["passenger_id"].startswith(record["booking"].get("reference", "PNR"))
         assert all(stop["airport"] for stop in record.get("itinerary", []))
         assert record["flight"]["carrier"] and record["flight"]["departure_airport"]
+        # Every airport of the samples is in the airport table: each stop has its country, and
+        # each time of the flight is local to its airport, with that airport's offset.
+        assert all(re.fullmatch(r"[A-Z]{3}", stop["country"]) for stop in record.get("itinerary", []))
+        for time in ("scheduled_departure", "scheduled_arrival"):
+            if time in record["flight"]:
+                assert dt.datetime.fromisoformat(record["flight"][time]).tzinfo is not None
     for problem in result.problems:
         assert problem.segment_number >= 1 and problem.message
 
@@ -277,11 +283,16 @@ def test_two_pnrs_names_documents_legs_seats_payment():
         "marketing_flight": "DL324",
         "departure_airport": "LHR",
         "arrival_airport": "JFK",
-        "scheduled_departure": "2010-12-12T09:15:00",
-        "scheduled_arrival": "2010-12-12T12:30:00",
+        # TVL times are local to their airports: London in winter is UTC, New York five hours behind.
+        "scheduled_departure": "2010-12-12T09:15:00+00:00",
+        "scheduled_arrival": "2010-12-12T12:30:00-05:00",
         "seat": "15A",
     }
-    assert [stop["airport"] for stop in smith["itinerary"]] == ["LHR", "JFK", "YVR"]
+    assert [(stop["airport"], stop["country"]) for stop in smith["itinerary"]] == [
+        ("LHR", "GBR"),
+        ("JFK", "USA"),
+        ("YVR", "CAN"),
+    ]
     assert smith["booking"] == {
         "reference": "MFN4TI",
         "modified_at": "2010-12-06T10:10:00",
