@@ -25,6 +25,7 @@ def add_commands(commands: Any, rules: Any) -> None:
     serve.add_argument("--port", type=int, help="port (default: PORT or 8080)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: WORKERS or 2)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
+    add_no_migrate_option(serve)
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database").add_subparsers(title="database commands")
@@ -72,6 +73,15 @@ def add_commands(commands: Any, rules: Any) -> None:
     purge.set_defaults(handler=_decisions_purge)
 
 
+def add_no_migrate_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="leave migrating to a one-shot 'targeting db upgrade' (compose: the migrate service); "
+        "refuse to start on a database that is not at the newest revision",
+    )
+
+
 def _operator() -> Any:
     from api.common import Actor
 
@@ -91,12 +101,13 @@ def _settings() -> Any:
         raise CommandError(str(exc), status=2) from None
 
 
-def _services() -> Any:
-    """The service's parts, with the database reachable and migrated; CommandError (one line) if not."""
+def _services(migrate: bool = True) -> Any:
+    """The service's parts, with the database reachable and migrated (or, without ``migrate``, found
+    migrated); CommandError (one line) if not."""
     from sqlalchemy.exc import ArgumentError, DBAPIError
 
     from api.container import MEMORY_URL, Services
-    from api.db import upgrade
+    from api.db import schema_behind, upgrade
 
     settings = _settings()
     if settings.database_url == MEMORY_URL:
@@ -110,12 +121,16 @@ def _services() -> Any:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
         raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
+    where = services.engine.url.render_as_string(hide_password=True)
     try:
-        upgrade(services.engine)
+        if migrate:
+            upgrade(services.engine)
+        behind = None if migrate else schema_behind(services.engine)
     except DBAPIError as exc:
-        where = services.engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise CommandError(f"cannot reach the database {where}: {reason}") from None
+    if behind:
+        raise CommandError(f"{where}: {behind}: run 'targeting db upgrade' first (compose: the migrate service)")
     return services
 
 
@@ -275,7 +290,7 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    services = _services()
+    services = _services(migrate=not args.no_migrate)
     latest = services.rule_store.latest_ruleset()
     print(
         f"targeting service on http://{host}:{port}  (ruleset {latest.seq if latest else 0}, "
