@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,7 +186,7 @@ class Settings:
         A value the setting cannot take raises :class:`SettingError` naming the variable.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each converted to its field's type by _convert
         for spec in fields(cls):
             if "doc" not in spec.metadata:
                 continue
@@ -196,7 +197,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[spec.name] = _convert(variable, raw, spec.default)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
     def __post_init__(self) -> None:
         if self.replicas < 1:
@@ -215,8 +216,8 @@ class Settings:
             # The scheme Heroku-style platforms hand out; SQLAlchemy knows PostgreSQL as postgresql.
             object.__setattr__(self, "database_url", "postgresql+psycopg://" + self.database_url[len("postgres://") :])
 
-    def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
-        return replace(self, **overrides)  # type: ignore[arg-type]
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        return replace(self, **overrides)
 
     def resolved_identity_key(self) -> bytes:
         """The identity HMAC key; on the embedded default, one generated once and kept in the instance folder."""

@@ -172,11 +172,10 @@ def parse_value(field: Field, value: Any) -> TypedValue:
             raise ValueProblem(f"{text!r} {problem}")
         return text
     if kind is FieldType.INTEGER:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise ValueProblem(f"expected an integer, got {_kind(value)}")
+            raise ValueProblem(f"expected an integer, got {_kind(value)}")
         _check_range(value, field)
         return value
     if kind is FieldType.DECIMAL:
@@ -226,7 +225,7 @@ def encode(value: TypedValue) -> EngineValue:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def to_json(value: TypedValue | None) -> Any:
+def to_json(value: object) -> Any:
     """The value as it appears in explanations and JSON output."""
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")

@@ -121,11 +121,13 @@ def _services(migrate: bool = True) -> Any:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
         raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
-    where = services.engine.url.render_as_string(hide_password=True)
+    engine = services.engine
+    assert engine is not None  # only the in-memory stores, refused above, have no SQL engine
+    where = engine.url.render_as_string(hide_password=True)
     try:
         if migrate:
-            upgrade(services.engine)
-        behind = None if migrate else schema_behind(services.engine)
+            upgrade(engine)
+        behind = None if migrate else schema_behind(engine)
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise CommandError(f"cannot reach the database {where}: {reason}") from None

@@ -94,7 +94,7 @@ def audit() -> Any:
             raise
         errors = dict(error.errors) or {"$": [error.message]}
     chain = client.get("/v1/audit/verify")
-    kept = {k: v for k, v in filters.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
     next_link = prev_link = None
     if page and page["entries"]:
         seqs = [entry["seq"] for entry in page["entries"]]

@@ -32,9 +32,9 @@ from messages.paxlst.model import (
     Message,
     Person,
 )
-from messages.paxlst.problems import PaxlstError, PaxlstResult, Problems
+from messages.paxlst.problems import PaxlstProblem, PaxlstResult, Problems
 from messages.paxlst.records import arriving_leg, passenger_record, split_flight
-from messages.problems import show_code
+from messages.problems import MessageError, show_code
 from messages.records import checked
 
 
@@ -100,7 +100,7 @@ class _Reader(Envelope[Message, Problems]):
         )
         self._finish(message)
 
-    def _no_message(self, lexed: Lexed, end: Segment) -> PaxlstError:
+    def _no_message(self, lexed: Lexed, end: Segment) -> MessageError[PaxlstProblem]:
         if lexed.mentions_unh:
             return self.problems.fatal(
                 "wrong_separators", end, "a UNH segment is in the text but was not read: the separators do not match"
