@@ -242,19 +242,20 @@ def _json_lines(stream: Iterable[str], name: str) -> Iterator[tuple[int, str]]:
 
 
 def _check_first_line(text: str, number: int, name: str) -> None:
+    array = f"{name}: line {number} opens a JSON array; {JSON_LINES} (jq -c '.[]' FILE makes them)"
     try:
         whole = orjson.loads(text)
     except orjson.JSONDecodeError:
-        whole = None
-        if text[0] not in "[{":
-            return  # an ordinary bad line, answered as such
-    if isinstance(whole, list) or text[0] == "[":
-        raise CommandError(f"{name}: line {number} opens a JSON array; {JSON_LINES} (jq -c '.[]' FILE makes them)")
-    if whole is None:
-        raise CommandError(
-            f"{name}: line {number} is not a whole JSON record (pretty-printed?); "
-            f"{JSON_LINES} (jq -c . FILE makes them)"
-        )
+        if text[0] == "[":
+            raise CommandError(array) from None
+        if text[0] == "{":
+            raise CommandError(
+                f"{name}: line {number} is not a whole JSON record (pretty-printed?); "
+                f"{JSON_LINES} (jq -c . FILE makes them)"
+            ) from None
+        return  # an ordinary bad line, answered as such
+    if isinstance(whole, list):
+        raise CommandError(array)
 
 
 def _evaluate_line(
