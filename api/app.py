@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from api.container import Services
 
 
-class TargetingApi(Api):  # type: ignore[misc]
+class TargetingApi(Api):
     """flask-smorest with this service's error shape (``api.http.errors``)."""
 
     def __init__(self, app: Flask) -> None:
@@ -27,7 +27,7 @@ class TargetingApi(Api):  # type: ignore[misc]
         self.ERROR_SCHEMA = ErrorSchema
         super().__init__(app, spec_kwargs={"extra_plugins": [AccessResponses()]})
 
-    def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
+    def handle_http_exception(self, error):
         from api.http.errors import http_exception_body
 
         return http_exception_body(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import overload
 
 # --- domain errors ----------------------------------------------------------------------
 
@@ -73,6 +74,12 @@ class Actor:
 # --- stored times -------------------------------------------------------------------------
 
 
+@overload
+def as_utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: dt.datetime | None) -> dt.datetime | None: ...
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """A stored time as an aware UTC datetime (SQLite hands back naive ones; everything stored is UTC)."""
     if value is None:

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,16 +22,17 @@ class Settings:
     database_url: str = field(
         default="",
         metadata={
+            "secret": True,
             "doc": (
                 "SQLAlchemy URL of the rule store, decisions and audit log (`postgres://` is taken as "
                 "`postgresql+psycopg://`); unset: a SQLite file in INSTANCE_PATH; `memory://`: the in-memory "
                 "stores, for tests only (one process, nothing kept)."
-            )
+            ),
         },
     )
     redis_url: str = field(
         default="",
-        metadata={"doc": "Redis URL of the evaluation cache; unset: an in-process cache."},
+        metadata={"secret": True, "doc": "Redis URL of the evaluation cache; unset: an in-process cache."},
     )
     redis_key_prefix: str = field(
         default="",
@@ -45,21 +47,23 @@ class Settings:
     identity_hash_key: str = field(
         default="",
         metadata={
+            "secret": True,
             "doc": (
                 "Key of the HMAC that turns a passenger's identity into the hash stored with decisions; "
                 "unset: one generated once into INSTANCE_PATH/identity.key (set it in production, "
                 "the same on every host)."
-            )
+            ),
         },
     )
     console_secret_key: str = field(
         default="",
         metadata={
+            "secret": True,
             "doc": (
                 "Key that signs the web console's session cookie (which holds the signed-in API key); "
                 "unset: one generated once into INSTANCE_PATH/console.key (set it in production, "
                 "the same on every host)."
-            )
+            ),
         },
     )
     record_retention_days: int = field(
@@ -129,10 +133,11 @@ class Settings:
     amqp_url: str = field(
         default="amqp://guest:guest@127.0.0.1:5672/%2F",
         metadata={
+            "secret": True,
             "doc": (
                 "AMQP URL of the RabbitMQ broker `targeting ingest` takes PAXLST and PNRGOV messages from "
                 "(the default is a local broker's guest account, which RabbitMQ accepts from the same host only)."
-            )
+            ),
         },
     )
     ingest_queue: str = field(
@@ -157,6 +162,16 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"doc": "Address `targeting serve` listens on."})
     port: int = field(default=8080, metadata={"doc": "Port `targeting serve` listens on."})
     workers: int = field(default=2, metadata={"doc": "Gunicorn worker processes started by `targeting serve`."})
+    replicas: int = field(
+        default=1,
+        metadata={
+            "doc": (
+                "Instances of the service sharing one database (compose replicas, pods). Above 1, "
+                "CONSOLE_SECRET_KEY and IDENTITY_HASH_KEY must be set, the same on each: otherwise every "
+                "replica makes keys of its own, and a console session signed by one is refused by the next."
+            )
+        },
+    )
     instance_path: str = field(
         default=str(ROOT / "instance"),
         metadata={"doc": "Directory for files the embedded defaults create (SQLite database, identity key)."},
@@ -171,25 +186,38 @@ class Settings:
         A value the setting cannot take raises :class:`SettingError` naming the variable.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # each converted to its field's type by _convert
         for spec in fields(cls):
             if "doc" not in spec.metadata:
                 continue
-            raw = env.get(spec.name.upper())
+            variable = spec.name.upper()
+            raw = _secret_file(variable, env) if spec.metadata.get("secret") else None
+            if raw is None:
+                raw = env.get(variable)
             if raw is None or raw == "":
                 continue
-            values[spec.name] = _convert(spec.name.upper(), raw, spec.default)
-        return cls(**values)  # type: ignore[arg-type]
+            values[spec.name] = _convert(variable, raw, spec.default)
+        return cls(**values)
 
     def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise SettingError(f"REPLICAS: expected a whole number from 1, got {self.replicas}")
+        if self.replicas > 1:
+            unset = [name for name in ("CONSOLE_SECRET_KEY", "IDENTITY_HASH_KEY") if not getattr(self, name.lower())]
+            if unset:
+                raise SettingError(
+                    f"{' and '.join(unset)} must be set (or {'/'.join(f'{name}_FILE' for name in unset)}), "
+                    f"the same on every replica, when REPLICAS is {self.replicas}: each replica would make a key "
+                    "of its own"
+                )
         if not self.database_url:
             object.__setattr__(self, "database_url", f"sqlite:///{Path(self.instance_path) / 'targeting.sqlite3'}")
         elif self.database_url.startswith("postgres://"):
             # The scheme Heroku-style platforms hand out; SQLAlchemy knows PostgreSQL as postgresql.
             object.__setattr__(self, "database_url", "postgresql+psycopg://" + self.database_url[len("postgres://") :])
 
-    def with_overrides(self, overrides: Mapping[str, object]) -> Settings:
-        return replace(self, **overrides)  # type: ignore[arg-type]
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        return replace(self, **overrides)
 
     def resolved_identity_key(self) -> bytes:
         """The identity HMAC key; on the embedded default, one generated once and kept in the instance folder."""
@@ -229,6 +257,24 @@ class SettingError(ValueError):
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
+def _secret_file(variable: str, env: Mapping[str, str]) -> str | None:
+    """The value of a secret setting from the file ``<variable>_FILE`` names (Docker and Kubernetes
+    secrets), without its final line break; None when that variable is not set."""
+    path = env.get(f"{variable}_FILE")
+    if not path:
+        return None
+    if env.get(variable):
+        raise SettingError(f"{variable} and {variable}_FILE are both set: set one")
+    try:
+        value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SettingError(f"{variable}_FILE: cannot read {path}: {reason}") from None
+    if not value.strip():
+        raise SettingError(f"{variable}_FILE: {path} is empty")
+    return value
+
+
 def _convert(variable: str, raw: str, default: object) -> object:
     """``raw`` as the type of the setting's ``default``."""
     if isinstance(default, bool):
@@ -258,5 +304,8 @@ def describe() -> list[tuple[str, str, str]]:
         if "doc" in spec.metadata:
             default = spec.default
             shown = "(unset)" if default == "" else "./instance" if spec.name == "instance_path" else str(default)
-            rows.append((spec.name.upper(), shown, spec.metadata["doc"]))
+            doc = spec.metadata["doc"]
+            if spec.metadata.get("secret"):
+                doc += f" Or from a file: {spec.name.upper()}_FILE (a Docker or Kubernetes secret)."
+            rows.append((spec.name.upper(), shown, doc))
     return rows

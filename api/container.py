@@ -160,4 +160,4 @@ class Services(Stores):
 
 
 def services() -> Services:
-    return current_app.extensions["targeting"]  # type: ignore[no-any-return]
+    return current_app.extensions["targeting"]

@@ -95,10 +95,16 @@ def check_transition(version: Stamped, action: str, actor: Actor, described: str
     before, _ = TRANSITIONS[action]
     if version.status != before:
         raise Conflict(
-            f"{described} is {version.status}; only a {before} version can be {action}d", "invalid_transition"
+            f"{described} is {version.status}; only {_indefinite(before)} version can be {_STAMPS[action]}",
+            "invalid_transition",
         )
     if action == "approve" and version.author == actor.name:
         raise Forbidden("the author of a change cannot approve it; a second approver must", "self_approval")
+
+
+def _indefinite(word: str) -> str:
+    """``word`` with its indefinite article: "a draft", "an approved"."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def apply_transition(

@@ -75,6 +75,7 @@ def _naive_child(rule_count: int, record_count: int, out: Any) -> None:
     from benchmarks.naive import REGEX_FLAGS, RegexTable, TooComplex, normalise
     from engine import EngineFailure, check_record, durable_adapter
     from engine.language import parse_pack
+    from engine.records import Itinerary
     from engine.values import encode
 
     regexes = RegexTable()
@@ -98,7 +99,9 @@ def _naive_child(rule_count: int, record_count: int, out: Any) -> None:
     errors = 0
     begin = time.perf_counter()
     for record in records:
-        values: list[tuple[str, object]] = [(f, encode(v)) for f in fields if (v := record.get(f)) is not None]
+        values: list[tuple[str, object]] = [
+            (f, encode(v)) for f in fields if (v := record.get(f)) is not None and not isinstance(v, Itinerary)
+        ]
         for flag, (field, pattern) in patterns:
             text = record.get(field)
             values.append((f"#{flag}", 1 if isinstance(text, str) and pattern.fullmatch(text) else 0))

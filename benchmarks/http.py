@@ -86,7 +86,9 @@ def _prepare(env: dict[str, str], rule_count: int, packs: list[dict[str, Any]] |
         from api.db import upgrade
 
         services = Services.build(Settings.from_env())
-        upgrade(services.engine)
+        engine = services.engine
+        assert engine is not None, "the benchmark needs a SQL store (DATABASE_URL)"
+        upgrade(engine)
         operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
         sources = [(f"synthetic-{n}", pack) for n, pack in enumerate(packs or synthetic_packs(rule_count))]
         services.rule_store.import_packs(sources, operator)
@@ -97,7 +99,7 @@ def _prepare(env: dict[str, str], rule_count: int, packs: list[dict[str, Any]] |
             ("approver", "customs", ["approver"]),
         ):
             _, keys[label] = services.key_store.create_key(f"bench-{label}", agency, roles, operator)
-        services.engine.dispose()
+        engine.dispose()
         return keys
     finally:
         os.environ.clear()
@@ -120,7 +122,10 @@ def _load(port: int, key: str, clients: int, seconds: float, passengers: list[di
             status, _, took = _call(
                 port, "POST", "/v1/evaluations", key, {"passenger": passengers[n % len(passengers)]}
             )
-            (latencies if status == 200 else failures).append(took if status == 200 else status)
+            if status == 200:
+                latencies.append(took)
+            else:
+                failures.append(status)
             n += clients
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]

@@ -72,7 +72,8 @@ def _create_keys(env: dict[str, str], count: int) -> list[str]:
         keys = [
             services.key_store.create_key(f"load-system-{n}", "customs", ["system"], operator)[1] for n in range(count)
         ]
-        services.engine.dispose()
+        if services.engine is not None:
+            services.engine.dispose()
         return keys
     finally:
         os.environ.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.catalogue import CATALOGUE, FieldType
-from engine.language import All, Condition, Leaf, Not
+from engine.language import All, AnyLeg, Condition, Leaf, Not
 from engine.network import ALL_NEQ, ANY_EQ, EQ, EX, GT, GTE, LT, LTE, NEQ, NEX, Conjunction, EngineTest
 from engine.values import encode
 
@@ -60,6 +60,8 @@ def _dnf(condition: Condition, negated: bool, regexes: RegexTable) -> list[Conju
         return _dnf(condition.item, not negated, regexes)
     if isinstance(condition, Leaf):
         return _simplify(_leaf(condition, negated, regexes))
+    if isinstance(condition, AnyLeg):
+        raise TooComplex("any_leg is not in the naive model")
     conjunctive = isinstance(condition, All) != negated
     parts = [_dnf(item, negated, regexes) for item in condition.items]
     if not conjunctive:

@@ -139,7 +139,8 @@ class EngineRuleset:
 
     def _create(self) -> int:
         try:
-            return _dre.create_ruleset(f"t{next(_names)}", self._definition)
+            handle: int = _dre.create_ruleset(f"t{next(_names)}", self._definition)
+            return handle
         except _dre.error as exc:
             raise EngineFailure(f"durable-rules rejected a ruleset: {exc}") from None
 

@@ -135,7 +135,8 @@ class Gates:
             return None
         found = [self.formula_anchors(item) for item in formula[1]]
         if kind == "or":
-            return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]
+            anchors = [f for f in found if f is not None]
+            return frozenset[int]().union(*anchors) if len(anchors) == len(found) else None
         anchored = [f for f in found if f is not None]
         return min(anchored, key=self._cost) if anchored else None
 

@@ -106,13 +106,15 @@ class IsolatedEvaluator(BaseEvaluator):
             self._connection.send([PassengerRecord(record.values) for record in records])
             if not self._connection.poll(self.timeout):
                 raise _WorkerLost(f"no answer within {self.timeout:g} s")
-            status, payload = self._connection.recv()
+            answer: tuple[str, Any] = self._connection.recv()
+            status, payload = answer
         except (EOFError, OSError, BrokenPipeError):
             self._process.join(1)
             raise _WorkerLost(f"worker exited with {self._process.exitcode}") from None
         if status == "engine_failure":
             raise EngineFailure(payload)
-        return payload  # type: ignore[no-any-return]
+        shards: list[dict[int, set[int]]] = payload  # the worker's answer: each record's flags per shard
+        return shards
 
     def _replace(self) -> None:
         self.restarts += 1

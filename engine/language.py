@@ -111,8 +111,8 @@ def _parse_rule(raw: Any, path: str, agency: str, out: Collector) -> Rule | None
     if valid_from and valid_until and valid_until < valid_from:
         out.add("invalid_validity", f"{path}.valid_until", "valid_until is before valid_from")
     when = _parse_condition(raw["when"], f"{path}.when", out, 0) if "when" in raw else None
-    if len(out.problems) > before or when is None:
-        return None
+    if len(out.problems) > before or when is None or not isinstance(weight, int) or not isinstance(action, str):
+        return None  # the problems say why; a weight or an action that is not one was reported above
     return Rule(
         id=rule_id,
         agency=agency,

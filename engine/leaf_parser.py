@@ -5,6 +5,7 @@ Every problem is collected at its path; nothing stops at the first mistake.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -187,7 +188,7 @@ def parse_watchlist(raw: Mapping[str, Any], path: str, out: Collector) -> Leaf |
     threshold = raw.get("min_score", DEFAULT_WATCHLIST_MIN_SCORE)
     try:
         value = parse_value(field, threshold)
-        if isinstance(threshold, bool) or not MIN_WATCHLIST_SCORE <= value <= 1:
+        if isinstance(threshold, bool) or not isinstance(value, Decimal) or not MIN_WATCHLIST_SCORE <= value <= 1:
             raise ValueProblem(f"must be a number from {MIN_WATCHLIST_SCORE} to 1")
     except ValueProblem as exc:
         out.add("invalid_value", f"{path}.min_score", f"min_score {exc}")
@@ -223,7 +224,19 @@ def _leaf_value(field: Field, op: str, raw: Any) -> Any:
         if not isinstance(raw, list) or len(raw) != 2:
             raise ValueProblem("'between' takes a list of two values [low, high]")
         low, high = (single(field, item) for item in raw)
-        if low > high:  # type: ignore[operator]
+        if _above(low, high):
             raise ValueProblem("'between' low value is above the high value")
         return (low, high)
     return single(field, raw)
+
+
+def _above(low: TypedValue, high: TypedValue) -> bool:
+    """Whether the bound ``low`` is above ``high``: two values of one ordered field (a number, a
+    date, or a date and time; a date and time is checked before a date, whose subclass it is)."""
+    if isinstance(low, dt.datetime) and isinstance(high, dt.datetime):
+        return low > high
+    if isinstance(low, dt.date) and isinstance(high, dt.date):
+        return low > high
+    if isinstance(low, int | Decimal) and isinstance(high, int | Decimal):
+        return low > high
+    return False

@@ -24,6 +24,7 @@ from engine.conditions import All, AnyLeg, AnyOf, Condition, Leaf, Not
 from engine.errors import Problem
 from engine.formulas import Formula
 from engine.ruleset import CompiledRule, CompiledRuleset
+from engine.values import TypedValue
 
 
 def lint(ruleset: CompiledRuleset, today: dt.date) -> list[Problem]:
@@ -83,7 +84,7 @@ def _contradiction(compiled: CompiledRule, atoms: Sequence[Atom]) -> str | None:
     return None
 
 
-def _ranges_meet(ranges: Iterable[Atom], allowed: frozenset[object] | None) -> bool:
+def _ranges_meet(ranges: Iterable[Atom], allowed: frozenset[TypedValue] | None) -> bool:
     ranges = list(ranges)
     if allowed is not None:
         return any(all(atom.holds(value) for atom in ranges) for value in allowed)

@@ -17,7 +17,8 @@ under its limit; ``tests/engine/test_network.py`` checks the model against the e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 # Engine test operators (durable-rules spelling in the adapter).
 EQ, NEQ, LT, LTE, GT, GTE, EX, NEX, ANY_EQ, ALL_NEQ = (
@@ -43,7 +44,7 @@ class EngineTest:
     op: str
     value: str | int | list[str] | None
     # Flags of one group are never set together (one value of one field): for the model only.
-    exclusive: str | None = field(default=None, compare=False)
+    exclusive: str | None = dataclass_field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str, object]:
@@ -79,9 +80,9 @@ class _FieldChildren:
 
 @dataclass
 class _Node:
-    children: dict[tuple[str, str, object], _Node] = field(default_factory=dict)
-    array_children: list[_Node] = field(default_factory=list)
-    per_field: dict[str, _FieldChildren] = field(default_factory=dict)
+    children: dict[tuple[str, str, object], _Node] = dataclass_field(default_factory=dict)
+    array_children: list[_Node] = dataclass_field(default_factory=list)
+    per_field: dict[str, _FieldChildren] = dataclass_field(default_factory=dict)
     rules_ending: int = 0
     nex_children: int = 0
     true_at_once: int = 0  # sum over fields of _FieldChildren.simultaneous

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -18,11 +18,15 @@ PACK_SUFFIXES = (".yaml", ".yml", ".json")
 RULE_TEST_SUFFIX = "_test.yaml"
 
 
-# libyaml's parser when PyYAML was built with it (several times faster on 10,000-rule packs).
-_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's parser when PyYAML was built with it (several times faster on 10,000-rule packs);
+# typed as the pure-Python SafeLoader, whose interface it has.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+class _StrictLoader(_BaseLoader):
     """A safe loader that refuses duplicate keys instead of silently keeping the last one.
 
     It also leaves dates as text, so a bad date (``2027-02-30``) is reported at its path
@@ -56,7 +60,8 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
             name = key[1] if isinstance(key_node, yaml.ScalarNode) else key
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {name!r}", key_node.start_mark)
         seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
+    return mapping
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
@@ -68,7 +73,7 @@ def parse_text(text: str, source: str) -> PackSource:
         try:
             return PackSource(source, json.loads(text))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"line {exc.lineno}: {exc.msg}") from None
+            raise ValueError(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
             raise ValueError("nested too deeply to read") from None
     try:
@@ -76,10 +81,23 @@ def parse_text(text: str, source: str) -> PackSource:
     except RecursionError:
         raise ValueError("nested too deeply to read") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ValueError(f"{where}{reason}") from None
+        raise ValueError(_yaml_problem(exc)) from None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """``line L, column C: problem``, and where the construct it broke began when that is elsewhere
+    (an unclosed quote is found at the end of the file, but began where the quote opened)."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return str(exc)
+    message = f"{_at(exc.problem_mark)}: {exc.problem or exc.context}"
+    context = exc.context_mark
+    if exc.problem and exc.context and context is not None and context.line != exc.problem_mark.line:
+        message += f" ({exc.context} at {_at(context)})"
+    return message
+
+
+def _at(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 def pack_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -103,6 +121,7 @@ def pack_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def read_packs(paths: Iterable[str | Path]) -> tuple[list[PackSource], list[Problem]]:
     """Every pack under ``paths``, plus a problem for each file that cannot be read or decoded."""
+    paths = list(paths)
     packs: list[PackSource] = []
     problems: list[Problem] = []
     for path in pack_files(paths):
@@ -117,5 +136,6 @@ def read_packs(paths: Iterable[str | Path]) -> tuple[list[PackSource], list[Prob
         except ValueError as exc:
             problems.append(Problem("syntax_error", str(exc), "", "", source))
     if not packs and not problems:
-        problems.append(Problem("no_packs", "no rule packs found (*.yaml, *.yml, *.json)", "", "", ""))
+        where = ", ".join(str(path) for path in paths)
+        problems.append(Problem("no_packs", "no rule packs found (*.yaml, *.yml, *.json)", "", "", where))
     return packs, problems

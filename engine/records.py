@@ -70,6 +70,17 @@ class Leg:
 LEGS_KEY = "itinerary"
 
 
+class Itinerary(tuple[Leg, ...]):
+    """A record's legs, kept among its values under :data:`LEGS_KEY`: a type of its own, so
+    no field's value (a tuple of codes) is ever taken for them."""
+
+    __slots__ = ()
+
+
+#: A checked record's value: a catalogue field's typed value or, under :data:`LEGS_KEY`, the legs.
+RecordValue = TypedValue | Itinerary
+
+
 @dataclass(frozen=True)
 class PassengerRecord:
     """A checked record: catalogue field name to typed value (absent when missing).
@@ -78,7 +89,7 @@ class PassengerRecord:
     (:func:`with_watchlist`), whose scores are also its ``watchlist.*`` values.
     """
 
-    values: Mapping[str, TypedValue]
+    values: Mapping[str, RecordValue]
     watchlist: tuple[ScreenMatch, ...] = field(default=(), compare=False)
 
     @property
@@ -86,13 +97,13 @@ class PassengerRecord:
         value = self.values.get("passenger_id")
         return value if isinstance(value, str) else None
 
-    def get(self, name: str) -> TypedValue | None:
+    def get(self, name: str) -> RecordValue | None:
         return self.values.get(name)
 
     @property
     def legs(self) -> tuple[Leg, ...]:
         found = self.values.get(LEGS_KEY)
-        return found if isinstance(found, tuple) else ()
+        return found if isinstance(found, Itinerary) else ()
 
 
 #: What a passenger record submitted for evaluation must carry at the least (the service and
@@ -113,7 +124,7 @@ def check_record(raw: Any, required: Iterable[str] = ()) -> PassengerRecord:
     def bad(path: str, message: str, code: str = "invalid_value") -> None:
         problems.append(Problem(code, message, path))
 
-    values: dict[str, TypedValue] = {}
+    values: dict[str, RecordValue] = {}
     if not isinstance(raw, Mapping):
         raise RecordError([Problem("invalid_record", "a passenger record must be a JSON object", "")])
     for key, section in raw.items():
@@ -143,7 +154,7 @@ def check_record(raw: Any, required: Iterable[str] = ()) -> PassengerRecord:
                 elif value is not None:
                     try:
                         if repeats and type(value) in _REPEATED_TYPES:
-                            values[dotted] = _typed_repeated(dotted, type(value), value)
+                            values[dotted] = _typed_repeated(dotted, type(value).__name__, value)
                         else:
                             values[dotted] = _typed(field, value)
                     except ValueProblem as exc:
@@ -182,7 +193,7 @@ def _typed(field: Field, value: Any) -> TypedValue:
     return check_instant(parsed) if isinstance(parsed, dt.datetime) else parsed
 
 
-def _put(values: dict[str, TypedValue], name: str, value: Any, bad: Any) -> None:
+def _put(values: dict[str, RecordValue], name: str, value: Any, bad: Any) -> None:
     try:
         values[name] = _typed(CATALOGUE[name], value)
     except ValueProblem as exc:
@@ -206,14 +217,14 @@ for _name, _field in CATALOGUE.items():
 
 
 @functools.lru_cache(maxsize=65_536)
-def _typed_repeated(name: str, kind: type, value: Any) -> TypedValue:
+def _typed_repeated(name: str, kind: str, value: Any) -> TypedValue:
     """``_typed`` remembered for the values a manifest repeats (airports, countries, flight
-    times, codes). The type is part of the key, since ``1 == True == 1.0`` hash alike.
+    times, codes). The type's name is part of the key, since ``1 == True == 1.0`` hash alike.
     Personal fields (names, birth dates, document numbers) are never kept here."""
     return _typed(CATALOGUE[name], value)
 
 
-def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
+def _itinerary(raw: Any, values: dict[str, RecordValue], bad: Any) -> None:
     if not isinstance(raw, list):
         bad("itinerary", "must be a list of legs", "invalid_type")
         return
@@ -244,17 +255,19 @@ def _itinerary(raw: Any, values: dict[str, TypedValue], bad: Any) -> None:
             except ValueProblem as exc:
                 bad(f"{path}.{key}", str(exc))
         legs.append(Leg(**typed))
+    distinct_countries = tuple(dict.fromkeys(countries))
     values["itinerary.airports"] = tuple(dict.fromkeys(airports))
-    values["itinerary.countries"] = tuple(dict.fromkeys(countries))
+    values["itinerary.countries"] = distinct_countries
     values["itinerary.legs"] = values["itinerary.leg_count"] = len(raw)
-    values["itinerary.country_count"] = len(values["itinerary.countries"])
-    values[LEGS_KEY] = tuple(legs)
+    values["itinerary.country_count"] = len(distinct_countries)
+    values[LEGS_KEY] = Itinerary(legs)
 
 
 _DATETIME = CATALOGUE["flight.scheduled_departure"]
+_MAX_AGE = CATALOGUE["traveller.age"].maximum
 
 
-def _derive(values: dict[str, TypedValue], bad: Any) -> None:
+def _derive(values: dict[str, RecordValue], bad: Any) -> None:
     arrival = values.get("flight.scheduled_arrival")
     arrival_day = arrival.date() if isinstance(arrival, dt.datetime) else None
     birth = values.get("traveller.date_of_birth")
@@ -262,8 +275,8 @@ def _derive(values: dict[str, TypedValue], bad: Any) -> None:
         age = arrival_day.year - birth.year - ((arrival_day.month, arrival_day.day) < (birth.month, birth.day))
         if age < 0:
             bad("traveller.date_of_birth", "is after the scheduled arrival")
-        elif age > CATALOGUE["traveller.age"].maximum:  # type: ignore[operator]
-            bad("traveller.date_of_birth", "gives an age over 150 years")
+        elif _MAX_AGE is not None and age > _MAX_AGE:
+            bad("traveller.date_of_birth", f"gives an age over {_MAX_AGE} years")
         else:
             values["traveller.age"] = age
     departure = values.get("flight.scheduled_departure")

@@ -48,31 +48,31 @@ def leaf_holds(leaf: Leaf, record: PassengerRecord | Leg) -> bool:
 def value_holds(op: str, expected: Any, actual: Any) -> bool:
     """Whether ``actual`` (a typed value, None when missing) passes the test ``op expected``."""
     if op == "exists":
-        return (actual is not None) == expected
+        return bool((actual is not None) == expected)
     if actual is None:
         return False
     if op == "eq":
-        return actual == expected
+        return bool(actual == expected)
     if op == "ne":
-        return actual != expected
+        return bool(actual != expected)
     if op == "in":
-        return actual in expected
+        return bool(actual in expected)
     if op == "not_in":
-        return actual not in expected
+        return bool(actual not in expected)
     if op == "lt":
-        return actual < expected
+        return bool(actual < expected)
     if op == "lte":
-        return actual <= expected
+        return bool(actual <= expected)
     if op == "gt":
-        return actual > expected
+        return bool(actual > expected)
     if op == "gte":
-        return actual >= expected
+        return bool(actual >= expected)
     if op == "between":
-        return expected[0] <= actual <= expected[1]
+        return bool(expected[0] <= actual <= expected[1])
     if op == "matches":
-        return expected.fullmatch(actual)
+        return bool(expected.fullmatch(actual))
     if op == "contains":
-        return expected in actual
+        return bool(expected in actual)
     if op == "contains_any":
         return any(value in actual for value in expected)
     raise AssertionError(op)

@@ -9,6 +9,7 @@ alternations and leaks memory per ruleset (see ``docs/engine.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import re2
 
@@ -25,7 +26,7 @@ class SafePattern:
     """A compiled pattern matched against the whole value."""
 
     source: str
-    _compiled: object = field(compare=False, repr=False, default=None)
+    _compiled: Any = field(compare=False, repr=False, default=None)  # an re2 pattern (re2 has no types)
 
     @classmethod
     def compile(cls, source: str) -> SafePattern:
@@ -55,4 +56,4 @@ class SafePattern:
         return (SafePattern.compile, (self.source,))
 
     def fullmatch(self, value: str) -> bool:
-        return self._compiled.fullmatch(value) is not None  # type: ignore[attr-defined]
+        return self._compiled.fullmatch(value) is not None

@@ -83,17 +83,26 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+#: The formats dates and times are written in, named in every message refusing one.
+DATE_FORMAT = "YYYY-MM-DD (e.g. 2026-12-01)"
+DATETIME_FORMAT = "YYYY-MM-DDThh:mm:ss with Z or an offset (ISO 8601, e.g. 2026-12-01T09:30:00Z)"
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: Any) -> dt.date:
+    # The value is never echoed: it may be a passenger's date of birth.
     if isinstance(value, dt.datetime):
-        raise ValueProblem("expected a date (YYYY-MM-DD), got a date and time")
+        raise ValueProblem(f"expected a date as {DATE_FORMAT}, got a date and time")
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueProblem(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected a date as {DATE_FORMAT}, got {_kind(value)}")
+    if not _DATE_SHAPE.fullmatch(value):
+        raise ValueProblem(f"expected a date as {DATE_FORMAT}")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueProblem(f"not a valid date: {value!r}") from None
+        raise ValueProblem("no such date: the month or the day is out of range") from None
 
 
 def parse_datetime(value: Any) -> dt.datetime:
@@ -104,14 +113,16 @@ def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str) and 10 <= len(value) <= 40:
+        if len(value) == 10 and _DATE_SHAPE.fullmatch(value):
+            raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}, got a date only")
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise ValueProblem(f"not a valid ISO 8601 date and time: {value!r}") from None
-        if len(value) == 10:
-            raise ValueProblem("expected a date and time, got a date")
+            raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}") from None
+    elif isinstance(value, str):
+        raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}")
     else:
-        raise ValueProblem(f"expected an ISO 8601 date and time, got {_kind(value)}")
+        raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}, got {_kind(value)}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:
@@ -161,11 +172,10 @@ def parse_value(field: Field, value: Any) -> TypedValue:
             raise ValueProblem(f"{text!r} {problem}")
         return text
     if kind is FieldType.INTEGER:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise ValueProblem(f"expected an integer, got {_kind(value)}")
+            raise ValueProblem(f"expected an integer, got {_kind(value)}")
         _check_range(value, field)
         return value
     if kind is FieldType.DECIMAL:
@@ -215,7 +225,7 @@ def encode(value: TypedValue) -> EngineValue:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def to_json(value: TypedValue | None) -> Any:
+def to_json(value: object) -> Any:
     """The value as it appears in explanations and JSON output."""
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")

@@ -187,7 +187,7 @@ def _service_string_advice(text: str, problems: ProblemSink) -> tuple[Characters
     where = (1, text[:9])
     if len(declared) < 6:
         raise problems.fatal("bad_una", where, "the UNA service string advice is cut short")
-    component, data, _decimal, release, _reserved, terminator = declared
+    component, data, _decimal, release, _reserved, terminator = tuple(declared)
     separators = [component, data, terminator]
     if len(set(separators)) < 3 or release in separators:
         raise problems.fatal("bad_una", where, "the UNA service string advice declares the same character twice")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.catalogue import CATALOGUE, WATCHLIST_CATEGORIES
-from engine.values import unsafe_character
+from engine.values import DATE_FORMAT, unsafe_character
 from screening.names import normalise_name
 
 AGENCIES = ("customs", "mpi", "immigration")
@@ -250,13 +250,14 @@ def parse_entry(
 
 
 def _date(value: str, name: str, bad: Any) -> dt.date | None:
+    expected = f"{DATE_FORMAT} or a year (YYYY)" if name == "date_of_birth" else DATE_FORMAT
     if len(value) != 10:
-        bad(name, f"expected a date YYYY-MM-DD, got {value!r}")
+        bad(name, f"expected a date as {expected}, got {value!r}")
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        bad(name, f"not a valid date: {value!r}")
+        bad(name, f"not a valid date: {value!r}; expected {expected}")
         return None
 
 

@@ -147,7 +147,7 @@ class Watchlist:
         found: list[WatchlistMatch] = []
         for index in self._candidate_indices(p):
             entry = self._entries[index]
-            if day > entry.expires or (category is not None and entry.category != category):
+            if not entry.active_on(day) or (category is not None and entry.category != category):
                 continue
             match = score_prepared(p, entry, self._prepared[index], self._settings, floor)
             if match is not None:

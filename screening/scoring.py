@@ -193,7 +193,7 @@ def _name_score(p: Prepared, e: Prepared, s: MatchSettings) -> tuple[float, str,
     if p.given and e.given:
         family = part_similarity(p.family, e.family, penalty)
         given = part_similarity(p.given, e.given, penalty)
-        best = (family * given, "as_listed", family, given)
+        best: tuple[float, str, float, float | None] = (family * given, "as_listed", family, given)
         if best[0] < 1.0:
             swapped_family = part_similarity(p.family, e.given, penalty)
             swapped_given = part_similarity(p.given, e.family, penalty)

@@ -143,7 +143,10 @@ def leftovers(run_id: str, before: dict, after: dict) -> tuple[list[str], list[s
     problems: list[str] = []
     notes: list[str] = []
     mine = re.escape(run_id)
-    others_database = re.compile(rf"targeting_test_(?!{mine}(_gw[0-9]+)?$){GENERATED_ID}(_gw[0-9]+)?")
+    # A run's databases: targeting_test_<run id>, then a worker's _gwN, then a test's own _<name>.
+    others_database = re.compile(
+        rf"targeting_test_(?!{mine}(_gw[0-9]+)?(_[a-z]+)?$){GENERATED_ID}(_gw[0-9]+)?(_[a-z]+)?"
+    )
     others_prefix = re.compile(rf"targeting-test:(?!{mine}:){GENERATED_ID}:")
     own_prefix = f"targeting-test:{run_id}:"
     if before["databases"] is not None and after["databases"] is not None:

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
 from targeting.fmt import format_paths
 from targeting.rule_tests import run_tests
+from targeting.wording import counted
 
 if TYPE_CHECKING:
     from messages.problems import Problem as MessageProblem
@@ -132,7 +133,7 @@ def _validate(args: argparse.Namespace) -> int:
         compiled = compile_packs(packs)
     except RuleCompilationError as exc:
         _print_problems(exc.problems, sys.stdout)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        print(f"{counted(len(exc.problems), 'problem')} found", file=sys.stderr)
         return 1
     by_source = Counter(rule.rule.source for rule in compiled.rules)
     for pack in packs:
@@ -144,7 +145,7 @@ def _validate(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning} ({warning.code})")
     if warnings:
-        print(f"{len(warnings)} warning(s){'; failing (--strict)' if args.strict else ''}", file=sys.stderr)
+        print(f"{counted(len(warnings), 'warning')}{'; failing (--strict)' if args.strict else ''}", file=sys.stderr)
     return 1 if warnings and args.strict else 0
 
 
@@ -161,13 +162,13 @@ def _test(args: argparse.Namespace) -> int:
     run = run_tests(args.paths)
     for result in run.failed:
         print(result.describe())
-    print(f"{len(run.results)} case(s), {len(run.failed)} failed", file=sys.stderr)
+    print(f"{counted(len(run.results), 'case')}, {len(run.failed)} failed", file=sys.stderr)
     if args.coverage:
         uncovered = run.uncovered()
         for rule_id in uncovered:
             print(f"{run.rules[rule_id]}: {rule_id}: matched by no case")
         covered = len(run.rules) - len(uncovered)
-        print(f"coverage: {covered} of {len(run.rules)} rule(s) matched by a case", file=sys.stderr)
+        print(f"coverage: {covered} of {counted(len(run.rules), 'rule')} matched by a case", file=sys.stderr)
     return 1 if run.failed else 0
 
 
@@ -198,7 +199,7 @@ def _watchlist(path: str | None, at: dt.datetime | None) -> Watchlist | None:
     if problems:
         for problem in problems:
             print(f"{path}: {problem}", file=sys.stderr)
-        raise CommandError(f"{path}: {len(problems)} problem(s) in the watchlist; nothing evaluated")
+        raise CommandError(f"{path}: {counted(len(problems), 'problem')} in the watchlist; nothing evaluated")
     return Watchlist(entries)
 
 
@@ -207,16 +208,54 @@ def _evaluate(args: argparse.Namespace) -> int:
     if evaluator is None:
         return code
     watchlist = _watchlist(args.watchlist, at)
+    if os.path.isdir(args.records):
+        raise CommandError(f"{args.records} is a directory; {JSON_LINES}, in a file or on stdin (-)")
     stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
     failures = 0
     with stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
+        for number, line in _json_lines(stream, "stdin" if args.records == "-" else args.records):
             output = _evaluate_line(evaluator, line, number, at, watchlist)
             failures += "error" in output
             _print_json(output)
     return 1 if failures else 0
+
+
+JSON_LINES = "expected JSON Lines: one record per line"
+
+
+def _json_lines(stream: Iterable[str], name: str) -> Iterator[tuple[int, str]]:
+    """The numbered non-blank lines of a JSON Lines input.
+
+    A JSON array or a pretty-printed record shows on its first line: it is refused there, with
+    the way to turn it into JSON Lines, rather than answered with an error for each of its lines.
+    """
+    records = 0
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        if not records:
+            _check_first_line(line.strip(), number, name)
+        records += 1
+        yield number, line
+    if not records:
+        print(f"targeting: {name}: no records ({JSON_LINES})", file=sys.stderr)
+
+
+def _check_first_line(text: str, number: int, name: str) -> None:
+    array = f"{name}: line {number} opens a JSON array; {JSON_LINES} (jq -c '.[]' FILE makes them)"
+    try:
+        whole = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        if text[0] == "[":
+            raise CommandError(array) from None
+        if text[0] == "{":
+            raise CommandError(
+                f"{name}: line {number} is not a whole JSON record (pretty-printed?); "
+                f"{JSON_LINES} (jq -c . FILE makes them)"
+            ) from None
+        return  # an ordinary bad line, answered as such
+    if isinstance(whole, list):
+        raise CommandError(array)
 
 
 def _evaluate_line(
@@ -225,7 +264,7 @@ def _evaluate_line(
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        return {"line": number, "error": {"code": "invalid_json", "message": exc.msg, "errors": {}}}
+        return {"line": number, "error": {"code": "invalid_json", "message": f"{exc.msg} ({JSON_LINES})", "errors": {}}}
     try:
         checked = check_record(record, REQUIRED_FIELDS)
         return evaluator.evaluate(checked, at, watchlist).as_dict()

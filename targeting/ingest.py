@@ -26,6 +26,8 @@ from targeting.cli import CommandError
 
 
 def add_command(commands: Any) -> None:
+    from targeting.service import add_no_migrate_option
+
     ingest = commands.add_parser(
         "ingest",
         help="evaluate PAXLST and PNRGOV messages from RabbitMQ (AMQP_URL, INGEST_QUEUE) or a folder, each once",
@@ -43,6 +45,7 @@ def add_command(commands: Any) -> None:
     ingest.add_argument(
         "--watch", metavar="DIR", help="take messages from files renamed into DIR instead of the broker (one machine)"
     )
+    add_no_migrate_option(ingest)
     ingest.set_defaults(handler=_ingest)
 
 
@@ -59,7 +62,8 @@ def _ingest(args: argparse.Namespace) -> int:
     configure(settings.log_level)
     # pika logs every socket opened and closed at INFO; its warnings and errors are what operators need.
     logging.getLogger("pika").setLevel(max(logging.WARNING, logging.getLogger().level))
-    services = _services()  # migrated, and refused on memory:// (each process would have its own)
+    # Migrated (or found migrated), and refused on memory:// (each process would have its own).
+    services = _services(migrate=not args.no_migrate)
     services.rulesets.refresh()
     services.watchlists.refresh()
     services.rulesets.start()

@@ -35,6 +35,7 @@ from engine.records import PassengerRecord, check_record
 from engine.reference import holds, leaf_holds
 from engine.values import ValueProblem, parse_datetime, to_json
 from screening import Watchlist, parse_csv
+from targeting.wording import counted, plural
 
 DEFAULT_AT = "2026-12-01T00:00:00Z"
 CASE_KEYS = frozenset({"name", "at", "record", "expect", "expect_not"})
@@ -90,10 +91,12 @@ def find_test_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def run_tests(paths: Iterable[str | Path]) -> RuleTestRun:
     """Every case of every test file under ``paths``."""
+    paths = list(paths)
     run = RuleTestRun()
     files = find_test_files(paths)
     if not files:
-        run.results.append(CaseResult("", "(no test files)", error=f"no *{TEST_SUFFIX} files found"))
+        where = ", ".join(str(path) for path in paths)
+        run.results.append(CaseResult(where, "(no test files)", error=f"no *{TEST_SUFFIX} files found"))
     for path in files:
         _run_file(path, run)
     return run
@@ -108,7 +111,7 @@ def _run_file(path: Path, run: RuleTestRun) -> None:
             raise _FileError("; ".join(str(p) for p in problems) or "a test file must be a mapping")
         unknown = sorted(str(key) for key in spec if key not in FILE_KEYS)
         if unknown:
-            raise _FileError(f"unknown key(s) {', '.join(unknown)}")
+            raise _FileError(f"unknown {plural(len(unknown), 'key')} {', '.join(unknown)}")
         watchlist = watchlist_of(path, spec.get("watchlist"))
         evaluator = Evaluator(compile_packs(packs_of(path, spec)))
     except (_FileError, RuleCompilationError) as exc:
@@ -171,7 +174,7 @@ def _run_case(
             raise _FileError("a case needs 'record'")
         unknown = sorted(str(key) for key in case if key not in CASE_KEYS)
         if unknown:
-            raise _FileError(f"unknown case key(s) {', '.join(unknown)}")
+            raise _FileError(f"unknown case {plural(len(unknown), 'key')} {', '.join(unknown)}")
         expect, expect_not = _ids(case, "expect"), _ids(case, "expect_not")
         if not expect and not expect_not:
             raise _FileError("a case needs 'expect' and/or 'expect_not'")
@@ -226,7 +229,7 @@ def _first(condition: Condition, record: Any, want: bool) -> str | None:
             return None
         legs = len(record.legs)
         verb = "no leg satisfies" if want else "a leg satisfies"
-        return f"{_relative(condition.path)}: {verb} any_leg ({legs} leg(s))"
+        return f"{_relative(condition.path)}: {verb} any_leg ({counted(legs, 'leg')})"
     items: Sequence[Condition] = condition.items
     requires_all = isinstance(condition, All) == want
     if requires_all:

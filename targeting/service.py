@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from targeting.cli import CommandError
+from targeting.wording import counted
 
 
 def add_commands(commands: Any, rules: Any) -> None:
@@ -24,6 +25,7 @@ def add_commands(commands: Any, rules: Any) -> None:
     serve.add_argument("--port", type=int, help="port (default: PORT or 8080)")
     serve.add_argument("--workers", type=int, help="gunicorn worker processes (default: WORKERS or 2)")
     serve.add_argument("--dev", action="store_true", help="Flask's development server instead of gunicorn")
+    add_no_migrate_option(serve)
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database").add_subparsers(title="database commands")
@@ -71,6 +73,15 @@ def add_commands(commands: Any, rules: Any) -> None:
     purge.set_defaults(handler=_decisions_purge)
 
 
+def add_no_migrate_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="leave migrating to a one-shot 'targeting db upgrade' (compose: the migrate service); "
+        "refuse to start on a database that is not at the newest revision",
+    )
+
+
 def _operator() -> Any:
     from api.common import Actor
 
@@ -90,12 +101,13 @@ def _settings() -> Any:
         raise CommandError(str(exc), status=2) from None
 
 
-def _services() -> Any:
-    """The service's parts, with the database reachable and migrated; CommandError (one line) if not."""
+def _services(migrate: bool = True) -> Any:
+    """The service's parts, with the database reachable and migrated (or, without ``migrate``, found
+    migrated); CommandError (one line) if not."""
     from sqlalchemy.exc import ArgumentError, DBAPIError
 
     from api.container import MEMORY_URL, Services
-    from api.db import upgrade
+    from api.db import schema_behind, upgrade
 
     settings = _settings()
     if settings.database_url == MEMORY_URL:
@@ -109,12 +121,18 @@ def _services() -> Any:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
         raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
+    engine = services.engine
+    assert engine is not None  # only the in-memory stores, refused above, have no SQL engine
+    where = engine.url.render_as_string(hide_password=True)
     try:
-        upgrade(services.engine)
+        if migrate:
+            upgrade(engine)
+        behind = None if migrate else schema_behind(engine)
     except DBAPIError as exc:
-        where = services.engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise CommandError(f"cannot reach the database {where}: {reason}") from None
+    if behind:
+        raise CommandError(f"{where}: {behind}: run 'targeting db upgrade' first (compose: the migrate service)")
     return services
 
 
@@ -136,9 +154,7 @@ def _rules_import(args: argparse.Namespace) -> int:
     try:
         info = _services().rule_store.import_packs([(p.source, p.data) for p in packs], _operator())
     except ServiceError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
-        for path, messages in exc.errors.items():
-            print(f"  {path}: {'; '.join(messages)}", file=sys.stderr)
+        _print_service_error(exc)
         return 1
     print(f"imported: ruleset {info.seq} ({info.version}), {len(info.rule_versions)} active rules")
     return 0
@@ -189,7 +205,8 @@ def _watchlist_import(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"{args.path}: {problem}", file=sys.stderr)
     if problems and not args.skip_bad_rows:
-        print(f"{len(problems)} problems; nothing imported (--skip-bad-rows imports the good rows)", file=sys.stderr)
+        skip = "--skip-bad-rows imports the good rows"
+        print(f"{counted(len(problems), 'problem')}; nothing imported ({skip})", file=sys.stderr)
         return 1
     services = _services()
     with tqdm(total=len(entries), unit="entry", disable=args.quiet or None, file=sys.stderr) as bar:
@@ -202,28 +219,41 @@ def _watchlist_import(args: argparse.Namespace) -> int:
                 progress=bar.update,
             )
         except ServiceError as exc:
-            print(f"{exc.code}: {exc.message}", file=sys.stderr)
+            _print_service_error(exc)
             return 1
     print(f"watchlist: {summary.created} created, {summary.updated} updated, {summary.skipped_rows} bad rows skipped")
     return 0
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    from api.common import ServiceError
+    from api.common import ServiceError, iso_utc
 
+    if args.expires_days is not None and args.expires_days < 1:
+        raise CommandError(f"--expires-days: expected a whole number of days from 1, got {args.expires_days}", 2)
     expires = None
     if args.expires_days:
-        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days)
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=args.expires_days)).replace(microsecond=0)
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     try:
         record, plaintext = _services().key_store.create_key(args.name, args.agency, roles, _operator(), expires)
     except ServiceError as exc:
-        print(f"{exc.code}: {exc.message} {exc.errors or ''}", file=sys.stderr)
+        _print_service_error(exc)
         return 1
-    print(f"key {record.id} for {record.name} ({record.agency}: {','.join(record.roles)})")
-    print(f"  {plaintext}")
-    print("  store it now: it is not shown again")
+    print(f"API key {record.id} created")
+    print(f"  name:     {record.name}")
+    print(f"  agency:   {record.agency}")
+    print(f"  roles:    {', '.join(record.roles)}")
+    print(f"  expires:  {iso_utc(record.expires_at) or 'never'}")
+    print(f"  key:      {plaintext}")
+    print(f"Store the key now: it is not shown again. Revoke it with: targeting keys revoke {record.id}")
     return 0
+
+
+def _print_service_error(exc: Any) -> None:
+    """A refusal of the stores (``api.common.ServiceError``) on stderr: its message, then each bad setting."""
+    print(f"targeting: {exc.message} ({exc.code})", file=sys.stderr)
+    for path, messages in exc.errors.items():
+        print(f"  {path}: {'; '.join(messages)}", file=sys.stderr)
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
@@ -232,7 +262,7 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     try:
         record = _services().key_store.revoke_key(args.key_id, _operator())
     except ServiceError as exc:
-        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        _print_service_error(exc)
         return 1
     revoked = record.revoked_at.isoformat().replace("+00:00", "Z") if record.revoked_at else "?"
     print(f"key {record.id} revoked at {revoked}")
@@ -262,7 +292,7 @@ def _serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
-    services = _services()
+    services = _services(migrate=not args.no_migrate)
     latest = services.rule_store.latest_ruleset()
     print(
         f"targeting service on http://{host}:{port}  (ruleset {latest.seq if latest else 0}, "

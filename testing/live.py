@@ -57,11 +57,6 @@ def call(
         connection.close()
 
 
-def call_json(port: int, method: str, path: str, key: str = "", body: Any = None) -> tuple[int, Any]:
-    status, raw, _, _ = call(port, method, path, key, body)
-    return status, json.loads(raw or b"{}")
-
-
 @contextlib.contextmanager
 def gunicorn(
     env: Mapping[str, str], workers: int, start_seconds: float = 120, config: bool = True

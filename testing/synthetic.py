@@ -238,7 +238,7 @@ def _anchor(rnd: random.Random) -> dict[str, Any] | None:
 def synthetic_packs(rule_count: int, seed: int = 1) -> list[dict[str, Any]]:
     """``rule_count`` rules split across the three agencies, as pack data."""
     rnd = random.Random(seed)
-    packs = {agency: [] for agency in _AGENCIES}
+    packs: dict[str, list[dict[str, Any]]] = {agency: [] for agency in _AGENCIES}
     for number in range(rule_count):
         agency = list(_AGENCIES)[number % 3]
         # Distinct kinds: a rule does not repeat itself, and repeats would make it match far more often.

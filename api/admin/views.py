@@ -22,6 +22,7 @@ from api.admin.schemas import (
 )
 from api.container import services
 from api.http.auth import current_actor, requires
+from api.keys.interface import ApiKey
 
 blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and API keys")
 
@@ -99,7 +100,7 @@ def create_key(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/keys/<key_id>", methods=["DELETE"])
 @requires("admin")
 @blp.response(200, KeySchema)
-def revoke_key(key_id: str) -> dict[str, Any]:
+def revoke_key(key_id: str) -> ApiKey:
     """Revoke a key at once."""
     return services().key_store.revoke_key(key_id, current_actor())
 

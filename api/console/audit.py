@@ -119,7 +119,7 @@ def audit() -> Any:
                 raise
             errors = dict(error.errors) or {"$": [error.message]}
     chain = client.get("/v1/audit/verify")
-    kept = {k: v for k, v in {**filters, **dates}.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in {**filters, **dates}.items() if v}
     next_link = prev_link = None
     if page and page["entries"]:
         seqs = [entry["seq"] for entry in page["entries"]]
@@ -158,15 +158,14 @@ def identity_views() -> Any:
             if error.status != 422:
                 raise
             errors = dict(error.errors) or {"$": [error.message]}
-    kept = {k: v for k, v in {"actor": actor, **dates}.items() if v}
+    kept: dict[str, Any] = {k: v for k, v in {"actor": actor, **dates}.items() if v}
     older = newer = None
     if page and page["next_before"] is not None:
         older = url_for("console.identity_views", **kept, before=page["next_before"], back=[*back, before])
     if before:
         previous = back[-1] if back else ""
-        newer = url_for(
-            "console.identity_views", **kept, **({"before": previous, "back": back[:-1]} if previous else {})
-        )
+        later: dict[str, Any] = {"before": previous, "back": back[:-1]} if previous else {}
+        newer = url_for("console.identity_views", **kept, **later)
     return (
         render_template(
             "console/identity_views.html",

@@ -57,9 +57,9 @@ class Listing:
     def api_query(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.filters.items() if v}, "limit": self.limit, "cursor": self.cursor}
 
-    def kept(self) -> dict[str, str]:
+    def kept(self) -> dict[str, Any]:
         """The filters given, and the page size when not the default: what links to other pages keep."""
-        kept = {name: value for name, value in self.filters.items() if value}
+        kept: dict[str, Any] = {name: value for name, value in self.filters.items() if value}
         if self.limit != DEFAULT_PAGE_SIZE:
             kept["limit"] = str(self.limit)
         return kept
@@ -80,13 +80,10 @@ class Listing:
         if self.cursor:
             first = url_for(endpoint, **path, **kept)
             before = self.back[-1] if self.back else ""
-            previous = url_for(
-                endpoint,
-                **path,
-                **kept,
-                **({"cursor": before, "back": self.back[:-1]} if before else {}),
-                **({"start": max(0, self.start - self.limit)} if before else {}),
-            )
+            earlier: dict[str, Any] = {}
+            if before:
+                earlier = {"cursor": before, "back": self.back[:-1], "start": max(0, self.start - self.limit)}
+            previous = url_for(endpoint, **path, **kept, **earlier)
         return {"first": first, "previous": previous, "next": following}
 
 
@@ -104,7 +101,7 @@ def field_errors(error: ApiError) -> dict[str, list[str]]:
     return dict(error.errors) or {"$": [error.message]}
 
 
-def worklist_context(raw: str | None) -> dict[str, str]:
+def worklist_context(raw: str | None) -> dict[str, Any]:
     """The worklist a passenger page was opened from, from its ``list`` parameter (known filters only)."""
     return {name: value for name, value in parse_qsl(raw or "") if name in WORKLIST_FILTERS and value}
 

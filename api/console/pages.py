@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import werkzeug.wrappers
 from flask import (
     Blueprint,
     Response,
@@ -164,7 +165,7 @@ def kept_form(form_id: str) -> tuple[ApiError | None, dict[str, str]]:
     return error, dict(kept.get("values") or {})
 
 
-def refused(form_id: str, error: ApiError, values: Mapping[str, str], target: str) -> Response | None:
+def refused(form_id: str, error: ApiError, values: Mapping[str, str], target: str) -> werkzeug.wrappers.Response | None:
     """Redirect to ``target`` (the page holding the form) to show the refusal there; None if it cannot be kept."""
     if keep_form(form_id, values, error):
         return redirect(target, 303)

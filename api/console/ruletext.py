@@ -17,7 +17,7 @@ _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 KEY_ORDER = ("id", "title", "description", "weight", "action", "valid_from", "valid_until", "when", "field")
 
 
-class _Condition(dict):  # type: ignore[type-arg]
+class _Condition(dict):
     """A leaf condition, written on one line like the packs: ``- {field: booking.checked_bags, gte: 3}``."""
 
 

@@ -8,28 +8,16 @@ append-only and hash-chained (``api.audit.log``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Re-exported: the SQL stores read their times through these (the in-memory ones from api.common).
+# Re-exported: the SQL stores read their times through this (the in-memory ones from api.common).
 from api.common import as_utc as as_utc
-from api.common import iso_utc as iso_utc
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def lifecycle_view(row: VersionColumns) -> dict[str, Any]:
-    """A version's status, reason and who moved it through the lifecycle when, as the API shows them."""
-    view: dict[str, Any] = {"status": row.status, "reason": row.reason, "author": row.author}
-    view["created_at"] = iso_utc(row.created_at)
-    for step in ("submitted", "approved", "activated", "retired"):
-        view[f"{step}_by"] = getattr(row, f"{step}_by")
-        view[f"{step}_at"] = iso_utc(getattr(row, f"{step}_at"))
-    return view
 
 
 class Base(DeclarativeBase):

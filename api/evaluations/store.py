@@ -88,7 +88,7 @@ class SqlDecisionStore(SqlService):
             row.id,
             as_utc(row.created_at),
             as_utc(row.evaluated_at),
-            row.ruleset_seq,  # type: ignore[arg-type]
+            row.ruleset_seq,
             row.ruleset_version,
             row.agency,
             row.submitted_by,
@@ -208,7 +208,9 @@ class SqlDecisionStore(SqlService):
             .order_by(DecisionRow.flight)
         )
         with self.reading() as session:
-            return [FlightCount(flight, day, int(count)) for flight, count in session.execute(query)]
+            return [
+                FlightCount(flight, day, int(count)) for flight, count in session.execute(query) if flight is not None
+            ]
 
     def purge_records(self, before: dt.datetime, actor: Actor) -> int:
         with self.transaction() as session:

@@ -151,4 +151,8 @@ class SqlHitStore(SqlService):
             .where(DecisionRow.flight.in_({flight for flight, _ in wanted}))
             .group_by(DecisionRow.flight, DecisionRow.flight_date)
         )
-        return {(flight, day): int(count) for flight, day, count in session.execute(query) if (flight, day) in wanted}
+        return {
+            (flight, day): int(count)
+            for flight, day, count in session.execute(query)
+            if flight is not None and day is not None and (flight, day) in wanted
+        }

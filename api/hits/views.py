@@ -90,7 +90,7 @@ def set_disposition(body: dict[str, Any], hit_id: str) -> Hit:
 @blp.response(200, SharingPolicySchema)
 def sharing_policy() -> dict[str, Any]:
     """Which agency sees which other agency's matches and contributed fields."""
-    return services().sharing.policy().as_dict()  # type: ignore[no-any-return]
+    return services().sharing.policy().as_dict()
 
 
 @blp.route("/sharing/<viewer>/<owner>", methods=["PUT"])
@@ -101,4 +101,4 @@ def set_sharing(body: dict[str, Any], viewer: str, owner: str) -> dict[str, Any]
     """Set exactly what ``viewer`` may see of ``owner``'s data (audited); ``{"share": []}`` revokes."""
     if "admin" not in current_actor().roles:
         raise Forbidden("only an administrator changes the sharing policy", "role_forbidden")
-    return services().sharing.set_grants(viewer, owner, body["share"], current_actor()).as_dict()  # type: ignore[no-any-return]
+    return services().sharing.set_grants(viewer, owner, body["share"], current_actor()).as_dict()

@@ -28,19 +28,19 @@ CROSS_AGENCY_READERS = frozenset({"auditor"})
 
 
 def _rule_agency(rule_id: str) -> str:
-    return current_app.extensions["targeting"].rule_store.rule_agency(rule_id)  # type: ignore[no-any-return]
+    return current_app.extensions["targeting"].rule_store.rule_agency(rule_id)
 
 
 def _list_agency(list_name: str) -> str:
-    return current_app.extensions["targeting"].list_store.list_agency(list_name)  # type: ignore[no-any-return]
+    return current_app.extensions["targeting"].list_store.list_agency(list_name)
 
 
 def _decision_agency(decision_id: str) -> str:
-    return current_app.extensions["targeting"].decision_store.decision(decision_id).agency  # type: ignore[no-any-return]
+    return current_app.extensions["targeting"].decision_store.decision(decision_id).agency
 
 
 def _entry_agency(entry_id: str) -> str:
-    return current_app.extensions["targeting"].watchlist_store.entry(entry_id).agency  # type: ignore[no-any-return]
+    return current_app.extensions["targeting"].watchlist_store.entry(entry_id).agency
 
 
 #: How the agency that owns a request's target is found, by path parameter.
@@ -137,7 +137,7 @@ def _audit_failure(key_id: str, reason: str) -> None:
 
 
 def current_actor() -> Actor:
-    return g.actor  # type: ignore[no-any-return]
+    return g.actor
 
 
 def ensure_agency(agency: str) -> None:

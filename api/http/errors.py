@@ -51,7 +51,7 @@ class ErrorSchema(Schema):
     )
 
 
-class AccessResponses(BasePlugin):  # type: ignore[misc]
+class AccessResponses(BasePlugin):
     """Documents on every ``/v1`` operation the answers any of them can give: 401 and 429."""
 
     def init_spec(self, spec: APISpec) -> None:
@@ -124,32 +124,32 @@ def http_exception_body(error: HTTPException) -> tuple[dict[str, Any], int, dict
 
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
-    def _service(error: ServiceError):  # type: ignore[no-untyped-def]
+    def _service(error: ServiceError):
         return jsonify(error_body(error.code, error.message, error.errors)), error.status
 
     @app.errorhandler(RuleCompilationError)
-    def _rules(error: RuleCompilationError):  # type: ignore[no-untyped-def]
+    def _rules(error: RuleCompilationError):
         body = error_body("invalid_rule", "the rule is not valid", group_by_path(error.problems, "rule"))
         return jsonify(body), 422
 
     @app.errorhandler(RecordError)
-    def _record(error: RecordError):  # type: ignore[no-untyped-def]
+    def _record(error: RecordError):
         body = error_body("invalid_passenger", "the passenger record is not valid", group_by_path(error.problems))
         return jsonify(body), 422
 
     @app.errorhandler(EngineFailure)
-    def _engine(error: EngineFailure):  # type: ignore[no-untyped-def]
+    def _engine(error: EngineFailure):
         metrics.ENGINE_FAILURES.inc()
         log.error("engine failure", extra={"error": str(error)})
         body = error_body("engine_failure", "the rules engine failed on this request; it is safe to retry")
         return jsonify(body), 503, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(error: HTTPException):
         body, status, headers = http_exception_body(error)
         return jsonify(body), status, headers
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(error: Exception):
         log.exception("unexpected error", extra={"error": type(error).__name__})
         return jsonify(error_body("internal_error", "an unexpected error occurred; it has been logged")), 500

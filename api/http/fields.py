@@ -16,7 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from engine import PassengerRecord, RecordError, check_record
 from engine.errors import group_by_path
 from engine.records import EARLIEST, LATEST, REQUIRED_FIELDS, check_instant
-from engine.values import ValueProblem
+from engine.values import DATE_FORMAT, DATETIME_FORMAT, ValueProblem
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class Instant(fields.AwareDateTime):
     offset takes it past the first or last instant Python can hold) is a 422 naming the field.
     """
 
+    default_error_messages = {  # noqa: RUF012 - marshmallow merges this class attribute with its bases'
+        "invalid": f"Not a valid date and time: expected {DATETIME_FORMAT}.",
+        "invalid_awareness": f"Not a date and time with a zone: expected {DATETIME_FORMAT}.",
+    }
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
         try:
@@ -63,6 +68,8 @@ class Instant(fields.AwareDateTime):
 
 class Day(fields.Date):
     """A date (YYYY-MM-DD) within the range of :class:`Instant`."""
+
+    default_error_messages = {"invalid": f"Not a valid date: expected {DATE_FORMAT}."}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         parsed = super()._deserialize(value, attr, data, **kwargs)

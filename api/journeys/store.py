@@ -47,7 +47,8 @@ class RedisJourneys:
             found = self._client.hgetall(self._prefix + key)
         except redis.RedisError as exc:
             raise Unavailable("the journey store is unavailable; try again", "journeys_unavailable") from exc
-        return {name.decode(): json.loads(value) for name, value in found.items()}
+        # The client does not decode responses: names come back as bytes.
+        return {name.decode() if isinstance(name, bytes) else name: json.loads(value) for name, value in found.items()}
 
 
 class SqlJourneys:

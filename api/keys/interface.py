@@ -40,17 +40,27 @@ class KeyStore(Protocol):
 
 
 class StoredKey(Protocol):
-    """A key as a store keeps it (a SQL row, an in-memory record): roles comma separated."""
+    """A key as a store keeps it (a SQL row, an in-memory record): roles comma separated. Read
+    only: the in-memory store replaces its frozen records instead of changing them."""
 
-    id: str
-    secret_hash: str
-    name: str
-    agency: str
-    roles: str
-    created_at: dt.datetime
-    created_by: str
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def secret_hash(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def agency(self) -> str: ...
+    @property
+    def roles(self) -> str: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def created_by(self) -> str: ...
+    @property
+    def expires_at(self) -> dt.datetime | None: ...
+    @property
+    def revoked_at(self) -> dt.datetime | None: ...
 
 
 def check_new_key(agency: str, roles: Sequence[str]) -> None:

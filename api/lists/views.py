@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from api.common import Unprocessable
 from api.container import services
 from api.http.auth import current_actor, requires
+from api.lists.interface import ListChange, ListVersion, ReferenceList
 from api.lists.schemas import (
     ListCreateSchema,
     ListDiffQuerySchema,
@@ -40,7 +41,7 @@ def list_lists() -> dict[str, Any]:
 @requires("officer")
 @blp.arguments(ListCreateSchema)
 @blp.response(201, ListVersionSchema)
-def create_list(body: dict[str, Any]) -> dict[str, Any]:
+def create_list(body: dict[str, Any]) -> ListVersion:
     """Create a list of the caller's agency; its first version is a draft."""
     actor = current_actor()
     if actor.agency not in ("customs", "mpi", "immigration"):
@@ -51,7 +52,7 @@ def create_list(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/lists/<list_name>", methods=["GET"])
 @requires(*READERS)
 @blp.response(200, ListSchema)
-def get_list(list_name: str) -> dict[str, Any]:
+def get_list(list_name: str) -> ReferenceList:
     """A list with the history of its versions."""
     return services().list_store.list(list_name)
 
@@ -60,7 +61,7 @@ def get_list(list_name: str) -> dict[str, Any]:
 @requires(*READERS)
 @blp.arguments(ListDiffQuerySchema, location="query")
 @blp.response(200, ListDiffSchema)
-def diff_list(query: dict[str, Any], list_name: str) -> dict[str, Any]:
+def diff_list(query: dict[str, Any], list_name: str) -> ListChange:
     """The values one version adds and removes against another."""
     return services().list_store.diff(list_name, query["from_version"], query["to_version"])
 
@@ -69,7 +70,7 @@ def diff_list(query: dict[str, Any], list_name: str) -> dict[str, Any]:
 @requires("officer", own_agency=True)
 @blp.arguments(ListCreateSchema)
 @blp.response(201, ListVersionSchema)
-def add_list_version(body: dict[str, Any], list_name: str) -> dict[str, Any]:
+def add_list_version(body: dict[str, Any], list_name: str) -> ListVersion:
     """A new draft version of the list."""
     return services().list_store.add_version(list_name, _document(body), body["reason"], current_actor())
 
@@ -77,7 +78,7 @@ def add_list_version(body: dict[str, Any], list_name: str) -> dict[str, Any]:
 @blp.route("/lists/<list_name>/versions/<int:number>", methods=["GET"])
 @requires(*READERS)
 @blp.response(200, ListVersionSchema)
-def get_list_version(list_name: str, number: int) -> dict[str, Any]:
+def get_list_version(list_name: str, number: int) -> ListVersion:
     """One version with its values."""
     return services().list_store.version(list_name, number)
 
@@ -86,7 +87,7 @@ def get_list_version(list_name: str, number: int) -> dict[str, Any]:
 @requires("officer", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
-def submit_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+def submit_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:
     """Submit a draft for approval."""
     return services().list_store.transition(list_name, number, "submit", current_actor(), body["reason"])
 
@@ -95,7 +96,7 @@ def submit_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, 
 @requires("approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
-def approve_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+def approve_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:
     """Approve a submitted version; not by its author."""
     return services().list_store.transition(list_name, number, "approve", current_actor(), body["reason"])
 
@@ -104,7 +105,7 @@ def approve_list(body: dict[str, Any], list_name: str, number: int) -> dict[str,
 @requires("officer", "approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
-def activate_list(body: dict[str, Any], list_name: str, number: int) -> dict[str, Any]:
+def activate_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:
     """Put an approved version in service: a new ruleset, which every active rule must compile with."""
     version = services().list_store.transition(list_name, number, "activate", current_actor(), body["reason"])
     services().rulesets.refresh()

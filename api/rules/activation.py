@@ -70,4 +70,4 @@ def ruleset_info(row: RulesetRow) -> RulesetInfo:
         tuple((r, int(n)) for r, n in row.rule_versions),
         as_utc(row.created_at),
         row.created_by,
-    )  # type: ignore[arg-type]
+    )

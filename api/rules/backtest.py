@@ -85,9 +85,6 @@ def backtest(
     }
 
 
-MAX_TRIED = 100
-
-
 def try_version(
     services: Services,
     rule_id: str,

@@ -9,6 +9,7 @@ second of an activation. An evaluator is freed only when no request still holds 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
@@ -26,7 +27,9 @@ from engine.isolation import IsolatedEvaluator
 
 log = logging.getLogger(__name__)
 
-_EMPTY = RulesetInfo(0, "", (), None, "")  # type: ignore[arg-type]
+# Served until a ruleset is first activated: seq 0, no rules, made by no one at no time (the
+# earliest instant stands for that; a loaded ruleset's creation time is never shown).
+_EMPTY = RulesetInfo(0, "", (), dt.datetime.min.replace(tzinfo=dt.UTC), "")
 
 
 @dataclass

@@ -10,8 +10,10 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.hits.interface import RuleStats
 from api.http.auth import current_actor, requires
 from api.rules.backtest import backtest, try_version
+from api.rules.interface import Rule, RuleVersion
 from api.rules.schemas import (
     ActivationSchema,
     ApprovalQueueSchema,
@@ -85,7 +87,7 @@ def approvals() -> dict[str, Any]:
 @requires(*AUTHORS, own_agency=True)
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
-def create_rule(body: dict[str, Any]) -> dict[str, Any]:
+def create_rule(body: dict[str, Any]) -> RuleVersion:
     """Create a rule in the caller's agency; its first version is a draft."""
     actor = current_actor()
     if actor.agency not in ("customs", "mpi", "immigration"):
@@ -96,7 +98,7 @@ def create_rule(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/rules/<rule_id>", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
 @blp.response(200, RuleSchema)
-def get_rule(rule_id: str) -> dict[str, Any]:
+def get_rule(rule_id: str) -> Rule:
     """A rule with every version."""
     return services().rule_store.rule(rule_id)
 
@@ -104,7 +106,7 @@ def get_rule(rule_id: str) -> dict[str, Any]:
 @blp.route("/rules/<rule_id>/history", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
 @blp.response(200, RuleSchema)
-def rule_history(rule_id: str) -> dict[str, Any]:
+def rule_history(rule_id: str) -> Rule:
     """Every version: who authored, submitted, approved, activated and retired it, and when."""
     return services().rule_store.rule(rule_id)
 
@@ -113,7 +115,7 @@ def rule_history(rule_id: str) -> dict[str, Any]:
 @requires(*AUTHORS, own_agency=True)
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
-def add_version(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
+def add_version(body: dict[str, Any], rule_id: str) -> RuleVersion:
     """Change a rule: a new draft version (versions are never edited)."""
     return services().rule_store.add_version(rule_id, body["rule"], body["reason"], current_actor())
 
@@ -121,7 +123,7 @@ def add_version(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
 @blp.route("/rules/<rule_id>/versions/<int:number>", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
 @blp.response(200, RuleVersionSchema)
-def get_version(rule_id: str, number: int) -> dict[str, Any]:
+def get_version(rule_id: str, number: int) -> RuleVersion:
     """One version of a rule."""
     return services().rule_store.version(rule_id, number)
 
@@ -151,7 +153,7 @@ def diff(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
     }
 
 
-def _transition(rule_id: str, number: int, action: str, reason: str) -> dict[str, Any]:
+def _transition(rule_id: str, number: int, action: str, reason: str) -> RuleVersion:
     return services().rule_store.transition(rule_id, number, action, current_actor(), reason)
 
 
@@ -159,7 +161,7 @@ def _transition(rule_id: str, number: int, action: str, reason: str) -> dict[str
 @requires(*AUTHORS, own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
-def submit(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
+def submit(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
     """Submit a draft version for approval."""
     return _transition(rule_id, number, "submit", body["reason"])
 
@@ -168,7 +170,7 @@ def submit(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
 @requires("approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
-def approve(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
+def approve(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
     """Approve a submitted version. The author cannot approve their own change."""
     return _transition(rule_id, number, "approve", body["reason"])
 
@@ -193,7 +195,7 @@ def activate(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
 @requires("officer", "approver", own_agency=True)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleSchema)
-def retire(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
+def retire(body: dict[str, Any], rule_id: str) -> Rule:
     """Take a rule out of service (a new ruleset version)."""
     result = services().rule_store.retire(rule_id, body["reason"], current_actor())
     services().rulesets.refresh()
@@ -204,7 +206,7 @@ def retire(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
 @requires(*AUTHORS, own_agency=True)
 @blp.arguments(RollbackSchema)
 @blp.response(201, RuleVersionSchema)
-def rollback(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
+def rollback(body: dict[str, Any], rule_id: str) -> RuleVersion:
     """A new draft version with the content of an earlier one."""
     return services().rule_store.rollback(rule_id, body["to_version"], body["reason"], current_actor())
 
@@ -227,7 +229,7 @@ def current_ruleset() -> dict[str, Any]:
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
 @blp.arguments(WindowQuerySchema, location="query")
 @blp.response(200, RuleStatsSchema)
-def rule_stats(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
+def rule_stats(query: dict[str, Any], rule_id: str) -> RuleStats:
     """Hits, dispositions and precision (offence_found over reviewed) per version; flights where it ran away."""
     settings = services().settings
     return services().hits.rule_stats(

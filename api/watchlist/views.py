@@ -124,7 +124,8 @@ def import_csv(query: dict[str, Any]) -> dict[str, Any]:
     errors = [{"line": p.line, "field": p.field, "message": p.message} for p in problems]
     if errors and not query["skip_bad_rows"]:
         raise Unprocessable(
-            f"{len(errors)} problems in the file; nothing was imported (skip_bad_rows=true imports the good rows)",
+            f"{len(errors)} {'problem' if len(errors) == 1 else 'problems'} in the file; nothing was imported "
+            "(skip_bad_rows=true imports the good rows)",
             "invalid_csv",
             _by_line(problems[:MAX_IMPORT_ERRORS_SHOWN]),
         )

@@ -30,10 +30,10 @@ from messages.paxlst.model import (
     Message,
     Person,
 )
-from messages.paxlst.problems import PaxlstError, PaxlstResult, Problems
+from messages.paxlst.problems import PaxlstProblem, PaxlstResult, Problems
 from messages.paxlst.records import arrival_country, passenger_record
 from messages.paxlst.route import all_legs, screened_leg, unused_times
-from messages.problems import show_code
+from messages.problems import MessageError, show_code
 from messages.records import checked
 
 _V = TypeVar("_V")
@@ -101,7 +101,7 @@ class _Reader(Flights):
         )
         self._finish(message)
 
-    def _no_message(self, lexed: Lexed, end: Segment) -> PaxlstError:
+    def _no_message(self, lexed: Lexed, end: Segment) -> MessageError[PaxlstProblem]:
         if lexed.mentions_unh:
             return self.problems.fatal(
                 "wrong_separators", end, "a UNH segment is in the text but was not read: the separators do not match"

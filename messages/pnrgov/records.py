@@ -42,10 +42,10 @@ class Builder:
         if not pnr.travellers:
             self.problems.warn("no_travellers", pnr.segment, "the PNR names no traveller (TIF)")
             return
-        for leg in pnr.legs:
-            if leg.codeshare and leg.number is None:
+        for booked in pnr.legs:
+            if booked.codeshare and booked.number is None:
                 self.problems.warn(
-                    "missing_segment", leg.segment, "a codeshare's operating flight number is not given; left out"
+                    "missing_segment", booked.segment, "a codeshare's operating flight number is not given; left out"
                 )
         ids = [self._passenger_id(pnr, traveller, position) for position, traveller in enumerate(pnr.travellers)]
         leg = self._screened_leg(pnr, header)
@@ -213,10 +213,11 @@ def _address(traveller: Traveller, adult: Traveller | None, kind: str) -> Addres
 
 def _contact(pnr: Pnr, traveller: Traveller, adult: Traveller | None, residence: Address | None) -> dict[str, Any]:
     owners = [owner for owner in (traveller, adult) if owner is not None]
+    holders: list[Traveller | Pnr] = [*owners, pnr]
     emails = [h for owner in owners for h in owner.email_hashes] + pnr.email_hashes
     phones = [h for owner in owners for h in owner.phone_hashes] + pnr.phone_hashes
     home = residence or next(
-        (a for owner in [*owners, pnr] for a in owner.addresses if a.kind == "ADD" and (a.country or a.text)), None
+        (a for owner in holders for a in owner.addresses if a.kind == "ADD" and (a.country or a.text)), None
     )
     destination = _address(traveller, adult, "D")
     return {

@@ -75,7 +75,7 @@ ACCOUNTS = {
 }
 
 
-def _administer(statement: str) -> None:
+def administer(statement: str) -> None:
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -86,13 +86,13 @@ def _administer(statement: str) -> None:
 
 def _create_postgres_database() -> str:
     # The name is this run's alone: an existing one is an error, not something to drop.
-    _administer(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
+    administer(f'CREATE DATABASE "{POSTGRES_DATABASE}"')
     return POSTGRES_URL.rsplit("/", 1)[0] + "/" + POSTGRES_DATABASE
 
 
 def _drop_postgres_database() -> None:
     # FORCE ends connections left open (a pool not yet disposed, a server a failed test left behind).
-    _administer(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
+    administer(f'DROP DATABASE IF EXISTS "{POSTGRES_DATABASE}" WITH (FORCE)')
 
 
 def delete_redis_keys(url: str = REDIS_URL, prefix: str = REDIS_KEY_PREFIX) -> int:

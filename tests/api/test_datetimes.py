@@ -83,3 +83,13 @@ def test_the_first_and_last_instants_are_accepted(api):
         "/v1/evaluations", "customs_system", json={"passenger": passenger(), "at": "2200-01-01T12:59:59+13:00"}
     )
     assert (auckland.status_code, auckland.json["evaluated_at"]) == (200, "2199-12-31T23:59:59Z")
+
+
+def test_a_date_and_time_in_another_format_is_refused_naming_the_expected_one(api):
+    live_rule(api)
+    assert api.post("/v1/rules", "customs_officer", json={"rule": rule("CUS-0600"), "reason": "r"}).status_code == 201
+    for method, path, who, body, field in _requests("01/12/2026 10:00"):
+        response = api.call(method, path, who, json=body)
+        assert response.status_code == 422, (path, response.json)
+        [message] = response.json["errors"][field]
+        assert "YYYY-MM-DDThh:mm:ss with Z or an offset" in message, (path, message)

@@ -42,6 +42,8 @@ def test_the_check_counts_what_the_run_left_and_not_what_other_runs_did():
             f"targeting_test_{mine}",  # this run's own, not dropped
             f"targeting_test_{mine}_gw1",  # one of this run's pytest-xdist workers', not dropped
             f"targeting_test_{other}_gw0",  # a worker's of the other run
+            f"targeting_test_{other}_gw0_cli",  # a test's own, of the other run
+            f"targeting_test_{mine}_cli",  # a test's own, of this run, not dropped
             "somebody_elses_db",
         ],
         [
@@ -59,6 +61,7 @@ def test_the_check_counts_what_the_run_left_and_not_what_other_runs_did():
             "PostgreSQL database targeting_test_4242",
             f"PostgreSQL database targeting_test_{mine}",
             f"PostgreSQL database targeting_test_{mine}_gw1",
+            f"PostgreSQL database targeting_test_{mine}_cli",
             f"Redis key db15 targeting-test:{mine}:LIMITS:LIMITER/targeting/x",
             "Redis key db15 tgt:eval:v1:x",
             "Redis key db3 LIMITS:LIMITER/targeting/x",

@@ -119,7 +119,7 @@ def test_evaluate_refuses_a_watchlist_file_with_bad_rows(tmp_path, capsys):
     records.write_text(json.dumps({"passenger_id": "P1"}) + "\n")
     assert main(["evaluate", "--rules", str(ROOT / "rules"), "--watchlist", str(bad), str(records)]) == 1
     captured = capsys.readouterr()
-    assert captured.out == "" and "problem(s) in the watchlist" in captured.err
+    assert captured.out == "" and "1 problem in the watchlist" in captured.err
 
 
 def test_validate_warns_and_strict_fails_on_a_rule_that_can_never_match(tmp_path, capsys):

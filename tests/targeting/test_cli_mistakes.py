@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import POSTGRES_URL
+from tests.api.conftest import POSTGRES_DATABASE, POSTGRES_URL, administer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,11 +89,18 @@ def test_a_bad_setting_names_its_variable(variable, value, expected, tmp_path):
 
 
 def test_a_postgres_url_is_accepted():
-    url = POSTGRES_URL.replace("postgresql+psycopg://", "postgres://", 1)
-    assert url.startswith("postgres://")
-    result = _run("db", "upgrade", env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("database ready: postgresql+psycopg://")
+    # A database of the test's own: migrating the server's shared default database would leave
+    # this project's tables in it.
+    name = f"{POSTGRES_DATABASE}_cli"
+    administer(f'CREATE DATABASE "{name}"')
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgres://", 1) + f"/{name}"
+        assert url.startswith("postgres://")
+        result = _run("db", "upgrade", env={"DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("database ready: postgresql+psycopg://")
+    finally:
+        administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_an_unreachable_database_is_one_line(tmp_path):
