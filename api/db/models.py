@@ -157,6 +157,8 @@ class DecisionRow(Base):
     # default would write the JSON text null, which it cannot.
     record: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # purged after the retention period
     watchlist_version: Mapped[str | None] = mapped_column(String(32))  # the list screened against
+    # Of a journey joined from a flight's API and PNR (api.sources): which message gave each field.
+    sources: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class HitRow(Base):
@@ -284,5 +286,31 @@ class IngestedMessageRow(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # paxlst or pnrgov
     agency: Mapped[str] = mapped_column(String(16))  # the agency its decisions were made for
-    travellers: Mapped[int] = mapped_column(Integer)  # decisions recorded with it
+    travellers: Mapped[int] = mapped_column(Integer)  # travellers read from it
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class FlightSourcesRow(Base):
+    """What one agency holds of one flight's API and PNR to join them (``api.sources``): what pairing needs
+    of each traveller and each journey's last evaluation, one JSON document written under ``version``."""
+
+    __tablename__ = "flight_sources"
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    flight: Mapped[str] = mapped_column(String(8), primary_key=True)  # carrier + number, e.g. NZ5
+    flight_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # UTC date of scheduled departure
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FlightSourceRecordRow(Base):
+    """One traveller's record of a flight's API or PNR, held until the flight's sources expire."""
+
+    __tablename__ = "flight_source_records"
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    flight: Mapped[str] = mapped_column(String(8), primary_key=True)
+    flight_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # api:<key> or pnr:<passenger id>
+    record: Mapped[dict] = mapped_column(JSON)

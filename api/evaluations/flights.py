@@ -14,6 +14,7 @@ from api.common import NotFound, Unprocessable
 from api.container import services
 from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
 from api.http.auth import current_actor, requires
+from api.sources.summary import journey_view
 from engine.risk import relative_risk
 
 blp = Blueprint("flights", __name__, url_prefix="/v1", description="Flights ranked by relative risk")
@@ -102,6 +103,10 @@ def _ranked(decisions: list[Any]) -> list[dict[str, Any]]:
                 "band": risk.band,
                 "top_reasons": sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS],
                 "other_agency_matches": hidden,
+                # The journey's fields are the submitting agency's contribution, shown as the policy shows it.
+                "journey": journey_view(decision.record, decision.sources, by_field=False)
+                if policy.sees(actor, decision.agency, "contributions")
+                else None,
                 "decision": decision,
             }
         )
