@@ -86,6 +86,20 @@ class Traveller:
     def name(self) -> tuple[str, str] | None:
         return (self.family_name, self.given_names) if self.family_name else None
 
+    @property
+    def document_key(self) -> str | None:
+        """The document as one text: a traveller is paired by document only with one that has the same."""
+        return f"{self.document}/{self.issuing_country}" if self.document else None
+
+    @property
+    def person_key(self) -> str | None:
+        """The name as one text: a traveller is paired by name (and date of birth) only with one that has the same.
+
+        Whoever shares neither key with a traveller cannot change how they are paired: the flight's other
+        travellers need not be paired again when they come, change or go (``reach``).
+        """
+        return f"{self.family_name}/{self.given_names}" if self.family_name else None
+
     def same_document(self, other: Traveller) -> bool:
         """Both name a document, and it is the same: the number, and the issuing country where both give one."""
         countries = {self.issuing_country, other.issuing_country} - {""}
@@ -167,6 +181,12 @@ def _candidates(
             if value is not None:
                 found[value].append(key)
     return found
+
+
+def reach(travellers: Iterable[Traveller]) -> tuple[set[str], set[str]]:
+    """The document keys and person keys of ``travellers``: whose pairing can change with theirs shares one."""
+    found = list(travellers)
+    return {key for t in found if (key := t.document_key)}, {key for t in found if (key := t.person_key)}
 
 
 def journey_fields(
