@@ -5,7 +5,8 @@ documents), and PNRGOV, the PNR (how they booked, paid and travel). When both de
 traveller they become one record, so rules see document fields and booking fields together.
 
 - ``pair`` pairs the travellers of one flight: by travel document (number and issuing country),
-  then by name and date of birth, then by name alone where the PNR gives no date of birth. Each
+  then by name and date of birth, then by name alone where the PNR has no DOCS (neither date of
+  birth nor document). Each
   test pairs only a traveller it finds exactly one candidate for, and that candidate has only
   them: where two could be the same person, no one is paired, and each says which test was
   ambiguous. A traveller is never lost: each comes out in exactly one ``Pair``.
@@ -132,9 +133,9 @@ def _name_and_birth_key(traveller: Traveller, side: str) -> tuple[str, ...] | No
 
 
 def _name_key(traveller: Traveller, side: str) -> tuple[str, ...] | None:
-    # By name alone only a PNR traveller with no date of birth (no DOCS): one whose date of birth is
-    # known and differs is another person, and that was the previous test's to find.
-    if side == PNR and traveller.birth_date:
+    # By name alone only a PNR traveller with neither date of birth nor document (no DOCS): one whose
+    # date of birth or document is known and differs is another person, as far as anyone can tell.
+    if side == PNR and (traveller.birth_date or traveller.document):
         return None
     return traveller.name
 
@@ -187,6 +188,51 @@ def reach(travellers: Iterable[Traveller]) -> tuple[set[str], set[str]]:
     """The document keys and person keys of ``travellers``: whose pairing can change with theirs shares one."""
     found = list(travellers)
     return {key for t in found if (key := t.document_key)}, {key for t in found if (key := t.person_key)}
+
+
+#: Looks up the travellers of one message (``api`` or ``pnr``) with any of these document or person keys.
+Lookup = Callable[[str, set[str], set[str]], Mapping[str, Traveller]]
+
+
+def reached(seeds: Iterable[tuple[str, Traveller]], lookup: Lookup, rounds: int) -> set[str] | None:
+    """The keys of the travellers (``lookup``'s) whose pairing can change when ``seeds`` (message and
+    traveller, each) come, change or go; None when that is not settled in ``rounds`` lookups.
+
+    Travellers pair only within a group sharing a document key or a person key, and only a group with
+    travellers of both messages pairs anyone, or finds them ambiguous. So from each group of the seeds
+    the other message's travellers are looked up; a group that has some is looked up whole, and the
+    groups of whoever it brings in the same way. A document number a hundred API travellers share with
+    no PNR traveller brings in no one.
+    """
+    found: set[str] = set()
+    sides: dict[tuple[str, str], set[str]] = {}  # group -> the messages it is known to have travellers of
+    looked_up: set[tuple[str, str, str]] = set()  # (group, message)
+
+    def known(side: str, traveller: Traveller) -> None:
+        documents, persons = reach([traveller])
+        for group in [*(("document", d) for d in documents), *(("person", p) for p in persons)]:
+            sides.setdefault(group, set()).add(side)
+
+    for side, traveller in seeds:
+        known(side, traveller)
+    for _ in range(rounds):
+        wanted = [
+            (kind, value, side)
+            for (kind, value), holding in sides.items()
+            for side in (API, PNR)
+            if (kind, value, side) not in looked_up and (side not in holding or len(holding) == 2)
+        ]
+        if not wanted:
+            return found
+        looked_up.update(wanted)
+        for side in (API, PNR):
+            documents = {value for kind, value, wanted_side in wanted if wanted_side == side and kind == "document"}
+            persons = {value for kind, value, wanted_side in wanted if wanted_side == side and kind == "person"}
+            if documents or persons:
+                for key, traveller in lookup(side, documents, persons).items():
+                    found.add(key)
+                    known(side, traveller)
+    return None
 
 
 def journey_fields(

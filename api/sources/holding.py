@@ -22,7 +22,7 @@ from api.container import Services
 from api.http.fields import SubmittedPassenger
 from api.sources.interface import FlightKey, FlightState, FlightUpdate, HeldTraveller, JourneyMark, Read, RecordedView
 from engine import PassengerRecord
-from messages.journey import API, PNR, Pair, Traveller, journey_fields, pair, reach, unique_keys
+from messages.journey import API, PNR, Pair, Traveller, journey_fields, pair, reached, unique_keys
 
 #: Rounds of looking up the travellers who share a document or name with those found: beyond, the whole flight.
 MAX_REACH_ROUNDS = 4
@@ -154,45 +154,16 @@ def _held(services: Services, view: RecordedView, message: Message, passengers: 
 
 
 def _reached(view: RecordedView, seeds: Mapping[str, HeldTraveller]) -> dict[str, HeldTraveller]:
-    """The held travellers whose pairing can change with ``seeds``' (``messages.journey.reach``).
-
-    Travellers are paired only within a group sharing a document key or a person key, and only a group
-    with travellers of both messages pairs anyone (or finds them ambiguous). So from each group of the
-    seeds the other message's travellers are looked up; a group that has some is looked up whole, and
-    the groups of whoever it brings in the same way. A document number a hundred API travellers share
-    with no PNR traveller costs nothing.
-    """
+    """The held travellers whose pairing can change with ``seeds``' (``messages.journey.reached``)."""
     found: dict[str, HeldTraveller] = {}
-    sides: dict[tuple[str, str], set[str]] = {}  # group -> the messages it is known to have travellers of
-    fetched: set[tuple[str, str, str]] = set()  # (group, message) looked up
 
-    def known(travellers: Mapping[str, HeldTraveller]) -> None:
-        for name, held in travellers.items():
-            documents, persons = reach([held.traveller])
-            for group in [*(("document", d) for d in documents), *(("person", p) for p in persons)]:
-                sides.setdefault(group, set()).add(_source(name))
+    def lookup(source: str, documents: set[str], persons: set[str]) -> dict[str, Traveller]:
+        travellers = view.travellers(documents=documents, persons=persons, source=source)
+        found.update(travellers)
+        return {name: held.traveller for name, held in travellers.items()}
 
-    known(seeds)
-    for _ in range(MAX_REACH_ROUNDS):
-        wanted = [
-            (group, source)
-            for group, holding in sides.items()
-            for source in (API, PNR)
-            # the other message's side of each group; both sides of a group that has both
-            if (group[0], group[1], source) not in fetched and (source not in holding or len(holding) == 2)
-        ]
-        if not wanted:
-            return found
-        new: dict[str, HeldTraveller] = {}
-        for source in (API, PNR):
-            groups = [group for group, side in wanted if side == source]
-            fetched.update((kind, value, source) for kind, value in groups)
-            documents = {value for kind, value in groups if kind == "document"}
-            persons = {value for kind, value in groups if kind == "person"}
-            new.update(view.travellers(documents=documents, persons=persons, source=source))
-        found.update(new)
-        known(new)
-    return view.travellers(every=True)
+    settled = reached(((_source(name), held.traveller) for name, held in seeds.items()), lookup, MAX_REACH_ROUNDS)
+    return found if settled is not None else view.travellers(every=True)
 
 
 def _source(name: str) -> str:
