@@ -78,7 +78,7 @@ class MemoryFlightSources:
             then()
         for found, records in zip(updates, texts, strict=True):
             key = found.after.key
-            flight = self._live(key) or _Flight(found.after)
+            flight = self._live(key) or _Flight(FlightState(key))
             held = flight.state
             expires_at = max(filter(None, (held.expires_at, found.after.expires_at)))
             flight.state = dataclasses.replace(found.after, version=held.version + 1, expires_at=expires_at)
