@@ -1,5 +1,5 @@
 """``/v1/manifests/paxlst`` and ``/v1/manifests/pnrgov``: screen a flight from the UN/EDIFACT PAXLST or
-PNRGOV message the airline sent."""
+PNRGOV message the airline sent, each traveller joined with the flight's other message (``api.sources``)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,13 @@ EDIFACT_BODY = {
 @blp.response(200, PaxlstResponseSchema)
 @blp.doc(requestBody=EDIFACT_BODY)
 def screen_paxlst() -> dict[str, Any]:
-    """Evaluate every person in a PAXLST message (the raw message is the request body)."""
+    """Evaluate every person in a PAXLST message (the raw message is the request body).
+
+    Each is joined with the flight's PNR when it has come (one journey per traveller: ``journey.*``
+    fields, and which message gave each field on the decision). Only the journeys the message changed
+    are evaluated (``results``); the message's travellers whose journey it did not change are listed
+    in ``unchanged`` with their last decision, so a message sent again evaluates no one.
+    """
     text = request.get_data(cache=False)  # the reader takes bytes and detects the encoding
     try:
         result = read_paxlst(text)
@@ -50,7 +56,8 @@ def screen_paxlst() -> dict[str, Any]:
 @blp.response(200, PnrgovResponseSchema)
 @blp.doc(requestBody=EDIFACT_BODY)
 def screen_pnrgov() -> dict[str, Any]:
-    """Evaluate every traveller of every PNR in a PNRGOV message (the raw message is the request body).
+    """Evaluate every traveller of every PNR in a PNRGOV message (the raw message is the request body),
+    each joined with the flight's API when it has come, once per change (as ``/v1/manifests/paxlst``).
 
     E-mail addresses, telephone and card numbers are kept only as hashes under the service's
     identity key (``contact.*_hash``, ``booking.card_hash``).
