@@ -15,6 +15,8 @@ traveller they become one record, so rules see document fields and booking field
   other lacks. It says which message gave each field.
 - ``journey_fields`` are the ``journey.*`` fields rules test: which messages were joined, how,
   where they disagree, and who was booked but did not board (and the reverse).
+- ``reached`` says whose pairing a change can alter (those sharing a document or a name with it, in a
+  group both messages have travellers in, and so on), so a flight need not be paired again whole.
 
 Names compare ASCII-folded (accents transliterated), case-folded, letters and digits only, so
 ``O'Brien``, ``OBRIEN`` and ``O BRIEN`` are one name. Pure: no web framework, database or network.
