@@ -128,7 +128,10 @@ class Settings:
     )
     journey_hours_after_arrival: int = field(
         default=24,
-        metadata={"doc": "Hours after scheduled arrival a combined journey profile is kept (Redis TTL), then gone."},
+        metadata={
+            "doc": "Hours after scheduled arrival a combined journey profile, and a flight's API and PNR held "
+            "to join them, are kept, then gone."
+        },
     )
     amqp_url: str = field(
         default="amqp://guest:guest@127.0.0.1:5672/%2F",

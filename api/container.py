@@ -41,6 +41,9 @@ from api.rules.store import SqlRuleStore
 from api.sharing.interface import SharingStore
 from api.sharing.memory import MemorySharingStore
 from api.sharing.store import SqlSharingStore
+from api.sources.interface import FlightSourceStore
+from api.sources.memory import MemoryFlightSources
+from api.sources.store import SqlFlightSources
 from api.watchlist.interface import WatchlistStore
 from api.watchlist.manager import WatchlistManager
 from api.watchlist.memory import MemoryWatchlistStore
@@ -69,6 +72,8 @@ class Stores:
     journeys: JourneyStore
     #: the airline messages ``targeting ingest`` evaluated, committed with their decisions
     ingest: IngestStore
+    #: each flight's API and PNR, held to join them into one journey per traveller
+    flight_sources: FlightSourceStore
 
     @staticmethod
     def sql(url: str, hasher: PasswordHasher | None) -> Stores:
@@ -89,6 +94,7 @@ class Stores:
             sharing=SqlSharingStore(sessions, audit),
             journeys=SqlJourneys(sessions),
             ingest=SqlIngestStore(sessions),
+            flight_sources=SqlFlightSources(sessions),
         )
 
     @staticmethod
@@ -98,6 +104,7 @@ class Stores:
         documents = MemoryDocuments(transaction, audit)
         hits = MemoryHitStore(transaction, audit)
         decisions = MemoryDecisionStore(transaction, audit, hits)
+        flight_sources = MemoryFlightSources(transaction, decisions)
         return Stores(
             engine=None,
             rule_store=MemoryRuleStore(documents),
@@ -109,7 +116,8 @@ class Stores:
             hits=hits,
             sharing=MemorySharingStore(transaction, audit),
             journeys=MemoryJourneys(),
-            ingest=MemoryIngestStore(transaction, decisions),
+            ingest=MemoryIngestStore(transaction, decisions, flight_sources),
+            flight_sources=flight_sources,
         )
 
 

@@ -161,8 +161,9 @@ def _run(env: dict[str, str], rule_count: int, seconds: float, workers: int) -> 
         results["manifest_300_p50_ms"] = round(statistics.median(manifest_times) * 1000, 1)
 
         paxlst_times = []
-        message = synthetic_paxlst(300).encode()
-        for _ in range(10):
+        for n in range(10):
+            # A flight of its own each time: the same message again would evaluate no one (api.sources).
+            message = synthetic_paxlst(300).replace("TDT+20+NZ1+", f"TDT+20+NZ{100 + n}+").encode()
             started = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             connection.request(

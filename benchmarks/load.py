@@ -93,7 +93,9 @@ def _client(port: int, number: int, key: str, reader: str, rule_ids: list[str], 
         elif kind == "manifest":
             path, body = "/v1/evaluations", json.dumps({"passengers": manifests[n % len(manifests)]}).encode()
         elif kind == "paxlst":
-            path, body, content_type = "/v1/manifests/paxlst", paxlst, "application/edifact"
+            # A flight of its own each time: the same message again would evaluate no one (api.sources).
+            body = paxlst.replace(b"TDT+20+NZ1+", f"TDT+20+NZ{1000 + (number * 1000 + n) % 9000}+".encode())
+            path, content_type = "/v1/manifests/paxlst", "application/edifact"
         elif kind == "rule_list":
             method, path, who = "GET", "/v1/rules?agency=customs", reader
         else:

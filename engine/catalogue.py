@@ -374,6 +374,7 @@ def _fields() -> Iterator[Field]:
         maximum=1000,
     )
     yield F("history.prior_customs_offences", T.INTEGER, "Earlier Customs offences on record.", minimum=0, maximum=1000)
+    yield from _journey_fields()
 
     yield F(
         "watchlist.score",
@@ -394,6 +395,54 @@ def _fields() -> Iterator[Field]:
             maximum=1,
             derived=True,
         )
+
+
+#: How an API traveller and a PNR traveller of one flight were paired (``messages.journey.MATCH_TESTS``).
+JOURNEY_MATCH_TESTS = ("document", "name_and_birth_date", "name")
+
+
+def _journey_fields() -> Iterator[Field]:
+    """One journey from the API (PAXLST) and the PNR (PNRGOV) of a flight (``messages.journey``): set
+    when the service joins them, for every traveller of either message."""
+    F, T = Field, FieldType
+    joined = " Set when a flight's PAXLST and PNRGOV messages are joined."
+    yield F("journey.has_api", T.BOOLEAN, "The traveller is in the flight's API (PAXLST): they boarded." + joined)
+    yield F("journey.has_pnr", T.BOOLEAN, "The traveller is in the flight's PNR push (PNRGOV): they booked." + joined)
+    yield F(
+        "journey.matched_by",
+        T.CODE,
+        "How the API and PNR travellers were paired: by document (number and issuing country), by name and "
+        "date of birth, or by name alone (the PNR gives no date of birth). Missing when not paired." + joined,
+        choices=JOURNEY_MATCH_TESTS,
+    )
+    yield F(
+        "journey.ambiguous_match",
+        T.CODE,
+        "The test that found more than one traveller of the other message who could be this one, so none "
+        "was paired." + joined,
+        choices=JOURNEY_MATCH_TESTS,
+    )
+    yield F(
+        "journey.name_differs",
+        T.BOOLEAN,
+        "The PNR name differs from the API name (compared without accents, case, spaces or punctuation)." + joined,
+    )
+    yield F(
+        "journey.document_differs",
+        T.BOOLEAN,
+        "The PNR's document (SSR DOCS) differs from the document travelled on (the API's)." + joined,
+    )
+    yield F(
+        "journey.booked_not_boarded",
+        T.BOOLEAN,
+        "In the flight's PNR push but not in its API, once the API has come (false when in both)." + joined,
+    )
+    yield F(
+        "journey.boarded_not_booked",
+        T.BOOLEAN,
+        "In the flight's API but not in its PNR push, once the push has come (false when in both; never for "
+        "crew)." + joined,
+    )
 
 
 DECLARATIONS: dict[str, str] = {
@@ -432,7 +481,7 @@ LEG_CATALOGUE: dict[str, Field] = {field.name: field for field in _leg_fields()}
 
 # The record's top-level objects and the leg fields of ``itinerary``. Records are nested
 # JSON; rules address fields by their dotted names above.
-SECTIONS = ("flight", "traveller", "document", "visa", "booking", "contact", "declarations", "history")
+SECTIONS = ("flight", "traveller", "document", "visa", "booking", "contact", "declarations", "history", "journey")
 LEG_FIELDS: dict[str, FieldType] = {
     "airport": FieldType.CODE,
     "country": FieldType.CODE,

@@ -145,6 +145,8 @@ class DecisionRow(Base):
     # default would write the JSON text null, which it cannot.
     record: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # purged after the retention period
     watchlist_version: Mapped[str | None] = mapped_column(String(32))  # the list screened against
+    # Of a journey joined from a flight's API and PNR (api.sources): which message gave each field.
+    sources: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class HitRow(Base):
@@ -272,5 +274,67 @@ class IngestedMessageRow(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))  # paxlst or pnrgov
     agency: Mapped[str] = mapped_column(String(16))  # the agency its decisions were made for
-    travellers: Mapped[int] = mapped_column(Integer)  # decisions recorded with it
+    travellers: Mapped[int] = mapped_column(Integer)  # travellers read from it
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class FlightSourcesRow(Base):
+    """A flight whose API and PNR one agency holds to join them (``api.sources``); every commit moves
+    ``version``, and an update is written only at the version it was made from."""
+
+    __tablename__ = "flight_sources"
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    flight: Mapped[str] = mapped_column(String(8), primary_key=True)  # carrier + number, e.g. NZ5
+    flight_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # UTC date of scheduled departure
+    version: Mapped[int] = mapped_column(Integer)
+    api_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the passenger API first came
+    pnr_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the PNR push first came
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class FlightTravellerRow(Base):
+    """One traveller of a flight's API or PNR, held until the flight's sources expire: what pairing needs
+    (folded names, document: ``messages.journey.Traveller``), looked up by document and by name."""
+
+    __tablename__ = "flight_travellers"
+    __table_args__ = (
+        Index("ix_flight_travellers_document", "agency", "flight", "flight_date", "document_key"),
+        Index("ix_flight_travellers_person", "agency", "flight", "flight_date", "person_key"),
+        Index("ix_flight_travellers_booking", "agency", "flight", "flight_date", "booking"),
+    )
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    flight: Mapped[str] = mapped_column(String(8), primary_key=True)
+    flight_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # api:<key> or pnr:<passenger id>
+    traveller: Mapped[list] = mapped_column(JSON)
+    document_key: Mapped[str | None] = mapped_column(String(80))
+    person_key: Mapped[str | None] = mapped_column(Text)  # folded names: transliteration can lengthen them
+    passenger_id: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    booking: Mapped[str | None] = mapped_column(String(16))  # the PNR's record locator
+    record: Mapped[dict] = mapped_column(JSON)
+
+
+class FlightJourneyRow(Base):
+    """A journey of a flight's held API and PNR as last evaluated: its travellers and decision."""
+
+    __tablename__ = "flight_journeys"
+    __table_args__ = (
+        Index("ix_flight_journeys_api", "agency", "flight", "flight_date", "api"),
+        Index("ix_flight_journeys_pnr", "agency", "flight", "flight_date", "pnr"),
+    )
+
+    agency: Mapped[str] = mapped_column(String(16), primary_key=True)
+    flight: Mapped[str] = mapped_column(String(8), primary_key=True)
+    flight_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    journey: Mapped[str] = mapped_column(String(80), primary_key=True)
+    api: Mapped[str | None] = mapped_column(String(80))
+    pnr: Mapped[str | None] = mapped_column(String(80))
+    digest: Mapped[str] = mapped_column(String(64))
+    passenger_id: Mapped[str] = mapped_column(String(64))
+    identity_hash: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[str] = mapped_column(String(36))
+    matched_by: Mapped[str | None] = mapped_column(String(32))
+    ambiguous: Mapped[str | None] = mapped_column(String(32))

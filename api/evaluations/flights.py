@@ -16,6 +16,7 @@ from api.common import NotFound, Unprocessable
 from api.container import services
 from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, UnplacedSchema
 from api.http.auth import current_actor, requires
+from api.sources.summary import journey_view
 from api.worklist import paging
 from api.worklist.audited import record_identities_shown
 from api.worklist.rows import Candidate, flight_candidates
@@ -146,6 +147,10 @@ def _ranked(decisions: list[Any], risk_of: Mapping[str, RelativeRisk] | None = N
                 "band": risk.band,
                 "top_reasons": sorted(visible, key=lambda m: -m["weight"])[:TOP_REASONS],
                 "other_agency_matches": hidden,
+                # The journey's fields are the submitting agency's contribution, shown as the policy shows it.
+                "journey": journey_view(decision.record, decision.sources, by_field=False)
+                if policy.sees(actor, decision.agency, "contributions")
+                else None,
                 "decision": decision,
             }
         )

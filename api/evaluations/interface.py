@@ -32,6 +32,8 @@ class DecisionRecord:
     watchlist_version: str | None = None
     #: rule id -> why it matched, kept with the hit (not the decision) when one is created
     explanations: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: of a journey joined from a flight's API and PNR (``api.sources``): which message gave each field
+    sources: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

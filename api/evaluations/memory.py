@@ -51,6 +51,7 @@ def _stored(d: DecisionRecord) -> DecisionRecord:
         d.flight,
         d.flight_date,
         d.watchlist_version,
+        sources=_json(dict(d.sources)) if d.sources is not None else None,
     )
 
 

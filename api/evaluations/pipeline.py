@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -38,6 +39,18 @@ _IDENTITY_FIELDS = (
     "document.number",
     "document.issuing_country",
 )
+
+
+@dataclass(frozen=True)
+class JourneyOf:
+    """Of a passenger joined from a flight's API and PNR: the identity its journey's decisions are recorded
+    under (None: the record's own, ``identity_hash``), and which message gave each field."""
+
+    identity_hash: str | None = None
+    sources: Mapping[str, str] | None = None
+
+
+_SUBMITTED_WHOLE = JourneyOf()
 
 
 def record_digest(record: PassengerRecord) -> str:
@@ -121,6 +134,7 @@ def evaluate_passengers(
     share: bool = True,
     provenance: Sequence[Provenance] | None = None,
     record_decisions: Callable[[Sequence[DecisionRecord]], object] | None = None,
+    journeys: Sequence[JourneyOf | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate, record decisions and hits; the results show what the sharing policy lets ``actor`` see.
 
@@ -129,7 +143,9 @@ def evaluate_passengers(
     a value only to those the policy shows that agency's contribution. ``share=False``
     returns every match (for callers that store the result and apply the policy when it is
     read, as journey profiles do). ``record_decisions`` takes the decisions instead of the decision recorder
-    (the ingest worker commits them with its message, ``api.ingest.handler``).
+    (the ingest worker commits them with its message, ``api.ingest.handler``). ``journeys`` says, per
+    passenger joined from a flight's API and PNR (``api.sources``), the identity its decisions are
+    recorded under and which message gave each field (None: a passenger submitted whole).
     """
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
@@ -170,6 +186,7 @@ def evaluate_passengers(
         outcome = found[n]
         assert outcome is not None
         score, from_cache = outcome["score"], n not in missed
+        journey = (journeys[n] if journeys is not None else None) or _SUBMITTED_WHOLE
         matches = with_sources(outcome["matches"], provenance[n])
         decision_id = str(uuid.uuid4())
         visible, hidden = policy.matches_for(actor, matches) if share else (matches, 0)
@@ -198,7 +215,7 @@ def evaluate_passengers(
                 agency=actor.agency,
                 submitted_by=actor.key_id,
                 passenger_ref=record.passenger_id,
-                identity_hash=identity_hash(record, services.identity_key),
+                identity_hash=journey.identity_hash or identity_hash(record, services.identity_key),
                 matches=_decision_matches(matches),
                 score=score,
                 cached=from_cache,
@@ -207,6 +224,7 @@ def evaluate_passengers(
                 flight_date=flight_date,
                 watchlist_version=watchlist.version if watchlist is not None else None,
                 explanations={m["rule_id"]: m["why"] for m in matches},
+                sources=journey.sources,
             )
         )
     (record_decisions or services.decisions.record)(decisions)

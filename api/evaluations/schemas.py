@@ -7,6 +7,12 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from api.http.fields import Day, Instant, PassengerField, StrictSchema
+from api.sources.schemas import (
+    JourneySectionsSchema,
+    JourneyViewSchema,
+    MessageJourneySchema,
+    UnchangedJourneySchema,
+)
 
 
 class EvaluationRequestSchema(StrictSchema):
@@ -68,6 +74,10 @@ class PassengerResultSchema(Schema):
     other_agency_matches = fields.Integer(
         metadata={"description": "Matches of agencies whose matches the sharing policy does not show the caller"}
     )
+    journey = fields.Nested(
+        MessageJourneySchema,
+        metadata={"description": "Of an airline message's traveller: the journey joined from the flight's API and PNR"},
+    )
 
 
 class RunawaySchema(Schema):
@@ -103,6 +113,9 @@ class DecisionSchema(Schema):
     cached = fields.Boolean()
     record_retained = fields.Boolean()
     watchlist_version = fields.String(allow_none=True)
+    journey = fields.Nested(
+        JourneyViewSchema, allow_none=True, metadata={"description": "Joined from a flight's API and PNR: null if not"}
+    )
 
 
 class ReplaySchema(Schema):
@@ -131,6 +144,14 @@ class PriorityRowSchema(Schema):
     band = fields.String(metadata={"enum": ["high", "elevated", "routine"]})
     top_reasons = fields.List(fields.Nested(ReasonSummarySchema))
     other_agency_matches = fields.Integer()
+    journey = fields.Nested(
+        JourneySectionsSchema,
+        allow_none=True,
+        metadata={
+            "description": "Joined from a flight's API and PNR (by section; GET /v1/decisions/<id> gives each field): "
+            "null if not, or if the sharing policy does not show the caller the agency's contributions"
+        },
+    )
 
 
 class PrioritySchema(Schema):
@@ -147,12 +168,21 @@ class PaxlstProblemSchema(Schema):
     message = fields.String()
 
 
-class PaxlstResponseSchema(EvaluationResponseSchema):
+class MessageResponseSchema(EvaluationResponseSchema):
+    """An airline message's answer: ``results`` are the journeys it changed, each evaluated once."""
+
+    unchanged = fields.List(
+        fields.Nested(UnchangedJourneySchema),
+        metadata={"description": "The message's travellers whose journey it did not change: not evaluated again"},
+    )
+
+
+class PaxlstResponseSchema(MessageResponseSchema):
     message_type = fields.String()
     problems = fields.List(fields.Nested(PaxlstProblemSchema))
 
 
-class PnrgovResponseSchema(EvaluationResponseSchema):
+class PnrgovResponseSchema(MessageResponseSchema):
     version = fields.String(metadata={"description": "PNRGOV version of the message: 10.1, 11.1 or 13.1"})
     bookings = fields.Integer(metadata={"description": "PNRs read from the message"})
     problems = fields.List(

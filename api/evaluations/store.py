@@ -53,6 +53,7 @@ def add_decisions(session: Session, decisions: Sequence[DecisionRecord]) -> None
             "flight": d.flight,
             "flight_date": d.flight_date,
             "watchlist_version": d.watchlist_version,
+            "sources": dict(d.sources) if d.sources is not None else None,
         }
         for d in decisions
     ]
@@ -101,6 +102,7 @@ class SqlDecisionStore(SqlService):
             row.flight,
             row.flight_date,
             row.watchlist_version,
+            sources=row.sources,
         )
 
     def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:

@@ -11,6 +11,7 @@ from api.container import services
 from api.evaluations.pipeline import evaluate_passengers, replay
 from api.evaluations.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.http.auth import current_actor, requires
+from api.sources.summary import journey_view
 
 blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate passengers; read decisions")
 
@@ -51,6 +52,7 @@ def _decision_view(decision: Any) -> dict[str, Any]:
         "cached": decision.cached,
         "record_retained": decision.record is not None,
         "watchlist_version": decision.watchlist_version,
+        "journey": journey_view(decision.record, decision.sources),
     }
 
 

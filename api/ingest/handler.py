@@ -1,9 +1,10 @@
 """One airline message taken from a broker or a folder, evaluated and recorded exactly once.
 
 The message's travellers go through the same pipeline as ``POST /v1/manifests/paxlst`` and
-``/v1/manifests/pnrgov`` (``api.evaluations.pipeline.evaluate_passengers``), as a system actor of
-one agency. Their decisions are not handed to the decision recorder, which may park them in its
-spool while the store is down: they are committed with the message's digest in one transaction
+``/v1/manifests/pnrgov``, as a system actor of one agency: joined with their flight's other message
+into journeys, each journey the message changed evaluated (``api.sources.joining``). The decisions
+are not handed to the decision recorder, which may park them in its spool while the store is down:
+they are committed with the message's digest and what it changed of its flights in one transaction
 (``IngestStore.record_message``), and the transport acknowledges the message only after that.
 
 Why this is exactly once, for any point at which a worker is killed:
@@ -16,7 +17,9 @@ Why this is exactly once, for any point at which a worker is killed:
   digest's primary key lets one commit and the other's transaction writes nothing
   (``record_message`` is False), so its decisions are dropped.
 
-The decisions and the digest are one commit, so no order of events records one without the other.
+The decisions, the flights' changes and the digest are one commit, so no order of events records one
+without the others (a journey marked evaluated always has its decision). Two messages of one flight
+committed at once by two workers: the second finds the flight moved and joins again (``FlightChanged``).
 A message is identified by the SHA-256 of its body: the same bytes sent again are the same message.
 """
 
@@ -30,11 +33,13 @@ from dataclasses import dataclass
 from api.common import Actor
 from api.container import Services
 from api.evaluations.interface import DecisionRecord
-from api.evaluations.pipeline import evaluate_passengers
 from api.http.fields import SubmittedPassenger
 from api.ingest.interface import KINDS, IngestedMessage, message_digest
+from api.sources.interface import FlightUpdate
+from api.sources.joining import Message, receive
 from engine import RecordError, check_record
 from engine.language import AGENCIES
+from messages.journey import API, PNR
 from messages.paxlst import PaxlstError, read_paxlst
 from messages.pnrgov import PnrgovError, read_pnrgov
 
@@ -103,14 +108,20 @@ class MessageHandler:
         try:
             kind = message_kind(body, kind)
             actor = self._actor(agency)
-            passengers = self._read(kind, body)
+            read = self._read(kind, body)
         except Unreadable as exc:
             return Outcome(DEAD, digest, kind, reason=str(exc)[:_MAX_REASON])
-        decisions = self._evaluate(passengers, actor)
-        message = IngestedMessage(digest, kind, actor.agency, len(decisions), dt.datetime.now(dt.UTC))
-        if not self._services.ingest.record_message(message, decisions):
+        message = IngestedMessage(digest, kind, actor.agency, len(read.passengers), dt.datetime.now(dt.UTC))
+
+        def commit(flights: Sequence[FlightUpdate], decisions: Sequence[DecisionRecord]) -> bool:
+            return self._services.ingest.record_message(message, decisions, flights)
+
+        # One ruleset for the whole message.
+        with self._services.rulesets.use() as loaded:
+            _, recorded = receive(self._services, loaded, actor, read, commit)
+        if not recorded:
             return Outcome(DUPLICATE, digest, kind)  # another worker committed the same bytes meanwhile
-        return Outcome(EVALUATED, digest, kind, len(decisions))
+        return Outcome(EVALUATED, digest, kind, message.travellers)
 
     def _actor(self, named: str | None) -> Actor:
         agency = self._agency or (named or "").strip().lower()
@@ -120,28 +131,21 @@ class MessageHandler:
             raise Unreadable(f"unknown_agency: {agency[:40]!r} is not one of {', '.join(AGENCIES)}")
         return Actor("ingest", f"{self._worker} ({agency})", agency, frozenset({"system"}))
 
-    def _read(self, kind: str, body: bytes) -> list[SubmittedPassenger]:
+    def _read(self, kind: str, body: bytes) -> Message:
         try:
             if kind == "paxlst":
-                records = read_paxlst(body).manifest
+                paxlst = read_paxlst(body)
+                records, source, crew_list = paxlst.manifest, API, paxlst.message_type == "crew"
             else:
                 records = read_pnrgov(body, hash_key=self._services.identity_key).manifest
+                source, crew_list = PNR, False
         except (PaxlstError, PnrgovError) as exc:
             # The reason's code and message only: the segment text can hold names.
             why = exc.reason
             raise Unreadable(f"{exc.code}: segment {why.segment_number}: {why.code}: {why.message}") from None
         try:
             # The readers only emit records that pass the catalogue check; a failure here is a reader bug.
-            return [SubmittedPassenger(raw, check_record(raw)) for raw in records]
+            passengers = [SubmittedPassenger(raw, check_record(raw)) for raw in records]
         except RecordError as exc:
             raise Unreadable(f"{exc.code}: a record read from the message does not fit the catalogue") from None
-
-    def _evaluate(self, passengers: Sequence[SubmittedPassenger], actor: Actor) -> list[DecisionRecord]:
-        decisions: list[DecisionRecord] = []
-        limit = max(self._services.settings.max_manifest_size, 1)
-        # One ruleset for the whole message, in batches no larger than the API takes in one request.
-        with self._services.rulesets.use() as loaded:
-            for start in range(0, len(passengers), limit):
-                batch = passengers[start : start + limit]
-                evaluate_passengers(self._services, loaded, batch, None, actor, record_decisions=decisions.extend)
-        return decisions
+        return Message(source, passengers, crew_list)

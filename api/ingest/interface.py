@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from api.evaluations.interface import DecisionRecord
+from api.sources.interface import FlightUpdate
 
 #: The kinds of message the worker reads.
 KINDS = ("paxlst", "pnrgov")
@@ -40,6 +41,9 @@ class IngestStore(Protocol):
     def ingested(self, digest: str) -> IngestedMessage | None:
         """The message with this digest, if its decisions are committed."""
 
-    def record_message(self, message: IngestedMessage, decisions: Sequence[DecisionRecord]) -> bool:
-        """Commit ``message`` with its decisions and their hits in one transaction; False (and nothing
-        written) when a message with its digest is already recorded."""
+    def record_message(
+        self, message: IngestedMessage, decisions: Sequence[DecisionRecord], flights: Sequence[FlightUpdate] = ()
+    ) -> bool:
+        """Commit ``message`` with its decisions, their hits and what it changed of its flights' held API
+        and PNR (``api.sources``) in one transaction; False (and nothing written) when a message with its
+        digest is already recorded; ``FlightChanged`` (and nothing written) when a flight moved meanwhile."""

@@ -11,6 +11,8 @@ from api.evaluations.interface import DecisionRecord
 from api.evaluations.store import add_decisions
 from api.hits.store import upsert
 from api.ingest.interface import IngestedMessage
+from api.sources.interface import FlightUpdate
+from api.sources.store import apply_updates
 
 
 class SqlIngestStore(SqlService):
@@ -25,7 +27,9 @@ class SqlIngestStore(SqlService):
             assert at is not None
             return IngestedMessage(row.digest, row.kind, row.agency, row.travellers, at)
 
-    def record_message(self, message: IngestedMessage, decisions: Sequence[DecisionRecord]) -> bool:
+    def record_message(
+        self, message: IngestedMessage, decisions: Sequence[DecisionRecord], flights: Sequence[FlightUpdate] = ()
+    ) -> bool:
         row = {
             "digest": message.digest,
             "kind": message.kind,
@@ -44,5 +48,6 @@ class SqlIngestStore(SqlService):
             ).scalar_one_or_none()
             if inserted is None:
                 return False
+            apply_updates(session, flights)
             add_decisions(session, decisions)
             return True

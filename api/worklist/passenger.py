@@ -19,6 +19,7 @@ from api.container import Services
 from api.evaluations.interface import DecisionRecord
 from api.hits.interface import Hit
 from api.sharing.policy import SharingPolicy
+from api.sources.summary import journey_view
 from api.worklist.paging import sort_key
 from api.worklist.rows import Identity, Route, arrival_of, flight_candidates, identity_shown, nz, route_of, works
 
@@ -55,6 +56,8 @@ class PassengerView:
     hits: list[Hit]
     #: the passenger's newest decision, when this one is not it
     superseded_by: str | None
+    #: joined from the flight's API and PNR (api/sources/summary.py): None if not, or not the caller's to see
+    journey: dict[str, Any] | None = None
 
     @property
     def identity_withheld(self) -> bool:
@@ -103,6 +106,10 @@ def passenger_view(services: Services, actor: Actor, policy: SharingPolicy, deci
         other_agencies=others,
         hits=sorted(hits, key=lambda hit: (hit.agency != actor.agency, -hit.weight, hit.rule_id)),
         superseded_by=superseded_by,
+        # The journey's fields are the sending agency's contribution, shown as the policy shows it.
+        journey=journey_view(decision.record, decision.sources, by_field=False)
+        if policy.sees(actor, decision.agency, "contributions")
+        else None,
     )
 
 

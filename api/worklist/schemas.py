@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from api.evaluations.schemas import PriorityRowSchema, PrioritySchema, ReasonSchema
+from api.evaluations.schemas import JourneyViewSchema, PriorityRowSchema, PrioritySchema, ReasonSchema
 from api.hits.schemas import HitSchema
 from api.http.fields import Day, Timestamp
 from api.worklist.paging import SORTS, STATUSES
@@ -247,6 +247,14 @@ class PassengerSchema(Schema):
     )
     superseded_by = fields.String(
         allow_none=True, metadata={"description": "The passenger's newer decision, when they were evaluated again"}
+    )
+    journey = fields.Nested(
+        JourneyViewSchema,
+        allow_none=True,
+        metadata={
+            "description": "Joined from the flight's API and PNR: which message gave each section and where they "
+            "disagree; null if not joined, or when the sharing policy withholds the sending agency's contributions"
+        },
     )
 
 

@@ -29,12 +29,18 @@ def test_message_is_screened_and_decisions_recorded(api):
 
 
 def test_shared_samples_all_screen(api):
+    answers = {}
     for name in ("airline2.edi", "crew_list_no_una.txt", "multiple_flight_leg_apis.txt"):
         response = _post(api, (DATA / name).read_text())
         assert response.status_code == 200, (name, response.json)
         assert response.json["results"], name
-    crew = _post(api, (DATA / "crew_list_no_una.txt").read_text()).json
+        answers[name] = response.json
+    crew = answers["crew_list_no_una.txt"]
     assert crew["message_type"] == "crew" and len(crew["results"]) == 8
+    # Sent again, it changes no one's journey: no one is evaluated again, each is named with their decision.
+    again = _post(api, (DATA / "crew_list_no_una.txt").read_text()).json
+    assert again["results"] == []
+    assert sorted(u["decision_id"] for u in again["unchanged"]) == sorted(r["decision_id"] for r in crew["results"])
 
 
 def test_unreadable_message_is_a_clear_422(api):

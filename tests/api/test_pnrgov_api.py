@@ -49,7 +49,8 @@ def test_every_shared_sample_screens(api):
             continue  # the 268-traveller push is read in tests/messages; here it would only be slow
         response = _post(api, path.read_bytes())
         assert response.status_code == 200, (path.name, response.json)
-        assert response.json["results"], path.name
+        # Some samples push PNRs an earlier one pushed for the same flight: those are not evaluated again.
+        assert response.json["results"] or response.json["unchanged"], path.name
 
 
 def test_unreadable_message_is_a_clear_422(api):

@@ -41,5 +41,5 @@ def test_every_store_has_a_sql_and_an_in_memory_implementation_of_its_whole_inte
                 wanted = [p for p in signature.parameters if p != "self"]
                 assert list(offered)[: len(wanted)] == wanted, f"{kind} {field.name}.{name}"
         checked.append(field.name)
-    assert len(checked) == 10, checked
+    assert len(checked) == 11, checked
     implementations["sql"].engine.dispose()  # type: ignore[union-attr]
