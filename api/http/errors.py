@@ -18,23 +18,22 @@ from werkzeug.exceptions import HTTPException
 from api import metrics
 from api.common import ServiceError
 from engine import EngineFailure, RecordError, RuleCompilationError
+from engine.codes import registered
 from engine.errors import group_by_path
 
 log = logging.getLogger(__name__)
 
+#: The registered code of each answer Werkzeug or flask-smorest gives itself (a status not here: 4xx
+#: ``bad_request``, 5xx ``internal_error``).
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
-    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    409: "conflict",
     413: "request_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "rate_limited",
-    500: "internal_error",
-    503: "unavailable",
 }
 
 
@@ -114,7 +113,7 @@ def http_exception_body(error: HTTPException) -> tuple[dict[str, Any], int, dict
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = flatten(data["messages"]) if "messages" in data else flatten(data.get("errors", {}))
-    code = data.get("error_code") or _HTTP_CODES.get(status, "error")
+    code = data.get("error_code") or _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
     if status == 422 and errors:
         message = "the request is not valid"
     else:
@@ -129,20 +128,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RuleCompilationError)
     def _rules(error: RuleCompilationError):  # type: ignore[no-untyped-def]
-        body = error_body("invalid_rule", "the rule is not valid", group_by_path(error.problems, "rule"))
-        return jsonify(body), 422
+        body = error_body(error.code, "the rule is not valid", group_by_path(error.problems, "rule"))
+        return jsonify(body), registered(error.code).status
 
     @app.errorhandler(RecordError)
     def _record(error: RecordError):  # type: ignore[no-untyped-def]
-        body = error_body("invalid_passenger", "the passenger record is not valid", group_by_path(error.problems))
-        return jsonify(body), 422
+        body = error_body(error.code, "the passenger record is not valid", group_by_path(error.problems))
+        return jsonify(body), registered(error.code).status
 
     @app.errorhandler(EngineFailure)
     def _engine(error: EngineFailure):  # type: ignore[no-untyped-def]
         metrics.ENGINE_FAILURES.inc()
         log.error("engine failure", extra={"error": str(error)})
-        body = error_body("engine_failure", "the rules engine failed on this request; it is safe to retry")
-        return jsonify(body), 503, {"Retry-After": "1"}
+        body = error_body(error.code, "the rules engine failed on this request; it is safe to retry")
+        return jsonify(body), registered(error.code).status, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
