@@ -85,7 +85,7 @@ def _codes() -> Iterator[ErrorCode]:
     yield E("invalid_pnrgov", 422, "The PNRGOV message cannot be read: errors by segment.")
     yield E("manifest_too_large", 422, "More passengers than MAX_MANIFEST_SIZE in one request.")
     yield E("note_required", 422, "A disposition needs a note.")
-    yield E("rate_limited", 429, "The key's RATE_LIMIT, or the address's AUTH_FAILURE_LIMIT, is used up: see Retry-After.")
+    yield E("rate_limited", 429, "The key's RATE_LIMIT, or the address's AUTH_FAILURE_LIMIT, is used up (Retry-After).")
     yield E("internal_error", 500, "An unexpected error; it has been logged.")
     yield E("store_unavailable", 503, "The store cannot be reached: safe to retry.")
     yield E("journeys_unavailable", 503, "The journey store (Redis) cannot be reached: safe to retry.")

@@ -39,10 +39,24 @@ def _text(value: Any, field: Field) -> str:
 
 # Unicode categories Cc (control characters) and Cs (surrogates, unpaired in a str), and the
 # bidirectional controls and marks: embeddings and overrides U+202A-U+202E, isolates
-# U+2066-U+2069, and the marks U+200E, U+200F and U+061C.
-_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE_CHARACTER = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
-_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
+# U+2066-U+2069, and the marks U+200E, U+200F and U+061C. Written as regular-expression escapes,
+# so the passenger schema (``engine.json_schema``) carries the same class.
+_BIDI_CONTROLS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSAFE_CHARACTERS = rf"\u0000-\u001f\u007f-\u009f\ud800-\udfff{_BIDI_CONTROLS}"
+_UNSAFE_CHARACTER = re.compile(f"[{UNSAFE_CHARACTERS}]")
+_UNSAFE_IN_LINES = re.compile(rf"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff{_BIDI_CONTROLS}]")
+
+#: The written forms of dates and of dates and times (RFC 3339; the offset may be left out, and
+#: the time may end at minutes): what the parsers accept, and the passenger schema says.
+DATE_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME_PATTERN = (
+    r"[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?"
+)
+DATETIME_PATTERN = DATE_PATTERN + _TIME_PATTERN
+_DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
+#: A decimal as text: digits, a point and digits, nothing else (no exponent, sign, spaces or _).
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def unsafe_character(text: str, *, lines: bool = False) -> str | None:
@@ -91,9 +105,11 @@ def parse_date(value: Any) -> dt.date:
     if not isinstance(value, str) or len(value) != 10:
         raise ValueProblem(f"expected a date (YYYY-MM-DD), got {_kind(value)}")
     try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueProblem(f"not a valid date: {value!r}") from None
+        raise ValueProblem(f"not a valid date (YYYY-MM-DD): {value!r}") from None
 
 
 def parse_datetime(value: Any) -> dt.datetime:
@@ -104,12 +120,14 @@ def parse_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str) and 10 <= len(value) <= 40:
-        try:
-            parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueProblem(f"not a valid ISO 8601 date and time: {value!r}") from None
         if len(value) == 10:
             raise ValueProblem("expected a date and time, got a date")
+        try:
+            if not _DATETIME.fullmatch(value):
+                raise ValueError(value)
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueProblem(f"not a valid ISO 8601 date and time (2026-12-01T22:00:00Z): {value!r}") from None
     else:
         raise ValueProblem(f"expected an ISO 8601 date and time, got {_kind(value)}")
     if parsed.tzinfo is None:
@@ -124,6 +142,8 @@ def parse_datetime(value: Any) -> dt.datetime:
 def _decimal(value: Any, field: Field) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueProblem(f"expected a decimal number, got {_kind(value)}")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueProblem(f"not a decimal number (digits, a point and digits): {value!r}")
     try:
         number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:

@@ -10,7 +10,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from apispec import APISpec, BasePlugin
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
@@ -48,34 +47,6 @@ class ErrorSchema(Schema):
         required=True,
         metadata={"description": "Messages by the dotted path of each bad field ('$' for the whole request)"},
     )
-
-
-class AccessResponses(BasePlugin):  # type: ignore[misc]
-    """Documents on every ``/v1`` operation the answers any of them can give: 401 and 429."""
-
-    def init_spec(self, spec: APISpec) -> None:
-        error = {"application/json": {"schema": "Error"}}
-        spec.components.response(
-            "UNAUTHENTICATED", {"description": "No API key, or an unknown, revoked or expired one", "content": error}
-        )
-        spec.components.response(
-            "RATE_LIMITED",
-            {
-                "description": "The key's RATE_LIMIT, or the address's AUTH_FAILURE_LIMIT, is used up",
-                "content": error,
-                "headers": {
-                    "Retry-After": {"description": "Seconds until a request is accepted", "schema": {"type": "integer"}}
-                },
-            },
-        )
-
-    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
-        if not (path or "").startswith("/v1/"):
-            return
-        for operation in (operations or {}).values():
-            responses = operation.setdefault("responses", {})
-            responses.setdefault("401", "UNAUTHENTICATED")
-            responses.setdefault("429", "RATE_LIMITED")
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

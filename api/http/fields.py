@@ -34,8 +34,9 @@ class PassengerField(fields.Dict):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        description = f"A passenger record (see docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
-        super().__init__(metadata={"description": description}, **kwargs)
+        description = f"A passenger record (docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
+        # Documented as the catalogue's own schema (engine.json_schema), which api.contract publishes.
+        super().__init__(metadata={"description": description, "component": "Passenger"}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict):
