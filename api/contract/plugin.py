@@ -23,6 +23,25 @@ from engine.json_schema import passenger_schemas, reference_list_schema, rule_sc
 
 #: Roles the policy of an operation may name (the README's table of who may call what).
 ROLES = ("officer", "approver", "system", "auditor", "admin")
+#: The lists that page (``api.http.paging``): each answers ``Link: <...>; rel="next"`` while there is more.
+PAGED = ("GET /v1/worklist", "GET /v1/audit", "GET /v1/audit/identity-views", "GET /v1/hits", "GET /v1/watchlist")
+_LINK = {
+    "description": 'The next page: `<this request with the paging parameter set for it>; rel="next"` (RFC 8288). '
+    "Absent on the last page.",
+    "schema": {"type": "string"},
+}
+_ETAG = {
+    "description": "The tag of the rule or list (or version) the answer shows: send it as If-Match with a change",
+    "schema": {"type": "string"},
+}
+_IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The ETag of the rule or list (or version) as you read it: if it changed since, the change is "
+    "refused with 412 precondition_failed instead of overwriting what someone else did.",
+    "schema": {"type": "string"},
+}
 
 
 class ContractPlugin(BasePlugin):  # type: ignore[misc]
@@ -52,8 +71,27 @@ class ContractPlugin(BasePlugin):  # type: ignore[misc]
             for status in [status for status in responses if str(status).isdigit() and int(status) >= 400]:
                 del responses[status]
             responses.update(error_responses(operation_codes(view, rule.arguments, body)))
+            _document_headers(view, f"{method.upper()} {path}", method, operation)
             examples.attach(self.examples, f"{method.upper()} {path}", operation)
             links.attach(f"{method.upper()} {path}", operation)
+
+
+def _document_headers(view: Any, operation_key: str, method: str, operation: dict[str, Any]) -> None:
+    """``ETag`` and ``If-Match`` of conditional operations, ``Link`` of paged ones."""
+    success = [
+        response
+        for status, response in operation["responses"].items()
+        if str(status).startswith("2") and isinstance(response, dict)
+    ]
+    headers: dict[str, Any] = {}
+    if getattr(view, "conditional", False):
+        headers["ETag"] = _ETAG
+        if method.upper() != "GET":
+            operation.setdefault("parameters", []).append(dict(_IF_MATCH))
+    if operation_key in PAGED:
+        headers["Link"] = _LINK
+    for response in success:
+        response.setdefault("headers", {}).update(headers)
 
 
 def component_reference(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from api.common import NotFound, Unprocessable
 from api.container import services
+from api.contract import answers
 from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, PrioritySchema, UnplacedSchema
 from api.http.auth import current_actor, requires
 from engine.risk import relative_risk
@@ -55,6 +56,7 @@ def unplaced(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
 @requires("officer", "approver", "auditor")
+@answers("invalid_date", "flight_not_found")
 @blp.response(200, PrioritySchema)
 def priority(flight: str, day: str) -> dict[str, Any]:
     """A flight's passengers by relative risk, each with its top reasons.

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from api.common import Conflict, Unprocessable
 from api.container import services
+from api.contract import answers
 from api.evaluations.pipeline import evaluate_passengers, replay
 from api.evaluations.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.http.auth import current_actor, requires
@@ -17,6 +18,7 @@ blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate
 
 @blp.route("/evaluations", methods=["POST"])
 @requires("system")
+@answers("manifest_too_large", "engine_failure")
 @blp.arguments(EvaluationRequestSchema)
 @blp.response(200, EvaluationResponseSchema)
 def evaluate(body: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +78,7 @@ def decision(decision_id: str) -> dict[str, Any]:
 
 @blp.route("/decisions/<decision_id>/replay", methods=["GET"])
 @requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+@answers("record_purged", "ruleset_not_found", "invalid_passenger", "engine_failure")
 @blp.response(200, ReplaySchema)
 def replay_decision(decision_id: str) -> dict[str, Any]:
     """Re-evaluate a decision's passenger against the ruleset version it was made with."""

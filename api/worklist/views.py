@@ -13,7 +13,9 @@ from flask import request
 from flask_smorest import Blueprint
 
 from api.container import services
+from api.contract import answers
 from api.http.auth import current_actor, requires
+from api.http.paging import next_page
 from api.worklist import paging
 from api.worklist.rows import candidates, departure_window, row_of, today, wanted_versions
 from api.worklist.schemas import WorklistPageSchema, WorklistQuerySchema
@@ -23,6 +25,7 @@ blp = Blueprint("worklist", __name__, url_prefix="/v1", description="The day's w
 
 @blp.route("/worklist", methods=["GET"])
 @requires("officer", "approver", "auditor")
+@answers("invalid_cursor")
 @blp.arguments(WorklistQuerySchema, location="query", unknown=None)  # the schema's RAISE: a typo is a 422
 @blp.response(200, WorklistPageSchema)
 def worklist(query: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +53,8 @@ def worklist(query: dict[str, Any]) -> dict[str, Any]:
     }
     rows = [row_of(actor, policy, candidate, titles) for candidate in page.rows]
     record_identities_shown([row.decision_id for row in rows if row.identity is not None])
+    if page.next_cursor:
+        next_page(cursor=page.next_cursor)
     return {
         "date": query["date"],
         "sort": query["sort"],

@@ -106,7 +106,7 @@ def test_bad_input_gets_paths_and_codes_never_a_500(api):
         assert response.json["code"] == "invalid_input"
         assert path in response.json["errors"], (path, response.json)
     not_json = api.post("/v1/evaluations", "customs_system", data="{", content_type="application/json")
-    assert not_json.status_code == 400 and not_json.json["code"] == "bad_request"
+    assert not_json.status_code == 400 and not_json.json["code"] == "invalid_json"
 
 
 def test_manifest_size_limit(api, services):
