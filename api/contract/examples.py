@@ -59,13 +59,14 @@ def attach(steps: tuple[dict[str, Any], ...], operation_key: str, operation: dic
     if not mine:
         return
     first = next((step for step in mine if step["status"] < 400), mine[0])
-    if "requestBody" in operation and "body" in first:
+    if "requestBody" in operation and "example_body" in first:
         content = operation["requestBody"].setdefault("content", {})
         media = content.setdefault(first["content_type"], next(iter(content.values()), {}))
-        media["example"] = first["body"]
+        media["example"] = first["example_body"]
+    query = first.get("example_query", {})
     for parameter in operation.get("parameters", []):
-        if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter["name"] in first["query"]:
-            parameter["example"] = first["query"][parameter["name"]]
+        if isinstance(parameter, dict) and parameter.get("in") == "query" and parameter["name"] in query:
+            parameter["example"] = query[parameter["name"]]
     responses = operation.setdefault("responses", {})
     for step in mine:
         response = responses.get(str(step["status"])) or responses.get(step["status"])

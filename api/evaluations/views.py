@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.common import Conflict, Unprocessable
+from api.common import Conflict, Unprocessable, iso_utc
 from api.container import services
 from api.contract import answers
 from api.evaluations.pipeline import evaluate_passengers, replay
@@ -39,8 +39,8 @@ def _decision_view(decision: Any) -> dict[str, Any]:
     visible, hidden = _shared(decision.matches)
     return {
         "id": decision.id,
-        "created_at": decision.created_at.isoformat(),
-        "evaluated_at": decision.evaluated_at.isoformat(),
+        "created_at": iso_utc(decision.created_at),
+        "evaluated_at": iso_utc(decision.evaluated_at),
         "ruleset_seq": decision.ruleset_seq,
         "ruleset_version": decision.ruleset_version,
         "agency": decision.agency,
