@@ -56,7 +56,8 @@ def attach(operation_key: str, operation: dict[str, Any]) -> None:
     if found is None:
         return
     status, links = found
-    response = operation["responses"].get(status)
+    responses = operation["responses"]
+    response = responses.get(status) or responses.get(int(status))  # flask-smorest's keys may be numbers
     if isinstance(response, dict):
         response["links"] = {
             name: {"operationId": target, "parameters": dict(parameters)}

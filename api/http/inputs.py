@@ -55,6 +55,8 @@ def load_json(raw: bytes) -> Any:
     """The one reader of JSON request bodies: the body's value, or :class:`UnreadableBody`."""
     try:
         text = raw.decode("utf-8")
+        if not text.strip():
+            raise _Refused("invalid_json", "the body is not JSON: it holds nothing but whitespace")
         if _too_deep(text):
             raise _Refused("too_deep", _TOO_DEEP)
         return json.loads(text, parse_int=_integer, parse_float=_finite_float, parse_constant=_not_json)
@@ -89,7 +91,8 @@ def body() -> Any:
             sent = f"Content-Type {request.mimetype}" if request.mimetype else "no Content-Type"
             message = f"the body must be JSON, sent with Content-Type: application/json (it came with {sent})"
             raise UnsupportedMediaType(message, errors={"$": [message]})
-        environ[_BODY] = load_json(raw) if raw.strip() else None
+        # Whitespace alone is not an empty body but JSON without a value: load_json refuses it.
+        environ[_BODY] = load_json(raw) if raw else None
     return environ[_BODY]
 
 
