@@ -87,7 +87,7 @@ def _settings() -> Any:
     try:
         return Settings.from_env()
     except SettingError as exc:
-        raise CommandError(str(exc), status=2) from None
+        raise CommandError(str(exc), status=2, code="invalid_setting") from None
 
 
 def _services() -> Any:
@@ -104,17 +104,20 @@ def _services() -> Any:
             "DATABASE_URL=memory:// is for tests (the in-memory stores keep nothing past the process); "
             "leave it unset for a SQLite file, or give a PostgreSQL URL",
             status=2,
+            code="invalid_setting",
         )
     try:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
-        raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
+        raise CommandError(
+            f"DATABASE_URL: not a database URL this service can use ({exc})", status=2, code="invalid_setting"
+        ) from None
     try:
         upgrade(services.engine)
     except DBAPIError as exc:
         where = services.engine.url.render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise CommandError(f"cannot reach the database {where}: {reason}") from None
+        raise CommandError(f"cannot reach the database {where}: {reason}", code="store_unavailable") from None
     return services
 
 

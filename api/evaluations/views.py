@@ -18,7 +18,7 @@ blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate
 
 @blp.route("/evaluations", methods=["POST"])
 @requires("system")
-@answers("manifest_too_large", "engine_failure")
+@answers("invalid_passenger", "manifest_too_large", "engine_failure")
 @blp.arguments(EvaluationRequestSchema)
 @blp.response(200, EvaluationResponseSchema)
 def evaluate(body: dict[str, Any]) -> dict[str, Any]:

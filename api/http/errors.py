@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from api import metrics
 from api.common import ServiceError
+from api.http.fields import passenger_problems
 from engine import EngineFailure, RecordError, RuleCompilationError
 from engine.codes import registered
 from engine.errors import group_by_path
@@ -85,6 +86,8 @@ def http_exception_body(error: HTTPException) -> tuple[dict[str, Any], int, dict
     data = getattr(error, "data", None) or {}
     errors = flatten(data["messages"]) if "messages" in data else flatten(data.get("errors", {}))
     code = data.get("error_code") or _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    if status == 422 and errors and passenger_problems() == sum(len(messages) for messages in errors.values()):
+        code = "invalid_passenger"  # nothing wrong but passenger records: the CLI's code for them too
     if status == 422 and errors:
         message = "the request is not valid"
     else:

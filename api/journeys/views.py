@@ -18,7 +18,14 @@ blp = Blueprint("journeys", __name__, url_prefix="/v1", description="Combined pa
 
 @blp.route("/journeys/<journey_key>/contributions/<agency>", methods=["PUT"])
 @requires("system", own_agency=True)
-@answers("invalid_journey_key", "journey_mismatch", "invalid_profile", "journeys_unavailable", "engine_failure")
+@answers(
+    "invalid_journey_key",
+    "invalid_passenger",
+    "journey_mismatch",
+    "invalid_profile",
+    "journeys_unavailable",
+    "engine_failure",
+)
 @blp.arguments(ContributionSchema)
 @blp.response(200, JourneySchema)
 def put_contribution(body: dict[str, Any], journey_key: str, agency: str) -> dict[str, Any]:
