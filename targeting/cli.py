@@ -226,19 +226,18 @@ def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.
         return None, None, _rule_problems(args, exc.problems, sys.stderr)
 
 
-def _watchlist(path: str | None, at: dt.datetime | None) -> Watchlist | None:
+def _watchlist(args: argparse.Namespace, at: dt.datetime | None) -> Watchlist | None:
     """The watchlist of ``--watchlist``; a CSV with a bad row is refused, naming every problem."""
+    path = args.watchlist
     if path is None:
         return None
     with open(path, encoding="utf-8") as source:
         entries, problems = parse_csv(source.read(), today=(at or dt.datetime.now(dt.UTC)).date())
     if problems:
-        for problem in problems:
-            print(f"{path}: {problem}", file=sys.stderr)
         errors = {f"{path}: line {p.line}" + (f": {p.field}" if p.field else ""): [p.message] for p in problems}
-        raise CommandError(
-            f"{path}: {len(problems)} problem(s) in the watchlist; nothing evaluated", code="invalid_csv", errors=errors
-        )
+        message = f"{path}: {len(problems)} problem(s) in the watchlist; nothing evaluated"
+        refused(args, CommandError(message, code="invalid_csv", errors=errors), (f"{path}: {p}" for p in problems))
+        raise CommandError(message, code="invalid_csv", errors=errors)
     return Watchlist(entries)
 
 
@@ -246,7 +245,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
-    watchlist = _watchlist(args.watchlist, at)
+    watchlist = _watchlist(args, at)
     stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
     failures = 0
     with stream:
@@ -346,7 +345,7 @@ def print_manifest(args: argparse.Namespace, manifest: list[dict[str, Any]]) -> 
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
-    watchlist = _watchlist(args.watchlist, at)
+    watchlist = _watchlist(args, at)
     failures = 0
     for number, record in enumerate(manifest, start=1):
         output = _evaluate_line(evaluator, json.dumps(record), number, at, watchlist)
