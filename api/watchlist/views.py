@@ -111,6 +111,7 @@ def delete_entry(entry_id: str) -> None:
 @answers("invalid_csv")
 @blp.arguments(WatchlistImportQuerySchema, location="query")
 @blp.response(200, WatchlistImportSchema)
+@blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}})
 def import_csv(query: dict[str, Any]) -> dict[str, Any]:
     """Import a CSV (``text/csv`` body) of the caller's agency's entries: new ids added, known ids updated.
 
