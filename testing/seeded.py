@@ -20,6 +20,7 @@ from api.common import Actor
 from api.config import Settings
 from api.container import MEMORY_URL, Services
 from api.contract.examples import fill, pointer
+from api.keys.memory import MemoryKeyStore
 from engine import read_packs
 from screening import parse_csv
 
@@ -54,8 +55,10 @@ def seeded(instance_path: Path, **settings: Any) -> Seeded:
     assert not problems, problems
     services.rule_store.import_packs([(pack.source, pack.data) for pack in packs], OPERATOR)
     keys = {}
+    store = services.key_store
+    assert isinstance(store, MemoryKeyStore)  # the in-memory store takes a demo key's id and secret
     for account in yaml.safe_load((SEEDS / "accounts.yaml").read_text())["keys"]:
-        services.key_store.create_key(
+        store.create_key(
             account["name"],
             account["agency"],
             account["roles"],

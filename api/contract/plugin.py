@@ -53,10 +53,17 @@ class ContractPlugin(BasePlugin):  # type: ignore[misc]
         for name, schema in {**passenger_schemas(), **rule_schemas(), **reference_list_schema()}.items():
             spec.components.schema(name, component=schema)
 
-    def path_helper(self, path: str | None = None, parameters: list[Any] | None = None, **kwargs: Any) -> None:
+    def path_helper(
+        self,
+        path: str | None = None,
+        operations: dict[Any, Any] | None = None,
+        parameters: list[dict[Any, Any]] | None = None,
+        **kwargs: Any,
+    ) -> str | None:
         rule = kwargs.get("rule")
         if rule is not None:
             examples.add_parameter_examples(self.examples, rule, parameters or [])
+        return None  # the path is flask-smorest's to write
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         rule = kwargs.get("rule")
