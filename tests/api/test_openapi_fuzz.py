@@ -190,6 +190,7 @@ def test_the_links_lead_where_they_say(services, backend):
         linked.add(document["paths"][path][method.lower()]["operationId"])
     schema = schemathesis.openapi.from_dict(document).include(operation_id=sorted(linked))
     schema.app = app
+    schema.config.phases.stateful.inference.algorithms = []  # the document's own links, not guessed ones
     followed: list[str] = []
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
@@ -211,7 +212,7 @@ def test_the_links_lead_where_they_say(services, backend):
 
     Machine.run(
         settings=hypothesis.settings(
-            max_examples=EXAMPLES,
+            max_examples=EXAMPLES * 3,
             stateful_step_count=4,
             derandomize=True,
             database=None,
@@ -220,4 +221,5 @@ def test_the_links_lead_where_they_say(services, backend):
             suppress_health_check=list(HealthCheck),
         )
     )
-    assert followed, "no link was followed"
+    # The links lead somewhere real: a created rule read, a new list's version read.
+    assert any(step.endswith(" 200") for step in followed), followed
