@@ -4,7 +4,8 @@ A page answers with a ``Link: <...>; rel="next"`` header (RFC 8288) while there 
 the same request with the query parameter that pages on set for the next page (``cursor``,
 ``after``, ``before`` or ``offset``, as each list documents). The body carries the same value
 (``next_cursor``, ``next_after``, ``next_before``), so a client may follow either; the last page
-has no ``Link`` header. ``limit`` sets the page size.
+has no ``Link`` header (the audit log and hits, which do not count, link from a full last page to an
+empty one). ``limit`` sets the page size.
 """
 
 from __future__ import annotations
