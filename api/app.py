@@ -21,11 +21,13 @@ class TargetingApi(Api):
     """flask-smorest with this service's error shape (``api.http.errors``)."""
 
     def __init__(self, app: Flask) -> None:
-        from api.http.errors import AccessResponses, ErrorSchema
+        from api.contract.plugin import ContractPlugin, component_reference
+        from api.http.errors import ErrorSchema
 
         # What /openapi.json documents for every error response (flask-smorest's own shape is another).
         self.ERROR_SCHEMA = ErrorSchema
-        super().__init__(app, spec_kwargs={"extra_plugins": [AccessResponses()]})
+        super().__init__(app, spec_kwargs={"extra_plugins": [ContractPlugin(app)]})
+        self.ma_plugin.converter.add_attribute_function(component_reference)
 
     def handle_http_exception(self, error):
         from api.http.errors import http_exception_body

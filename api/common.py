@@ -12,13 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import overload
 
+from engine.codes import REGISTRY
+
 # --- domain errors ----------------------------------------------------------------------
 
 
 class ServiceError(Exception):
-    """An error with a stable code, an HTTP status and field errors for the client."""
+    """An error with a stable code, field errors for the client, and the code's HTTP status.
 
-    status = 400
+    Every code is one of the error registry's (``engine.codes``), which gives its status: a kind
+    (``NotFound``, ``Conflict``, ...) says what a raise site means, the registry what it answers.
+    """
+
     code = "bad_request"
 
     def __init__(self, message: str, code: str | None = None, errors: Mapping[str, list[str]] | None = None):
@@ -28,30 +33,35 @@ class ServiceError(Exception):
             self.code = code
         self.errors = dict(errors or {})
 
+    @property
+    def status(self) -> int:
+        entry = REGISTRY.get(self.code)
+        # An unregistered code is a bug tests/test_error_codes.py catches; it answers as one.
+        return entry.status if entry is not None and entry.status is not None else 500
+
 
 class NotFound(ServiceError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(ServiceError):
-    status = 409
-    code = "conflict"
+    code = "invalid_transition"
 
 
 class Forbidden(ServiceError):
-    status = 403
-    code = "forbidden"
+    code = "role_forbidden"
 
 
 class Unprocessable(ServiceError):
-    status = 422
     code = "invalid_input"
 
 
 class Unavailable(ServiceError):
-    status = 503
     code = "store_unavailable"
+
+
+class PreconditionFailed(ServiceError):
+    code = "precondition_failed"
 
 
 # --- values passed across the interfaces -------------------------------------------------

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 
 class EngineError(Exception):
-    """Root of every error the engine raises on purpose."""
+    """Root of every error the engine raises on purpose; ``code`` is one of ``engine.codes.REGISTRY``."""
 
-    code = "engine_error"
+    code = "internal_error"
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def group_by_path(problems: list[Problem], default: str = "$", strip: str = "") 
 class RuleCompilationError(EngineError):
     """A rule pack failed validation; ``problems`` holds every problem found, not just the first."""
 
-    code = "invalid_rules"
+    code = "invalid_rule"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
@@ -57,7 +57,7 @@ class RuleCompilationError(EngineError):
 class RecordError(EngineError):
     """A passenger record does not fit the field catalogue."""
 
-    code = "invalid_record"
+    code = "invalid_passenger"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)

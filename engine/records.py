@@ -126,7 +126,7 @@ def check_record(raw: Any, required: Iterable[str] = ()) -> PassengerRecord:
 
     values: dict[str, RecordValue] = {}
     if not isinstance(raw, Mapping):
-        raise RecordError([Problem("invalid_record", "a passenger record must be a JSON object", "")])
+        raise RecordError([Problem("invalid_type", "a passenger record must be a JSON object", "")])
     for key, section in raw.items():
         if key == "passenger_id":
             if section is not None:

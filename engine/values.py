@@ -39,10 +39,24 @@ def _text(value: Any, field: Field) -> str:
 
 # Unicode categories Cc (control characters) and Cs (surrogates, unpaired in a str), and the
 # bidirectional controls and marks: embeddings and overrides U+202A-U+202E, isolates
-# U+2066-U+2069, and the marks U+200E, U+200F and U+061C.
-_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE_CHARACTER = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
-_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_BIDI_CONTROLS}]")
+# U+2066-U+2069, and the marks U+200E, U+200F and U+061C. Written as regular-expression escapes,
+# so the passenger schema (``engine.json_schema``) carries the same class.
+_BIDI_CONTROLS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSAFE_CHARACTERS = rf"\u0000-\u001f\u007f-\u009f\ud800-\udfff{_BIDI_CONTROLS}"
+_UNSAFE_CHARACTER = re.compile(f"[{UNSAFE_CHARACTERS}]")
+_UNSAFE_IN_LINES = re.compile(rf"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ud800-\udfff{_BIDI_CONTROLS}]")
+
+#: The written forms of dates and of dates and times (RFC 3339; the offset may be left out, and
+#: the time may end at minutes): what the parsers accept, and the passenger schema says.
+DATE_PATTERN = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_TIME_PATTERN = (
+    r"[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?"
+)
+DATETIME_PATTERN = DATE_PATTERN + _TIME_PATTERN
+_DATE = re.compile(DATE_PATTERN)
+_DATETIME = re.compile(DATETIME_PATTERN)
+#: A decimal as text: digits, a point and digits, nothing else (no exponent, sign, spaces or _).
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def unsafe_character(text: str, *, lines: bool = False) -> str | None:
@@ -100,6 +114,8 @@ def parse_date(value: Any) -> dt.date:
     if not _DATE_SHAPE.fullmatch(value):
         raise ValueProblem(f"expected a date as {DATE_FORMAT}")
     try:
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValueProblem("no such date: the month or the day is out of range") from None
@@ -116,6 +132,8 @@ def parse_datetime(value: Any) -> dt.datetime:
         if len(value) == 10 and _DATE_SHAPE.fullmatch(value):
             raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}, got a date only")
         try:
+            if not _DATETIME.fullmatch(value):
+                raise ValueError(value)
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             raise ValueProblem(f"expected a date and time as {DATETIME_FORMAT}") from None
@@ -135,6 +153,8 @@ def parse_datetime(value: Any) -> dt.datetime:
 def _decimal(value: Any, field: Field) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ValueProblem(f"expected a decimal number, got {_kind(value)}")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise ValueProblem(f"not a decimal number (digits, a point and digits): {value!r}")
     try:
         number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from typing import IO, TYPE_CHECKING, Any
 
@@ -22,20 +22,14 @@ from engine.lists import is_list_document
 from engine.records import REQUIRED_FIELDS, check_instant
 from engine.values import ValueProblem, parse_datetime
 from screening import Watchlist, parse_csv
+from targeting.errors import CommandError
 from targeting.fmt import format_paths
+from targeting.jsonlines import JSON_LINES, json_lines
 from targeting.rule_tests import run_tests
 from targeting.wording import counted
 
 if TYPE_CHECKING:
     from messages.problems import Problem as MessageProblem
-
-
-class CommandError(Exception):
-    """An ordinary mistake (a bad setting, an unreachable database): one line for the user, and an exit status."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,21 +46,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except CommandError as exc:
-        return _fail(str(exc), exc.status)
+        return _fail(exc, args.json)
     except OSError as exc:  # a file that is not there, not readable, a directory, ...
-        return _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc), 1)
+        message = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        return _fail(CommandError(message, code="unreadable_file"), args.json)
     except UnicodeDecodeError as exc:
-        return _fail(f"the input is not UTF-8 text (byte {exc.start})", 1)
+        return _fail(CommandError(f"the input is not UTF-8 text (byte {exc.start})", code="unreadable_file"), args.json)
 
 
-def _fail(message: str, status: int) -> int:
-    print(f"targeting: {message}", file=sys.stderr)
-    return status
+def _fail(error: CommandError, as_json: bool) -> int:
+    if as_json:
+        body = {"code": error.code, "message": str(error), "errors": error.errors}
+        sys.stderr.write(orjson.dumps(body).decode() + "\n")
+    else:
+        print(f"targeting: {error}", file=sys.stderr)
+    return error.status
+
+
+def refused(
+    args: argparse.Namespace, error: CommandError, lines: Iterable[str] = (), stream: IO[str] | None = None
+) -> int:
+    """A command that cannot go on: with ``--json`` the error (raised, written by ``main``); else ``lines``
+    as they have always been printed, and the error's exit status."""
+    if getattr(args, "json", False):
+        raise error
+    for line in lines:
+        print(line, file=stream or sys.stderr)
+    return error.status
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="targeting", description="Border targeting service.")
     parser.add_argument("--version", action="version", version=f"targeting {metadata.version('border-targeting')}")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='errors as one JSON object on stderr, {"code", "message", "errors"}, with the codes of the API',
+    )
     commands = parser.add_subparsers(title="commands")
 
     rules = commands.add_parser("rules", help="rule packs").add_subparsers(title="rule commands")
@@ -114,25 +130,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_problems(problems: Sequence[Problem], stream: IO[str]) -> None:
+def _at(args: argparse.Namespace) -> dt.datetime | None:
+    """The instant of ``--at``; CommandError (exit 2) when it is not one."""
+    try:
+        return check_instant(parse_datetime(args.at)) if args.at else None
+    except ValueProblem as exc:
+        raise CommandError(f"--at: {exc}", status=2, errors={"--at": [str(exc)]}) from None
+
+
+def _rule_problems(args: argparse.Namespace, problems: Sequence[Problem], stream: IO[str]) -> int:
+    """Rule packs that do not compile: each problem on a line (``invalid_rule`` with ``--json``); exit 1."""
+    errors: dict[str, list[str]] = {}
     for problem in problems:
-        print(problem, file=stream)
+        where = ": ".join(part or "-" for part in (problem.source, problem.rule_id, problem.path))
+        errors.setdefault(where, []).append(problem.message)
+    error = CommandError(f"{len(problems)} problem(s) in the rule packs", code="invalid_rule", errors=errors)
+    return refused(args, error, map(str, problems), stream)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    try:
-        today = (check_instant(parse_datetime(args.at)) if args.at else dt.datetime.now(dt.UTC)).date()
-    except ValueProblem as exc:
-        print(f"--at: {exc}", file=sys.stderr)
-        return 2
+    today = (_at(args) or dt.datetime.now(dt.UTC)).date()
     packs, problems = read_packs(args.paths)
     if problems:
-        _print_problems(problems, sys.stdout)
-        return 1
+        return _rule_problems(args, problems, sys.stdout)
     try:
         compiled = compile_packs(packs)
     except RuleCompilationError as exc:
-        _print_problems(exc.problems, sys.stdout)
+        _rule_problems(args, exc.problems, sys.stdout)
         print(f"{counted(len(exc.problems), 'problem')} found", file=sys.stderr)
         return 1
     by_source = Counter(rule.rule.source for rule in compiled.rules)
@@ -174,32 +198,28 @@ def _test(args: argparse.Namespace) -> int:
 
 def _evaluator_and_time(args: argparse.Namespace) -> tuple[Evaluator | None, dt.datetime | None, int]:
     """The evaluator for ``--rules`` and the time of ``--at``, or None and the exit code."""
-    try:
-        at = check_instant(parse_datetime(args.at)) if args.at else None
-    except ValueProblem as exc:
-        print(f"--at: {exc}", file=sys.stderr)
-        return None, None, 2
+    at = _at(args)
     packs, problems = read_packs(args.rules)
     if problems:
-        _print_problems(problems, sys.stderr)
-        return None, None, 1
+        return None, None, _rule_problems(args, problems, sys.stderr)
     try:
         return Evaluator(compile_packs(packs)), at, 0
     except RuleCompilationError as exc:
-        _print_problems(exc.problems, sys.stderr)
-        return None, None, 1
+        return None, None, _rule_problems(args, exc.problems, sys.stderr)
 
 
-def _watchlist(path: str | None, at: dt.datetime | None) -> Watchlist | None:
+def _watchlist(args: argparse.Namespace, at: dt.datetime | None) -> Watchlist | None:
     """The watchlist of ``--watchlist``; a CSV with a bad row is refused, naming every problem."""
+    path = args.watchlist
     if path is None:
         return None
     with open(path, encoding="utf-8") as source:
         entries, problems = parse_csv(source.read(), today=(at or dt.datetime.now(dt.UTC)).date())
     if problems:
-        for problem in problems:
-            print(f"{path}: {problem}", file=sys.stderr)
-        raise CommandError(f"{path}: {counted(len(problems), 'problem')} in the watchlist; nothing evaluated")
+        errors = {f"{path}: line {p.line}" + (f": {p.field}" if p.field else ""): [p.message] for p in problems}
+        message = f"{path}: {counted(len(problems), 'problem')} in the watchlist; nothing evaluated"
+        refused(args, CommandError(message, code="invalid_csv", errors=errors), (f"{path}: {p}" for p in problems))
+        raise CommandError(message, code="invalid_csv", errors=errors)
     return Watchlist(entries)
 
 
@@ -207,55 +227,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
-    watchlist = _watchlist(args.watchlist, at)
+    watchlist = _watchlist(args, at)
     if os.path.isdir(args.records):
         raise CommandError(f"{args.records} is a directory; {JSON_LINES}, in a file or on stdin (-)")
     stream = sys.stdin if args.records == "-" else open(args.records, encoding="utf-8")  # noqa: SIM115
     failures = 0
     with stream:
-        for number, line in _json_lines(stream, "stdin" if args.records == "-" else args.records):
+        for number, line in json_lines(stream, "stdin" if args.records == "-" else args.records):
             output = _evaluate_line(evaluator, line, number, at, watchlist)
             failures += "error" in output
             _print_json(output)
     return 1 if failures else 0
-
-
-JSON_LINES = "expected JSON Lines: one record per line"
-
-
-def _json_lines(stream: Iterable[str], name: str) -> Iterator[tuple[int, str]]:
-    """The numbered non-blank lines of a JSON Lines input.
-
-    A JSON array or a pretty-printed record shows on its first line: it is refused there, with
-    the way to turn it into JSON Lines, rather than answered with an error for each of its lines.
-    """
-    records = 0
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        if not records:
-            _check_first_line(line.strip(), number, name)
-        records += 1
-        yield number, line
-    if not records:
-        print(f"targeting: {name}: no records ({JSON_LINES})", file=sys.stderr)
-
-
-def _check_first_line(text: str, number: int, name: str) -> None:
-    array = f"{name}: line {number} opens a JSON array; {JSON_LINES} (jq -c '.[]' FILE makes them)"
-    try:
-        whole = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        if text[0] == "[":
-            raise CommandError(array) from None
-        if text[0] == "{":
-            raise CommandError(
-                f"{name}: line {number} is not a whole JSON record (pretty-printed?); "
-                f"{JSON_LINES} (jq -c . FILE makes them)"
-            ) from None
-        return  # an ordinary bad line, answered as such
-    if isinstance(whole, list):
-        raise CommandError(array)
 
 
 def _evaluate_line(
@@ -292,8 +274,7 @@ def _paxlst(args: argparse.Namespace) -> int:
     try:
         result = read_paxlst(text)
     except PaxlstError as exc:
-        print_segment_problems(exc.problems)
-        return 1
+        return unreadable_message(args, "PAXLST", "invalid_paxlst", exc.problems)
     print_segment_problems(result.problems)
     return print_manifest(args, result.manifest)
 
@@ -317,6 +298,18 @@ def evaluate_without_rules(args: argparse.Namespace) -> bool:
     return False
 
 
+def unreadable_message(args: argparse.Namespace, kind: str, code: str, problems: Sequence[MessageProblem]) -> int:
+    """A message nothing could be read from: its problems on stderr (with ``--json``: ``code``, by segment)."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(f"segment {problem.segment_number}", []).append(f"{problem.code}: {problem.message}")
+    reason = problems[-1].message if problems else "nothing could be read"
+    if getattr(args, "json", False):
+        raise CommandError(f"the {kind} message cannot be read: {reason}", code=code, errors=errors)
+    print_segment_problems(problems)
+    return 1
+
+
 def print_segment_problems(problems: Iterable[MessageProblem]) -> None:
     """A message's problems on stderr, one a line, without the segment text (it may be personal)."""
     for problem in problems:
@@ -334,7 +327,7 @@ def print_manifest(args: argparse.Namespace, manifest: list[dict[str, Any]]) -> 
     evaluator, at, code = _evaluator_and_time(args)
     if evaluator is None:
         return code
-    watchlist = _watchlist(args.watchlist, at)
+    watchlist = _watchlist(args, at)
     failures = 0
     for number, record in enumerate(manifest, start=1):
         output = _evaluate_line(evaluator, json.dumps(record), number, at, watchlist)

@@ -90,7 +90,7 @@ def _ingest(args: argparse.Namespace) -> int:
             )
             worker.run()
     except BrokerSetupError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc), code="invalid_setting") from None
     finally:
         services.rulesets.stop()
         services.watchlists.stop()

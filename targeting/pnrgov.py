@@ -18,6 +18,7 @@ from targeting.cli import (
     evaluate_without_rules,
     print_manifest,
     print_segment_problems,
+    unreadable_message,
 )
 
 
@@ -42,14 +43,14 @@ def hash_key(path: str | None) -> bytes:
         with open(path, "rb") as source:
             key = source.read().strip()
         if not key:
-            raise CommandError(f"{path}: the hash key file is empty")
+            raise CommandError(f"{path}: the hash key file is empty", code="invalid_setting")
         return key
     from api.config import SettingError, Settings
 
     try:
         return Settings.from_env().resolved_identity_key()
     except SettingError as exc:
-        raise CommandError(str(exc), status=2) from None
+        raise CommandError(str(exc), status=2, code="invalid_setting") from None
 
 
 def _pnrgov(args: argparse.Namespace) -> int:
@@ -65,8 +66,8 @@ def _pnrgov(args: argparse.Namespace) -> int:
     try:
         result = read_pnrgov(text, hash_key=hash_key(args.hash_key_file))
     except PnrgovError as exc:
-        print_segment_problems(exc.problems)
+        status = unreadable_message(args, "PNRGOV", "invalid_pnrgov", exc.problems)
         print(f"targeting: the PNRGOV message cannot be read: {exc.reason.message}", file=sys.stderr)
-        return 1
+        return status
     print_segment_problems(result.problems)
     return print_manifest(args, result.manifest)

@@ -98,7 +98,7 @@ def _settings() -> Any:
     try:
         return Settings.from_env()
     except SettingError as exc:
-        raise CommandError(str(exc), status=2) from None
+        raise CommandError(str(exc), status=2, code="invalid_setting") from None
 
 
 def _services(migrate: bool = True) -> Any:
@@ -116,11 +116,14 @@ def _services(migrate: bool = True) -> Any:
             "DATABASE_URL=memory:// is for tests (the in-memory stores keep nothing past the process); "
             "leave it unset for a SQLite file, or give a PostgreSQL URL",
             status=2,
+            code="invalid_setting",
         )
     try:
         services = Services.build(settings)
     except (ArgumentError, ImportError) as exc:  # not a URL, or a database without its driver (MySQL, ...)
-        raise CommandError(f"DATABASE_URL: not a database URL this service can use ({exc})", status=2) from None
+        raise CommandError(
+            f"DATABASE_URL: not a database URL this service can use ({exc})", status=2, code="invalid_setting"
+        ) from None
     engine = services.engine
     assert engine is not None  # only the in-memory stores, refused above, have no SQL engine
     where = engine.url.render_as_string(hide_password=True)
@@ -130,9 +133,11 @@ def _services(migrate: bool = True) -> Any:
         behind = None if migrate else schema_behind(engine)
     except DBAPIError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise CommandError(f"cannot reach the database {where}: {reason}") from None
+        raise CommandError(f"cannot reach the database {where}: {reason}", code="store_unavailable") from None
     if behind:
-        raise CommandError(f"{where}: {behind}: run 'targeting db upgrade' first (compose: the migrate service)")
+        raise CommandError(
+            f"{where}: {behind}: run 'targeting db upgrade' first (compose: the migrate service)", code="schema_behind"
+        )
     return services
 
 

@@ -21,7 +21,9 @@ from api.admin.schemas import (
     NewKeySchema,
 )
 from api.container import services
+from api.contract import answers
 from api.http.auth import current_actor, requires
+from api.http.paging import next_page
 from api.keys.interface import ApiKey
 
 blp = Blueprint("admin", __name__, url_prefix="/v1", description="Audit log and API keys")
@@ -48,6 +50,8 @@ def audit_entries(query: dict[str, Any]) -> dict[str, Any]:
         newest_first=newest,
     )
     more = entries[-1].seq if len(entries) == query["limit"] else None
+    if more is not None:
+        next_page(**({"before": more} if newest else {"after": more}))
     return {"entries": entries, "next_after": None if newest else more, "next_before": more if newest else None}
 
 
@@ -65,7 +69,10 @@ def identity_views(query: dict[str, Any]) -> dict[str, Any]:
         before_seq=query.get("before"),
         limit=query["limit"],
     )
-    return {"entries": entries, "next_before": entries[-1].seq if len(entries) == query["limit"] else None}
+    more = entries[-1].seq if len(entries) == query["limit"] else None
+    if more is not None:
+        next_page(before=more)
+    return {"entries": entries, "next_before": more}
 
 
 @blp.route("/audit/verify", methods=["GET"])
@@ -87,6 +94,7 @@ def list_keys() -> dict[str, Any]:
 
 @blp.route("/keys", methods=["POST"])
 @requires("admin")
+@answers("invalid_roles", "invalid_agency", "key_exists")
 @blp.arguments(KeyCreateSchema)
 @blp.response(201, NewKeySchema)
 def create_key(body: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +107,7 @@ def create_key(body: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/keys/<key_id>", methods=["DELETE"])
 @requires("admin")
+@answers("key_not_found")
 @blp.response(200, KeySchema)
 def revoke_key(key_id: str) -> ApiKey:
     """Revoke a key at once."""

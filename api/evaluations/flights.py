@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from api.common import NotFound, Unprocessable
 from api.container import services
+from api.contract import answers
 from api.evaluations.schemas import FlightListQuerySchema, FlightListSchema, UnplacedSchema
 from api.http.auth import current_actor, requires
 from api.sources.summary import journey_view
@@ -62,6 +63,7 @@ def unplaced(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/flights/<flight>/<day>/priority", methods=["GET"])
 @requires("officer", "approver", "auditor")
+@answers("invalid_date", "flight_not_found", "invalid_cursor", "invalid_input")
 @blp.arguments(PriorityQuerySchema, location="query", unknown=None)  # the schema's RAISE: a typo is a 422
 @blp.response(200, FlightPrioritySchema)
 def priority(query: dict[str, Any], flight: str, day: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.audit.interface import AuditEntry, AuditRecord
-from api.common import Actor
+from api.common import Actor, iso_utc
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def purge_entry(actor: Actor, before: dt.datetime, purged: int, journey_parts_ex
         "records",
         None,
         None,
-        {"before": before.isoformat(), "purged": purged, "journey_parts_expired": journey_parts_expired},
+        {"before": iso_utc(before), "purged": purged, "journey_parts_expired": journey_parts_expired},
     )
 
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.evaluations.schemas import PaxlstResponseSchema, PnrgovResponseSchema
 from api.http.auth import current_actor, requires
 from api.http.fields import SubmittedPassenger
@@ -32,6 +33,7 @@ EDIFACT_BODY = {
 
 @blp.route("/manifests/paxlst", methods=["POST"])
 @requires("system")
+@answers("invalid_paxlst", "manifest_too_large", "engine_failure", "flight_busy")
 @blp.response(200, PaxlstResponseSchema)
 @blp.doc(requestBody=EDIFACT_BODY)
 def screen_paxlst() -> dict[str, Any]:
@@ -53,6 +55,7 @@ def screen_paxlst() -> dict[str, Any]:
 
 @blp.route("/manifests/pnrgov", methods=["POST"])
 @requires("system")
+@answers("invalid_pnrgov", "manifest_too_large", "engine_failure", "flight_busy")
 @blp.response(200, PnrgovResponseSchema)
 @blp.doc(requestBody=EDIFACT_BODY)
 def screen_pnrgov() -> dict[str, Any]:

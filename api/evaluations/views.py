@@ -6,8 +6,9 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from api.common import Conflict, Unprocessable
+from api.common import Conflict, Unprocessable, iso_utc
 from api.container import services
+from api.contract import answers
 from api.evaluations.pipeline import evaluate_passengers, replay
 from api.evaluations.schemas import DecisionSchema, EvaluationRequestSchema, EvaluationResponseSchema, ReplaySchema
 from api.http.auth import current_actor, requires
@@ -18,6 +19,7 @@ blp = Blueprint("evaluations", __name__, url_prefix="/v1", description="Evaluate
 
 @blp.route("/evaluations", methods=["POST"])
 @requires("system")
+@answers("invalid_passenger", "manifest_too_large", "engine_failure")
 @blp.arguments(EvaluationRequestSchema)
 @blp.response(200, EvaluationResponseSchema)
 def evaluate(body: dict[str, Any]) -> dict[str, Any]:
@@ -38,8 +40,8 @@ def _decision_view(decision: Any) -> dict[str, Any]:
     visible, hidden = _shared(decision.matches)
     return {
         "id": decision.id,
-        "created_at": decision.created_at.isoformat(),
-        "evaluated_at": decision.evaluated_at.isoformat(),
+        "created_at": iso_utc(decision.created_at),
+        "evaluated_at": iso_utc(decision.evaluated_at),
         "ruleset_seq": decision.ruleset_seq,
         "ruleset_version": decision.ruleset_version,
         "agency": decision.agency,
@@ -78,6 +80,7 @@ def decision(decision_id: str) -> dict[str, Any]:
 
 @blp.route("/decisions/<decision_id>/replay", methods=["GET"])
 @requires("system", "auditor", own_agency=True, auditors_cross_agency=True)
+@answers("record_purged", "ruleset_not_found", "invalid_passenger", "engine_failure")
 @blp.response(200, ReplaySchema)
 def replay_decision(decision_id: str) -> dict[str, Any]:
     """Re-evaluate a decision's passenger against the ruleset version it was made with."""

@@ -10,9 +10,11 @@ from flask_smorest import Blueprint
 
 from api.common import Forbidden, NotFound
 from api.container import services
+from api.contract import answers
 from api.hits.interface import OPEN, Hit
 from api.hits.schemas import DispositionSchema, HitListSchema, HitQuerySchema, HitSchema
 from api.http.auth import current_actor, requires
+from api.http.paging import next_page
 from api.sharing.policy import SharingPolicy
 from api.sharing.schemas import SharingGrantSchema, SharingPolicySchema
 
@@ -60,11 +62,14 @@ def list_hits(query: dict[str, Any]) -> dict[str, Any]:
         limit=query["limit"],
         offset=query["offset"],
     )
+    if len(found) == query["limit"]:
+        next_page(offset=query["offset"] + query["limit"])
     return {"hits": as_seen(policy, found)}
 
 
 @blp.route("/hits/<hit_id>", methods=["GET"])
 @requires(*WORKERS, "auditor")
+@answers("hit_not_found")
 @blp.response(200, HitSchema)
 def get_hit(hit_id: str) -> Hit:
     """One hit with why it matched and its disposition."""
@@ -73,6 +78,7 @@ def get_hit(hit_id: str) -> Hit:
 
 @blp.route("/hits/<hit_id>/disposition", methods=["POST"])
 @requires(*WORKERS)
+@answers("hit_not_found", "agency_forbidden", "note_required", "invalid_transition")
 @blp.arguments(DispositionSchema)
 @blp.response(200, HitSchema)
 def set_disposition(body: dict[str, Any], hit_id: str) -> Hit:
@@ -95,6 +101,7 @@ def sharing_policy() -> dict[str, Any]:
 
 @blp.route("/sharing/<viewer>/<owner>", methods=["PUT"])
 @requires("admin")
+@answers("invalid_grant")
 @blp.arguments(SharingGrantSchema)
 @blp.response(200, SharingPolicySchema)
 def set_sharing(body: dict[str, Any], viewer: str, owner: str) -> dict[str, Any]:

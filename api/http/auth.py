@@ -54,7 +54,6 @@ TARGET_AGENCY: dict[str, Callable[[str], str]] = {
 
 
 class Unauthenticated(ServiceError):
-    status = 401
     code = "unauthenticated"
 
 
@@ -71,6 +70,8 @@ def requires(*roles: str, own_agency: bool = False, auditors_cross_agency: bool 
     policy = Policy(frozenset(roles), own_agency, auditors_cross_agency)
 
     def decorate(view: F) -> F:
+        takes_json = takes_json_body(view)
+
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             actor = authenticate()
@@ -83,13 +84,19 @@ def requires(*roles: str, own_agency: bool = False, auditors_cross_agency: bool 
                 for name, resolve in TARGET_AGENCY.items():
                     if name in kwargs:
                         ensure_agency(resolve(kwargs[name]))
-            inputs.check_query_and_body()
+            inputs.check_query_and_body(takes_json)
             return view(*args, **kwargs)
 
         guarded.policy = policy  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def takes_json_body(view: Callable[..., Any]) -> bool:
+    """Whether the view reads a JSON body: flask-smorest's ``@blp.arguments`` (location ``json``) under it."""
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "json" for parameter in parameters)
 
 
 def public(view: F) -> F:

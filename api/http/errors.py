@@ -10,31 +10,30 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from apispec import APISpec, BasePlugin
 from flask import Flask, jsonify
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from api import metrics
 from api.common import ServiceError
+from api.http.fields import passenger_problems
 from engine import EngineFailure, RecordError, RuleCompilationError
+from engine.codes import registered
 from engine.errors import group_by_path
 
 log = logging.getLogger(__name__)
 
+#: The registered code of each answer Werkzeug or flask-smorest gives itself (a status not here: 4xx
+#: ``bad_request``, 5xx ``internal_error``).
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthenticated",
-    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    409: "conflict",
     413: "request_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "rate_limited",
-    500: "internal_error",
-    503: "unavailable",
 }
 
 
@@ -49,34 +48,6 @@ class ErrorSchema(Schema):
         required=True,
         metadata={"description": "Messages by the dotted path of each bad field ('$' for the whole request)"},
     )
-
-
-class AccessResponses(BasePlugin):
-    """Documents on every ``/v1`` operation the answers any of them can give: 401 and 429."""
-
-    def init_spec(self, spec: APISpec) -> None:
-        error = {"application/json": {"schema": "Error"}}
-        spec.components.response(
-            "UNAUTHENTICATED", {"description": "No API key, or an unknown, revoked or expired one", "content": error}
-        )
-        spec.components.response(
-            "RATE_LIMITED",
-            {
-                "description": "The key's RATE_LIMIT, or the address's AUTH_FAILURE_LIMIT, is used up",
-                "content": error,
-                "headers": {
-                    "Retry-After": {"description": "Seconds until a request is accepted", "schema": {"type": "integer"}}
-                },
-            },
-        )
-
-    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
-        if not (path or "").startswith("/v1/"):
-            return
-        for operation in (operations or {}).values():
-            responses = operation.setdefault("responses", {})
-            responses.setdefault("401", "UNAUTHENTICATED")
-            responses.setdefault("429", "RATE_LIMITED")
 
 
 def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -114,7 +85,9 @@ def http_exception_body(error: HTTPException) -> tuple[dict[str, Any], int, dict
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = flatten(data["messages"]) if "messages" in data else flatten(data.get("errors", {}))
-    code = data.get("error_code") or _HTTP_CODES.get(status, "error")
+    code = data.get("error_code") or _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    if status == 422 and errors and passenger_problems() == sum(len(messages) for messages in errors.values()):
+        code = "invalid_passenger"  # nothing wrong but passenger records: the CLI's code for them too
     if status == 422 and errors:
         message = "the request is not valid"
     else:
@@ -129,20 +102,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RuleCompilationError)
     def _rules(error: RuleCompilationError):
-        body = error_body("invalid_rule", "the rule is not valid", group_by_path(error.problems, "rule"))
-        return jsonify(body), 422
+        body = error_body(error.code, "the rule is not valid", group_by_path(error.problems, "rule"))
+        return jsonify(body), registered(error.code).status
 
     @app.errorhandler(RecordError)
     def _record(error: RecordError):
-        body = error_body("invalid_passenger", "the passenger record is not valid", group_by_path(error.problems))
-        return jsonify(body), 422
+        body = error_body(error.code, "the passenger record is not valid", group_by_path(error.problems))
+        return jsonify(body), registered(error.code).status
 
     @app.errorhandler(EngineFailure)
     def _engine(error: EngineFailure):
         metrics.ENGINE_FAILURES.inc()
         log.error("engine failure", extra={"error": str(error)})
-        body = error_body("engine_failure", "the rules engine failed on this request; it is safe to retry")
-        return jsonify(body), 503, {"Retry-After": "1"}
+        body = error_body(error.code, "the rules engine failed on this request; it is safe to retry")
+        return jsonify(body), registered(error.code).status, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_request_context, request
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from engine import PassengerRecord, RecordError, check_record
@@ -34,16 +35,34 @@ class PassengerField(fields.Dict):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        description = f"A passenger record (see docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
-        super().__init__(metadata={"description": description}, **kwargs)
+        description = f"A passenger record (docs/fields.md); required: {', '.join(REQUIRED_FIELDS)}"
+        # Documented as the catalogue's own schema (engine.json_schema), which api.contract publishes.
+        super().__init__(metadata={"description": description, "component": "Passenger"}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, dict):
+            _count_passenger_problems(1)
             raise ValidationError("a passenger record must be a JSON object")
         try:
             return SubmittedPassenger(value, check_record(value, REQUIRED_FIELDS))
         except RecordError as exc:
+            _count_passenger_problems(len(exc.problems))
             raise ValidationError(group_by_path(exc.problems, "_schema")) from None
+
+
+_PASSENGER_PROBLEMS = "targeting.passenger_problems"
+
+
+def _count_passenger_problems(count: int) -> None:
+    # Kept in the WSGI environ (as the parsed body is): the console's in-process calls share a context.
+    if has_request_context():
+        request.environ[_PASSENGER_PROBLEMS] = request.environ.get(_PASSENGER_PROBLEMS, 0) + count
+
+
+def passenger_problems() -> int:
+    """How many problems this request's passenger records had: when they are all a 422's problems, its
+    code is ``invalid_passenger``, the code the command line gives the same record."""
+    return int(request.environ.get(_PASSENGER_PROBLEMS, 0)) if has_request_context() else 0
 
 
 class Instant(fields.AwareDateTime):

@@ -48,47 +48,65 @@ def check_path(arguments: Mapping[str, Any]) -> None:
 class UnreadableBody(ServiceError):
     """A JSON body the service will not read: 400 with the problem's own code."""
 
-    status = 400
+    code = "invalid_json"
 
 
 def load_json(raw: bytes) -> Any:
     """The one reader of JSON request bodies: the body's value, or :class:`UnreadableBody`."""
     try:
         text = raw.decode("utf-8")
+        if not text.strip():
+            raise _Refused("invalid_json", "the body is not JSON: it holds nothing but whitespace")
         if _too_deep(text):
             raise _Refused("too_deep", _TOO_DEEP)
         return json.loads(text, parse_int=_integer, parse_float=_finite_float, parse_constant=_not_json)
     except UnicodeDecodeError as exc:
-        raise _unreadable("bad_request", f"Invalid JSON body: not UTF-8 (byte {exc.start})") from None
+        raise _unreadable("invalid_json", f"the body is not JSON: not UTF-8 text (byte {exc.start})") from None
     except RecursionError:  # not JSON, and nested deeper than the count of its brackets shows
         raise _unreadable("too_deep", _TOO_DEEP) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
-        raise _unreadable("bad_request", f"Invalid JSON body: {exc.msg} ({where})") from None
+        raise _unreadable("invalid_json", f"the body is not JSON: {exc.msg} ({where})") from None
     except _Refused as exc:
         raise _unreadable(exc.code, str(exc)) from None
 
 
+class UnsupportedMediaType(ServiceError):
+    """A body sent to an operation that reads JSON, without saying it is JSON: 415."""
+
+    code = "unsupported_media_type"
+
+
 def body() -> Any:
-    """The request's JSON body as :func:`load_json` reads it (read once, kept for the request); None if none."""
+    """The request's JSON body as :func:`load_json` reads it (read once, kept for the request); None if none.
+
+    A body that is not sent as JSON (``Content-Type: application/json``, or another ``+json`` type)
+    is refused as :class:`UnsupportedMediaType`, rather than read as no body at all.
+    """
     # Kept in the WSGI environ, not in ``g``: the console's in-process /v1 calls share one app context.
     environ = request.environ
     if _BODY not in environ:
         raw = request.get_data(cache=True)
-        environ[_BODY] = load_json(raw) if request.is_json and raw.strip() else None
+        if raw.strip() and not request.is_json:
+            sent = f"Content-Type {request.mimetype}" if request.mimetype else "no Content-Type"
+            message = f"the body must be JSON, sent with Content-Type: application/json (it came with {sent})"
+            raise UnsupportedMediaType(message, errors={"$": [message]})
+        # Whitespace alone is not an empty body but JSON without a value: load_json refuses it.
+        environ[_BODY] = load_json(raw) if raw else None
     return environ[_BODY]
 
 
 _BODY = "targeting.json_body"
 
 
-def check_query_and_body() -> None:
-    """Read the JSON body (:func:`load_json`); refuse bad text in it, keys included, or in the query string."""
+def check_query_and_body(takes_json: bool = True) -> None:
+    """Read the JSON body (:func:`load_json`) if the operation takes one; refuse bad text in it, keys
+    included, or in the query string. An operation that takes no JSON body does not read one."""
     problems: dict[str, list[str]] = {}
     for name, values in request.args.lists():
         if _unstorable(name) or any(_unstorable(value) for value in values):
             problems[name] = [_MESSAGE]
-    value = body()
+    value = body() if takes_json else None
     # JSON can only carry either as a \u escape (a raw NUL is not JSON): most bodies skip the walk.
     if value is not None and b"\\u" in request.get_data(cache=True):
         _walk(value, "", problems)
@@ -130,7 +148,7 @@ def _finite_float(text: str) -> float:
 
 
 def _not_json(name: str) -> Any:
-    raise _Refused("bad_request", f"Invalid JSON body: {name} is not JSON")
+    raise _Refused("invalid_json", f"the body is not JSON: {name} is not a JSON number")
 
 
 def _unreadable(code: str, message: str) -> UnreadableBody:

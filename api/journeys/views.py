@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.http.auth import current_actor, requires
 from api.journeys.profiles import contribute, view
 from api.journeys.schemas import ContributionSchema, JourneySchema
@@ -17,6 +18,14 @@ blp = Blueprint("journeys", __name__, url_prefix="/v1", description="Combined pa
 
 @blp.route("/journeys/<journey_key>/contributions/<agency>", methods=["PUT"])
 @requires("system", own_agency=True)
+@answers(
+    "invalid_journey_key",
+    "invalid_passenger",
+    "journey_mismatch",
+    "invalid_profile",
+    "journeys_unavailable",
+    "engine_failure",
+)
 @blp.arguments(ContributionSchema)
 @blp.response(200, JourneySchema)
 def put_contribution(body: dict[str, Any], journey_key: str, agency: str) -> dict[str, Any]:
@@ -35,6 +44,7 @@ def put_contribution(body: dict[str, Any], journey_key: str, agency: str) -> dic
 
 @blp.route("/journeys/<journey_key>", methods=["GET"])
 @requires("system", "officer", "approver", "auditor")
+@answers("invalid_journey_key", "journey_not_found", "journeys_unavailable")
 @blp.response(200, JourneySchema)
 def get_journey(journey_key: str) -> dict[str, Any]:
     """The combined profile: the fields and matches the sharing policy lets the caller's agency see."""

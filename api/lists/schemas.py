@@ -10,7 +10,10 @@ from api.http.fields import MAX_ID, StrictSchema, VersionSchema
 class ListCreateSchema(StrictSchema):
     list = fields.Dict(
         required=True,
-        metadata={"description": "The list document: name, agency, description, type, shared, values (engine.lists)"},
+        metadata={
+            "description": "The list document (engine.lists); values may come as values_csv instead",
+            "component": "ReferenceList",
+        },
     )
     values_csv = fields.String(
         validate=validate.Length(max=4_000_000),
@@ -30,7 +33,7 @@ class ListVersionSummarySchema(VersionSchema):
 
 
 class ListVersionSchema(ListVersionSummarySchema):
-    content = fields.Dict(metadata={"description": "The list document"})
+    content = fields.Dict(metadata={"description": "The list document", "component": "ReferenceList"})
 
 
 class ListSummarySchema(Schema):

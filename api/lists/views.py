@@ -12,7 +12,9 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.http.auth import current_actor, requires
+from api.http.conditional import conditional, tag_of_document, tag_of_version
 from api.lists.interface import ListChange, ListVersion, ReferenceList
 from api.lists.schemas import (
     ListCreateSchema,
@@ -29,6 +31,14 @@ blp = Blueprint("lists", __name__, url_prefix="/v1", description="Reference list
 READERS = ("officer", "approver", "auditor")
 
 
+def _current_tag(list_name: str, number: int | None = None, **_: Any) -> str:
+    """The ETag the list (or its version ``number``) has now (``api.http.conditional``)."""
+    store = services().list_store
+    if number is None:
+        return tag_of_document(store.list(list_name).versions)
+    return tag_of_version(store.version(list_name, number))
+
+
 @blp.route("/lists", methods=["GET"])
 @requires(*READERS)
 @blp.response(200, ListListSchema)
@@ -39,6 +49,7 @@ def list_lists() -> dict[str, Any]:
 
 @blp.route("/lists", methods=["POST"])
 @requires("officer")
+@answers("invalid_agency", "invalid_list", "list_exists")
 @blp.arguments(ListCreateSchema)
 @blp.response(201, ListVersionSchema)
 def create_list(body: dict[str, Any]) -> ListVersion:
@@ -51,6 +62,8 @@ def create_list(body: dict[str, Any]) -> ListVersion:
 
 @blp.route("/lists/<list_name>", methods=["GET"])
 @requires(*READERS)
+@answers("list_not_found")
+@conditional(_current_tag)
 @blp.response(200, ListSchema)
 def get_list(list_name: str) -> ReferenceList:
     """A list with the history of its versions."""
@@ -59,6 +72,7 @@ def get_list(list_name: str) -> ReferenceList:
 
 @blp.route("/lists/<list_name>/diff", methods=["GET"])
 @requires(*READERS)
+@answers("list_not_found", "version_not_found")
 @blp.arguments(ListDiffQuerySchema, location="query")
 @blp.response(200, ListDiffSchema)
 def diff_list(query: dict[str, Any], list_name: str) -> ListChange:
@@ -68,6 +82,8 @@ def diff_list(query: dict[str, Any], list_name: str) -> ListChange:
 
 @blp.route("/lists/<list_name>/versions", methods=["POST"])
 @requires("officer", own_agency=True)
+@answers("invalid_list", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ListCreateSchema)
 @blp.response(201, ListVersionSchema)
 def add_list_version(body: dict[str, Any], list_name: str) -> ListVersion:
@@ -77,6 +93,8 @@ def add_list_version(body: dict[str, Any], list_name: str) -> ListVersion:
 
 @blp.route("/lists/<list_name>/versions/<int:number>", methods=["GET"])
 @requires(*READERS)
+@answers("list_not_found", "version_not_found")
+@conditional(_current_tag)
 @blp.response(200, ListVersionSchema)
 def get_list_version(list_name: str, number: int) -> ListVersion:
     """One version with its values."""
@@ -85,6 +103,8 @@ def get_list_version(list_name: str, number: int) -> ListVersion:
 
 @blp.route("/lists/<list_name>/versions/<int:number>/submit", methods=["POST"])
 @requires("officer", own_agency=True)
+@answers("version_not_found", "invalid_transition", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
 def submit_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:
@@ -94,6 +114,8 @@ def submit_list(body: dict[str, Any], list_name: str, number: int) -> ListVersio
 
 @blp.route("/lists/<list_name>/versions/<int:number>/approve", methods=["POST"])
 @requires("approver", own_agency=True)
+@answers("version_not_found", "invalid_transition", "self_approval", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
 def approve_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:
@@ -103,6 +125,8 @@ def approve_list(body: dict[str, Any], list_name: str, number: int) -> ListVersi
 
 @blp.route("/lists/<list_name>/versions/<int:number>/activate", methods=["POST"])
 @requires("officer", "approver", own_agency=True)
+@answers("version_not_found", "invalid_transition", "ruleset_invalid", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ListVersionSchema)
 def activate_list(body: dict[str, Any], list_name: str, number: int) -> ListVersion:

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from api.common import Actor, NotFound, Unprocessable
+from api.common import Actor, NotFound, Unprocessable, iso_utc
 from api.container import Services
 from engine import CompiledRuleset, PackSource, PassengerRecord, RecordError, check_record, compile_packs
 from engine.evaluation import BaseEvaluator, Evaluator
@@ -76,8 +76,8 @@ def backtest(
     return {
         "rule_id": rule_id,
         "version": number,
-        "since": since.isoformat(),
-        "until": until.isoformat(),
+        "since": iso_utc(since),
+        "until": iso_utc(until),
         "evaluated": sum(evaluated.values()),
         "matched": sum(matched.values()),
         "flights": flights,

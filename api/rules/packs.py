@@ -66,10 +66,10 @@ def ruleset_entry(actor: Actor, seq: int, version: str, reason: str, rules: int,
 
 
 def check_packs(packs: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-    """``Unprocessable`` (``invalid_rules``) with every problem, by source, rule and path, unless the
+    """``Unprocessable`` (``invalid_rule``) with every problem, by source, rule and path, unless the
     packs and lists to import compile."""
     try:
         compile_packs([PackSource(source, data) for source, data in packs])
     except RuleCompilationError as exc:
         errors = {f"{p.source}:{p.rule_id}:{p.path}": [p.message] for p in exc.problems}
-        raise Unprocessable("the packs are not valid", "invalid_rules", errors) from None
+        raise Unprocessable("the packs are not valid", "invalid_rule", errors) from None

@@ -13,7 +13,7 @@ from engine.language import AGENCIES
 
 
 class RuleCreateSchema(StrictSchema):
-    rule = fields.Dict(required=True, metadata={"description": "The rule in the pack format"})
+    rule = fields.Dict(required=True, metadata={"description": "The rule in the pack format", "component": "RuleBody"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
@@ -28,7 +28,7 @@ class RollbackSchema(StrictSchema):
 
 class RuleVersionSchema(VersionSchema):
     rule_id = fields.String()
-    content = fields.Dict()
+    content = fields.Dict(metadata={"description": "The rule as written", "component": "RuleBody"})
 
 
 class RuleSummarySchema(Schema):

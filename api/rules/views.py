@@ -10,8 +10,10 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.hits.interface import RuleStats
 from api.http.auth import current_actor, requires
+from api.http.conditional import conditional, tag_of_document, tag_of_version
 from api.rules.backtest import backtest, try_version
 from api.rules.interface import Rule, RuleVersion
 from api.rules.schemas import (
@@ -39,6 +41,14 @@ blp = Blueprint("rules", __name__, url_prefix="/v1", description="Author, approv
 
 AUTHORS = ("officer",)
 READERS = ("officer", "approver", "auditor")
+
+
+def _current_tag(rule_id: str, number: int | None = None, **_: Any) -> str:
+    """The ETag the rule (or its version ``number``) has now (``api.http.conditional``)."""
+    store = services().rule_store
+    if number is None:
+        return tag_of_document(store.rule(rule_id).versions)
+    return tag_of_version(store.version(rule_id, number))
 
 
 @blp.route("/rules", methods=["GET"])
@@ -85,6 +95,7 @@ def approvals() -> dict[str, Any]:
 
 @blp.route("/rules", methods=["POST"])
 @requires(*AUTHORS, own_agency=True)
+@answers("invalid_agency", "invalid_rule", "rule_exists")
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
 def create_rule(body: dict[str, Any]) -> RuleVersion:
@@ -97,6 +108,7 @@ def create_rule(body: dict[str, Any]) -> RuleVersion:
 
 @blp.route("/rules/<rule_id>", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@conditional(_current_tag)
 @blp.response(200, RuleSchema)
 def get_rule(rule_id: str) -> Rule:
     """A rule with every version."""
@@ -105,6 +117,7 @@ def get_rule(rule_id: str) -> Rule:
 
 @blp.route("/rules/<rule_id>/history", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@conditional(_current_tag)
 @blp.response(200, RuleSchema)
 def rule_history(rule_id: str) -> Rule:
     """Every version: who authored, submitted, approved, activated and retired it, and when."""
@@ -113,6 +126,8 @@ def rule_history(rule_id: str) -> Rule:
 
 @blp.route("/rules/<rule_id>/versions", methods=["POST"])
 @requires(*AUTHORS, own_agency=True)
+@answers("invalid_rule", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(RuleCreateSchema)
 @blp.response(201, RuleVersionSchema)
 def add_version(body: dict[str, Any], rule_id: str) -> RuleVersion:
@@ -122,6 +137,8 @@ def add_version(body: dict[str, Any], rule_id: str) -> RuleVersion:
 
 @blp.route("/rules/<rule_id>/versions/<int:number>", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@answers("version_not_found")
+@conditional(_current_tag)
 @blp.response(200, RuleVersionSchema)
 def get_version(rule_id: str, number: int) -> RuleVersion:
     """One version of a rule."""
@@ -130,6 +147,7 @@ def get_version(rule_id: str, number: int) -> RuleVersion:
 
 @blp.route("/rules/<rule_id>/diff", methods=["GET"])
 @requires(*READERS, own_agency=True, auditors_cross_agency=True)
+@answers("version_not_found")
 @blp.arguments(DiffQuerySchema, location="query")
 @blp.response(200, DiffSchema)
 def diff(query: dict[str, Any], rule_id: str) -> dict[str, Any]:
@@ -159,6 +177,8 @@ def _transition(rule_id: str, number: int, action: str, reason: str) -> RuleVers
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/submit", methods=["POST"])
 @requires(*AUTHORS, own_agency=True)
+@answers("version_not_found", "invalid_transition", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
 def submit(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
@@ -168,6 +188,8 @@ def submit(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/approve", methods=["POST"])
 @requires("approver", own_agency=True)
+@answers("version_not_found", "invalid_transition", "self_approval", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleVersionSchema)
 def approve(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
@@ -177,6 +199,8 @@ def approve(body: dict[str, Any], rule_id: str, number: int) -> RuleVersion:
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/activate", methods=["POST"])
 @requires("officer", "approver", own_agency=True)
+@answers("version_not_found", "invalid_transition", "no_review_date", "ruleset_invalid", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, ActivationSchema)
 def activate(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
@@ -193,6 +217,8 @@ def activate(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
 
 @blp.route("/rules/<rule_id>/retire", methods=["POST"])
 @requires("officer", "approver", own_agency=True)
+@answers("invalid_transition", "ruleset_invalid", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(ReasonOnlySchema)
 @blp.response(200, RuleSchema)
 def retire(body: dict[str, Any], rule_id: str) -> Rule:
@@ -204,6 +230,8 @@ def retire(body: dict[str, Any], rule_id: str) -> Rule:
 
 @blp.route("/rules/<rule_id>/rollback", methods=["POST"])
 @requires(*AUTHORS, own_agency=True)
+@answers("version_not_found", "invalid_rule", "precondition_failed")
+@conditional(_current_tag)
 @blp.arguments(RollbackSchema)
 @blp.response(201, RuleVersionSchema)
 def rollback(body: dict[str, Any], rule_id: str) -> RuleVersion:
@@ -239,6 +267,7 @@ def rule_stats(query: dict[str, Any], rule_id: str) -> RuleStats:
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/backtest", methods=["POST"])
 @requires("officer", "approver", own_agency=True)
+@answers("version_not_found", "invalid_window", "invalid_rule", "engine_failure")
 @blp.arguments(BacktestRequestSchema)
 @blp.response(200, BacktestSchema)
 def backtest_version(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:
@@ -251,6 +280,7 @@ def backtest_version(body: dict[str, Any], rule_id: str, number: int) -> dict[st
 
 @blp.route("/rules/<rule_id>/versions/<int:number>/try", methods=["POST"])
 @requires("officer", "approver", own_agency=True)
+@answers("version_not_found", "decision_not_found", "invalid_rule", "invalid_passenger", "engine_failure")
 @blp.arguments(TryRequestSchema)
 @blp.response(200, TrySchema)
 def try_version_on_passengers(body: dict[str, Any], rule_id: str, number: int) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.http.auth import current_actor, requires
+from api.http.paging import next_page
 from api.watchlist.interface import entry_from_body, entry_view
 from api.watchlist.schemas import (
     WatchlistEntryInputSchema,
@@ -42,6 +44,8 @@ def list_entries(query: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
     agency = query.get("agency") if "auditor" in actor.roles else actor.agency
     total, entries = services().watchlist_store.entries(agency, query["limit"], query["offset"])
+    if query["offset"] + len(entries) < total:
+        next_page(offset=query["offset"] + len(entries))
     return {"total": total, "entries": [entry_view(entry) for entry in entries]}
 
 
@@ -62,6 +66,7 @@ def status() -> dict[str, Any]:
 
 @blp.route("/watchlist", methods=["POST"])
 @requires(*KEEPERS)
+@answers("invalid_entry", "entry_exists", "agency_forbidden")
 @blp.arguments(WatchlistEntryInputSchema)
 @blp.response(201, WatchlistEntrySchema)
 def create_entry(body: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +86,7 @@ def get_entry(entry_id: str) -> dict[str, Any]:
 
 @blp.route("/watchlist/<entry_id>", methods=["PUT"])
 @requires(*KEEPERS, own_agency=True)
+@answers("id_mismatch", "invalid_entry", "agency_fixed")
 @blp.arguments(WatchlistEntryInputSchema)
 @blp.response(200, WatchlistEntrySchema)
 def replace_entry(body: dict[str, Any], entry_id: str) -> dict[str, Any]:
@@ -102,8 +108,10 @@ def delete_entry(entry_id: str) -> None:
 
 @blp.route("/watchlist/import", methods=["POST"])
 @requires(*KEEPERS)
+@answers("invalid_csv")
 @blp.arguments(WatchlistImportQuerySchema, location="query")
 @blp.response(200, WatchlistImportSchema)
+@blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}})
 def import_csv(query: dict[str, Any]) -> dict[str, Any]:
     """Import a CSV (``text/csv`` body) of the caller's agency's entries: new ids added, known ids updated.
 

@@ -218,7 +218,7 @@ class PassengerReasonSchema(Schema):
     action = fields.String()
 
 
-class PassengerSchema(Schema):
+class PassengerPageSchema(Schema):
     decision_id = fields.String()
     passenger_id = fields.String(allow_none=True)
     flight = fields.String(allow_none=True)

@@ -15,8 +15,10 @@ from flask_smorest import Blueprint
 
 from api.common import Unprocessable
 from api.container import services
+from api.contract import answers
 from api.hits.views import as_seen
 from api.http.auth import current_actor, requires
+from api.http.paging import next_page
 from api.worklist import paging
 from api.worklist.arrivals import arrivals
 from api.worklist.audited import record_identities_shown
@@ -25,7 +27,7 @@ from api.worklist.rows import candidates, departure_window, row_of, today, wante
 from api.worklist.schemas import (
     ArrivalsQuerySchema,
     ArrivalsSchema,
-    PassengerSchema,
+    PassengerPageSchema,
     WorklistPageSchema,
     WorklistQuerySchema,
 )
@@ -36,6 +38,7 @@ READERS = ("officer", "approver", "auditor")
 
 @blp.route("/worklist", methods=["GET"])
 @requires(*READERS)
+@answers("invalid_cursor", "invalid_after", "invalid_input")
 @blp.arguments(WorklistQuerySchema, location="query", unknown=None)  # the schema's RAISE: a typo is a 422
 @blp.response(200, WorklistPageSchema)
 def worklist(query: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +73,8 @@ def worklist(query: dict[str, Any]) -> dict[str, Any]:
     }
     rows = [row_of(actor, policy, candidate, titles) for candidate in page.rows]
     record_identities_shown([row.decision_id for row in rows if row.identity is not None])
+    if page.next_cursor:
+        next_page(cursor=page.next_cursor)
     return {
         "date": query["date"],
         "sort": query["sort"],
@@ -99,7 +104,7 @@ def flights_arriving(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("/passengers/<decision_id>", methods=["GET"])
 @requires(*READERS)
-@blp.response(200, PassengerSchema)
+@blp.response(200, PassengerPageSchema)
 def passenger(decision_id: str) -> PassengerView:
     """The passenger of a decision: identity (unless the sharing policy withholds the record), flight,
     arrival and route, rank and band on the flight's priority list, the reasons the sharing policy

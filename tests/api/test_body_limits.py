@@ -57,7 +57,7 @@ BODIES = {
         '{"passenger": {"booking": {"total_fare": 1e999}}}',
         "number_too_long",
     ),
-    "nan": ("/v1/evaluations", "customs_system", '{"passenger": {"booking": {"total_fare": NaN}}}', "bad_request"),
+    "nan": ("/v1/evaluations", "customs_system", '{"passenger": {"booking": {"total_fare": NaN}}}', "invalid_json"),
     "deep_rule": ("/v1/rules", "customs_officer", _nested_rule_text(10_000), "too_deep"),
     "deep_rule_version": ("/v1/rules/CUS-0500/versions", "customs_officer", _nested_rule_text(10_000), "too_deep"),
     "deep_key": ("/v1/keys", "admin", '{"name": "n", "agency": "mpi", "roles": ' + DEEP + "}", "too_deep"),
@@ -104,7 +104,7 @@ def test_a_rule_deeper_than_the_language_allows_is_a_located_422(api):
 
 def test_syntax_errors_are_still_bad_requests(api):
     response = _post(api, "/v1/evaluations", "customs_system", '{"passenger": [}')
-    assert (response.status_code, response.json["code"]) == (400, "bad_request")
+    assert (response.status_code, response.json["code"]) == (400, "invalid_json")
     assert list(response.json["errors"]) == ["$"]
     empty = api.call("POST", "/v1/rules/CUS-0500/versions/1/submit", "customs_officer", data="")
     assert empty.status_code == 404  # an empty body is no body: the rule is looked up

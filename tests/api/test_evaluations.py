@@ -89,24 +89,31 @@ def test_identity_hash_is_stable_and_keyed(api, services):
 
 
 def test_bad_input_gets_paths_and_codes_never_a_500(api):
+    # Only passenger records wrong: invalid_passenger, the code `targeting evaluate` gives them too.
+    passengers, other = "invalid_passenger", "invalid_input"
     cases = [
-        ({"passengers": [passenger(), {"booking": {"checked_bags": "3"}}]}, "passengers[1].booking.checked_bags"),
-        ({"passenger": {"traveller": {"nationality": "nz"}}}, "passenger.traveller.nationality"),
-        ({"passenger": {"surprise": 1}}, "passenger.surprise"),
-        ({"passenger": passenger(), "extra": 1}, "extra"),
-        ({}, "$"),
-        ({"passenger": passenger(), "passengers": [passenger()]}, "$"),
-        ({"passengers": []}, "passengers"),
-        ({"passenger": passenger(), "at": "yesterday"}, "at"),
-        ({"passenger": []}, "passenger"),
+        (
+            {"passengers": [passenger(), {"booking": {"checked_bags": "3"}}]},
+            "passengers[1].booking.checked_bags",
+            passengers,
+        ),
+        ({"passenger": {"traveller": {"nationality": "nz"}}}, "passenger.traveller.nationality", passengers),
+        ({"passenger": {"surprise": 1}}, "passenger.surprise", passengers),
+        ({"passenger": []}, "passenger", passengers),
+        ({"passenger": passenger(), "extra": 1}, "extra", other),
+        ({}, "$", other),
+        ({"passenger": passenger(), "passengers": [passenger()]}, "$", other),
+        ({"passengers": []}, "passengers", other),
+        ({"passenger": passenger(), "at": "yesterday"}, "at", other),
+        ({"passenger": {"booking": {"checked_bags": -1}}, "extra": 1}, "extra", other),
     ]
-    for body, path in cases:
+    for body, path, code in cases:
         response = api.post("/v1/evaluations", "customs_system", json=body)
         assert response.status_code == 422, (body, response.json)
-        assert response.json["code"] == "invalid_input"
+        assert response.json["code"] == code, (body, response.json)
         assert path in response.json["errors"], (path, response.json)
     not_json = api.post("/v1/evaluations", "customs_system", data="{", content_type="application/json")
-    assert not_json.status_code == 400 and not_json.json["code"] == "bad_request"
+    assert not_json.status_code == 400 and not_json.json["code"] == "invalid_json"
 
 
 def test_manifest_size_limit(api, services):

@@ -40,7 +40,7 @@ def test_bad_text_in_a_body_is_refused_with_its_path(api, services, bad):
     for method, path, who, body, field in cases:
         response = _raw_json(api, method, path, who, body)
         assert response.status_code == 422, (path, response.status_code, response.json)
-        assert response.json["code"] == "invalid_input"
+        assert response.json["code"] == "invalid_input"  # refused as text no store keeps, before any schema
         assert list(response.json["errors"]) == [field], path
 
 
@@ -110,7 +110,7 @@ def test_bidirectional_controls_are_refused_in_free_text(api, mark):
         booking={"travel_agency": f"Agency {mark}42"},
     )
     response = api.post("/v1/evaluations", "customs_system", json={"passenger": record})
-    assert (response.status_code, response.json["code"]) == (422, "invalid_input"), response.json
+    assert (response.status_code, response.json["code"]) == (422, "invalid_passenger"), response.json
     assert sorted(response.json["errors"]) == [
         "passenger.booking.travel_agency",
         "passenger.passenger_id",

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
@@ -30,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import create_app
-from tests.api.conftest import OPERATOR, ApiClient, live_rule, passenger, watchlist_entry
+from api.contract.links import LINKS
+from api.keys.memory import MemoryKeyStore
+from tests.api.conftest import FAST_HASHER, OPERATOR, ApiClient, build_services, live_rule, passenger, watchlist_entry
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 CHECKS = [
@@ -156,3 +159,67 @@ def test_every_operation_answers_as_documented(services, backend):
     assert len(succeeded) >= len(operations) // 2, sorted(answers.items())
     for read in ("decisions/{decision_id}", "rules/{rule_id}", "hits/{hit_id}", "watchlist/{entry_id}"):
         assert f"GET /v1/{read}" in succeeded, answers[f"GET /v1/{read}"]
+
+
+def test_the_links_lead_where_they_say(services, backend):
+    """schemathesis' stateful phase: sequences of calls that follow the document's links (a created rule
+    read and submitted, an evaluation's decision read and replayed, ...), each answer as documented.
+
+    Each sequence starts on fresh in-memory stores (the app's services replaced), so the same choices meet
+    the same answers, as Hypothesis requires; one backend, since the links are the document's, whatever
+    keeps the data.
+    """
+    if backend.name != "memory":
+        pytest.skip("the links are the document's: checked on the in-memory stores only")
+    settings = replace(services.settings, rate_limit="1000000/minute")
+    app = create_app(settings, services=services)
+
+    def fresh() -> None:
+        built = build_services(settings)
+        built.key_store = MemoryKeyStore(built.audit.transaction, built.audit, FAST_HASHER, backend.issued)
+        built.rulesets.refresh()
+        built.watchlists.refresh()
+        app.extensions["targeting"] = built
+
+    document = app.test_client().get("/openapi.json").json
+    document.pop("security")
+    # The operations the links join: each sequence starts at one of them, so most go somewhere.
+    linked = {target for _, links in LINKS.values() for target, _ in links.values()}
+    for key in LINKS:
+        method, path = key.split(" ", 1)
+        linked.add(document["paths"][path][method.lower()]["operationId"])
+    schema = schemathesis.openapi.from_dict(document).include(operation_id=sorted(linked))
+    schema.app = app
+    schema.config.phases.stateful.inference.algorithms = []  # the document's own links, not guessed ones
+    followed: list[str] = []
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            fresh()
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            [key, *_] = _callers(app, case.operation, backend.keys) or [None]
+            return {"headers": {"X-API-Key": key}} if key else {}
+
+        def step(self, input: Any) -> Any:
+            output = super().step(input)
+            if input.transition is not None and input.is_applied:
+                followed.append(f"{input.transition.id} {output.response.status_code}")
+            return output
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Machine.run(
+        settings=hypothesis.settings(
+            max_examples=EXAMPLES * 3,
+            stateful_step_count=4,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links lead somewhere real: a created rule read, a new list's version read.
+    assert any(step.endswith(" 200") for step in followed), followed

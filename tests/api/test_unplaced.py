@@ -24,7 +24,7 @@ def test_a_record_without_a_passenger_id_is_refused_naming_the_field(api, servic
     ]
     for body, paths in cases:
         response = api.post("/v1/evaluations", "customs_system", json=body)
-        assert (response.status_code, response.json["code"]) == (422, "invalid_input"), (body, response.json)
+        assert (response.status_code, response.json["code"]) == (422, "invalid_passenger"), (body, response.json)
         assert sorted(response.json["errors"]) == paths, response.json
     key = journey_key("LA801", "2026-12-01", "COL", "AB123456")
     part = passenger()

@@ -45,7 +45,9 @@ def test_evaluate_jsonl_with_a_bad_line(tmp_path, capsys, cash_pack):
         {"path": "when", "field": "booking.payment_method", "operator": "eq", "expected": "cash", "actual": "cash"}
     ]
     assert out[1]["error"]["code"] == "invalid_json" and out[1]["line"] == 2
-    assert out[2]["error"]["code"] == "invalid_record" and list(out[2]["error"]["errors"]) == ["booking.payment_method"]
+    assert out[2]["error"]["code"] == "invalid_passenger" and list(out[2]["error"]["errors"]) == [
+        "booking.payment_method"
+    ]
     assert out[3]["matches"] == [] and out[3]["score"] == 0.0
     # outside the rule's validity dates nothing matches
     assert main(["evaluate", "--rules", str(pack), "--at", "2027-07-01T00:00:00Z", str(records)]) == 1

@@ -137,7 +137,7 @@ def test_an_empty_input_says_there_were_no_records(tmp_path, capsys):
 def test_at_in_another_format_names_the_expected_one(capsys, value):
     assert main(["evaluate", "--rules", RULES, "--at", value, "-"]) == 2
     assert capsys.readouterr().err == (
-        "--at: expected a date and time as YYYY-MM-DDThh:mm:ss with Z or an offset "
+        "targeting: --at: expected a date and time as YYYY-MM-DDThh:mm:ss with Z or an offset "
         "(ISO 8601, e.g. 2026-12-01T09:30:00Z)\n"
     )
 
