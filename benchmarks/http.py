@@ -57,11 +57,22 @@ def _environment(tmp: str) -> dict[str, str]:
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     if reachable(6379):
         env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
+        # Keys of this run's own, deleted at the end: Redis is shared, and nothing of this run may outlive it.
+        env["REDIS_KEY_PREFIX"] = f"targeting-bench:{os.getpid()}:"
     return env
 
 
 def drop_database(env: dict[str, str]) -> None:
-    """Drop the PostgreSQL database ``_environment`` created, if it did."""
+    """Drop the PostgreSQL database ``_environment`` created, if it did, and delete its Redis keys."""
+    prefix = env.get("REDIS_KEY_PREFIX", "")
+    if prefix.startswith("targeting-bench:"):
+        import redis
+
+        client = redis.Redis.from_url(env["REDIS_URL"])
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+        client.close()
     url = env.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
         return
