@@ -35,3 +35,12 @@ def machine() -> str:
         f"{platform.node()}: {os.cpu_count()} x {model} ({platform.machine()}), {memory_gb:.0f} GB RAM, "
         f"Linux {platform.release()}, Python {platform.python_version()}"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far, seconds (Linux; 10 ms resolution): what it
+    cost, whatever else the shared machine was running meanwhile."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

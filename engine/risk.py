@@ -30,13 +30,15 @@ def relative_risk(scores: Sequence[float]) -> list[RelativeRisk]:
     """The relative position of each score among ``scores``, in the same order."""
     ordered = sorted(scores)
     count = len(ordered)
-    result = []
-    for score in scores:
-        below = bisect_left(ordered, score)
-        equal = bisect_right(ordered, score) - below
-        percentile = round(100 * (below + equal / 2) / count, 1)
-        result.append(RelativeRisk(percentile, band(score, percentile)))
-    return result
+    # Once per distinct score: a day's thousands of passengers share a few dozen scores.
+    found: dict[float, RelativeRisk] = {}
+    for score in ordered:
+        if score not in found:
+            below = bisect_left(ordered, score)
+            equal = bisect_right(ordered, score) - below
+            percentile = round(100 * (below + equal / 2) / count, 1)
+            found[score] = RelativeRisk(percentile, band(score, percentile))
+    return [found[score] for score in scores]
 
 
 def band(score: float, percentile: float) -> str:

@@ -1,11 +1,12 @@
 """The worklist's rows: a passenger arriving on a New Zealand day, with the caller's agency's hits.
 
-The source is the newest retained decision per passenger journey on a flight departing (UTC
-date) from two days before the arrival day to that day, which covers every flight arriving on
-it; a journey is on the day when its record's ``flight.scheduled_arrival`` falls on it in
-Pacific/Auckland. Relative risk (``engine.risk``) ranks every passenger arriving that day, as
-a priority list ranks a flight's. What a row shows of other agencies' matches, and of the
-record itself, is the sharing policy's to say (``SharingPolicy``).
+The source is the newest retained decision per passenger journey whose record's
+``flight.scheduled_arrival`` falls on the day in Pacific/Auckland (``DecisionStore.arrivals``, which
+finds the day's flights by the indexed arrival time and reads their decisions only). Every passenger of the day is a light ``Candidate`` (its score, its hits' states
+and, when the query needs them, its identity's fields); only the page's rows read their whole
+decision and hits. Relative risk (``engine.risk``) ranks every passenger arriving that day, as a
+priority list ranks a flight's. What a row shows of other agencies' matches, and of the record
+itself, is the sharing policy's to say (``SharingPolicy``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,16 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
 from api.common import Actor
-from api.evaluations.interface import DecisionRecord
-from api.hits.interface import OPEN, Hit, Journey
+from api.evaluations.interface import Arrival, DecisionRecord, record_value
+from api.hits.interface import Hit, HitState, Journey
 from api.sharing.policy import SharingPolicy
 from engine.risk import RelativeRisk, relative_risk
-from engine.values import ValueProblem, parse_datetime
 
 
 @functools.cache
@@ -35,29 +35,17 @@ def nz() -> ZoneInfo:
     return ZoneInfo("Pacific/Auckland")
 
 
-#: How many UTC dates before a New Zealand arrival day a flight arriving on it can depart: an arrival
-#: that day is in UTC on that date or the one before (New Zealand is 12 or 13 hours ahead), and no
-#: flight is in the air for a whole day (the longest take about 19 hours).
-DEPARTURE_DAYS_BEFORE = 2
-
-
 def today() -> dt.date:
     """Today in New Zealand."""
     return dt.datetime.now(nz()).date()
 
 
-def departure_window(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The UTC departure dates of every flight that can arrive in New Zealand on ``day``."""
-    return day - dt.timedelta(days=DEPARTURE_DAYS_BEFORE), day
-
-
-def arrival_of(decision: DecisionRecord) -> dt.datetime | None:
-    """The scheduled arrival (UTC) the decision's record gives, if it gives one."""
-    flight = _section(decision.record or {}, "flight")
-    try:
-        return parse_datetime(flight["scheduled_arrival"]) if "scheduled_arrival" in flight else None
-    except ValueProblem:
-        return None
+def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The New Zealand day ``day``, midnight to midnight there, as UTC instants (a day of 23 or 25 hours
+    when daylight saving starts or ends)."""
+    start = dt.datetime.combine(day, dt.time(), nz())
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), nz())
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -78,27 +66,44 @@ class Identity:
     booking_reference: str | None
     seat: str | None
 
-    def matches(self, folded_query: str, document_query: str) -> bool:
-        """Whether a search (folded as ``fold`` and ``fold_document`` fold it) finds this passenger."""
-        family, given = fold(self.family_name or ""), fold(self.given_names or "")
-        names = (family, given, f"{given} {family}", f"{family} {given}")
-        if folded_query and any(folded_query in name for name in names):
-            return True
-        return bool(document_query) and document_query in fold_document(self.document.number or "")
+
+FAMILY_NAME, GIVEN_NAMES, NATIONALITY, DOCUMENT_NUMBER = (
+    "traveller.family_name",
+    "traveller.given_names",
+    "traveller.nationality",
+    "document.number",
+)
 
 
 def identity_of(record: Mapping[str, Any]) -> Identity:
-    traveller, document = _section(record, "traveller"), _section(record, "document")
-    booking, flight = _section(record, "booking"), _section(record, "flight")
+    def text(name: str) -> str | None:
+        return _text(record_value(record, name))
+
     return Identity(
-        _text(traveller.get("family_name")),
-        _text(traveller.get("given_names")),
-        _text(traveller.get("date_of_birth")),
-        _text(traveller.get("nationality")),
-        Document(_text(document.get("number")), _text(document.get("issuing_country"))),
-        _text(booking.get("reference")),
-        _text(flight.get("seat")),
+        text(FAMILY_NAME),
+        text(GIVEN_NAMES),
+        text("traveller.date_of_birth"),
+        text(NATIONALITY),
+        Document(text(DOCUMENT_NUMBER), text("document.issuing_country")),
+        text("booking.reference"),
+        text("flight.seat"),
     )
+
+
+def found_by_search(fields: Mapping[str, str | None], folded_query: str, document_query: str) -> bool:
+    """Whether a search (folded as ``fold`` and ``fold_document`` fold it) finds the passenger whose
+    record's names and document number are ``fields``."""
+    family, given = fold(fields.get(FAMILY_NAME) or ""), fold(fields.get(GIVEN_NAMES) or "")
+    names = (family, given, f"{given} {family}", f"{family} {given}")
+    if folded_query and any(folded_query in name for name in names):
+        return True
+    return bool(document_query) and document_query in fold_document(fields.get(DOCUMENT_NUMBER) or "")
+
+
+def shows_identity(actor: Actor, policy: SharingPolicy, sender: str) -> bool:
+    """Whether the policy shows ``actor`` the identity in a record ``sender``'s system sent: a record sent
+    for evaluation is its sending agency's contribution (README, Sharing)."""
+    return policy.sees_value(actor, [[sender]])
 
 
 def fold(text: str) -> str:
@@ -111,56 +116,51 @@ def fold_document(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A passenger arriving on the day, with what filters and sorting need (rows are built for a page only)."""
+class Candidate(NamedTuple):
+    """A passenger arriving on the day, with what filters and sorting need (rows are built for a page only;
+    a named tuple: a day has thousands)."""
 
-    decision: DecisionRecord
-    arrival: dt.datetime
+    arrival: Arrival
     risk: RelativeRisk
-    #: None: the sharing policy does not show the caller the record's contributed fields
-    identity: Identity | None
-    #: the hits the caller's agency works (an auditor: every agency's), oldest first
-    work: list[Hit]
-    #: every hit on the journey the caller may see, by rule
-    visible: Mapping[str, Hit]
+    #: the record's identity fields the query sorts or filters on, by name (``paging.needed_fields``);
+    #: None: the sharing policy does not show the caller the record's contributed fields (or none is needed)
+    fields: Mapping[str, str | None] | None
+    #: the states of the hits the caller's agency works (an auditor: every agency's), oldest first
+    work: list[HitState]
+    #: the rules of every hit on the journey the caller may see
+    visible: frozenset[str]
 
     @property
     def open(self) -> bool:
-        return any(hit.status in OPEN for hit in self.work)
+        return any(hit.open for hit in self.work)
 
 
 def candidates(
     actor: Actor,
     policy: SharingPolicy,
-    decisions: Iterable[DecisionRecord],
-    hits: Mapping[Journey, Sequence[Hit]],
-    day: dt.date,
+    arrivals: Sequence[Arrival],
+    states: Mapping[Journey, Sequence[HitState]],
+    fields: Sequence[str],
 ) -> tuple[list[Candidate], int]:
-    """The passengers arriving on ``day`` the caller's agency has hits on, and how many arrive in all.
+    """The passengers arriving (``arrivals``) the caller's agency has hits on, and how many arrive in all.
 
-    ``hits`` are those of the agencies whose matches the caller sees (``visible_agencies``).
+    ``states`` are those of the hits of agencies whose matches the caller sees (``visible_agencies``);
+    ``fields`` are the record fields whose values the arrivals hold.
     """
-    arriving = []
-    for decision in decisions:
-        arrival = arrival_of(decision)
-        if arrival is not None and arrival.astimezone(nz()).date() == day:
-            arriving.append((decision, arrival))
     # Relative to everyone arriving that day, whichever agency's work they are.
-    risks = relative_risk([decision.score for decision, _ in arriving])
+    risks = relative_risk([arrival.score for arrival in arrivals])
+    shown: dict[str, bool] = {}  # by the agency that sent the record
     found = []
-    for (decision, arrival), risk in zip(arriving, risks, strict=True):
-        assert decision.flight is not None and decision.flight_date is not None  # departing_decisions' own
-        journey_hits = hits.get((decision.identity_hash, decision.flight, decision.flight_date), ())
-        work = [hit for hit in journey_hits if works(actor, hit.agency)]
+    for arrival, risk in zip(arrivals, risks, strict=True):
+        journey_states = states.get(arrival.journey, ())
+        work = [state for state in journey_states if works(actor, state.agency)]
         if not work:
             continue
-        # A record sent for evaluation is its sending agency's contribution (README, Sharing).
-        shown = policy.sees_value(actor, [[decision.agency]]) and decision.record is not None
-        identity = identity_of(decision.record or {}) if shown else None
-        visible = {hit.rule_id: hit for hit in journey_hits}
-        found.append(Candidate(decision, arrival, risk, identity, work, visible))
-    return found, len(arriving)
+        if arrival.agency not in shown:
+            shown[arrival.agency] = shows_identity(actor, policy, arrival.agency)
+        known = dict(zip(fields, arrival.values, strict=True)) if fields and shown[arrival.agency] else None
+        found.append(Candidate(arrival, risk, known, work, frozenset(s.rule_id for s in journey_states)))
+    return found, len(arrivals)
 
 
 def works(actor: Actor, agency: str) -> bool:
@@ -202,37 +202,46 @@ class WorklistRow:
 
 
 def row_of(
-    actor: Actor, policy: SharingPolicy, candidate: Candidate, titles: Mapping[tuple[str, int], str]
+    actor: Actor,
+    policy: SharingPolicy,
+    candidate: Candidate,
+    decision: DecisionRecord,
+    hits: Sequence[Hit],
+    titles: Mapping[tuple[str, int], str],
 ) -> WorklistRow:
-    """A page's row: the candidate with its reasons (each with why, from its hit) as the policy shows them."""
-    decision = candidate.decision
+    """A page's row: the candidate's whole ``decision``, with its reasons (each with why, from its hit
+    among ``hits``, those of the journey the caller may see) as the policy shows them."""
+    visible = {hit.rule_id: hit for hit in hits}
     matches = []
     for match in decision.matches:
-        hit = candidate.visible.get(match["rule_id"])
+        hit = visible.get(match["rule_id"])
         title = titles.get((match["rule_id"], match["version"]), "") if match.get("version") is not None else ""
         matches.append({**match, "title": title, "why": list(hit.why) if hit is not None else []})
     shown, _ = policy.matches_for(actor, matches)
     flight = _section(decision.record or {}, "flight")
-    assert decision.flight is not None
+    record = decision.record
+    identity = identity_of(record) if record is not None and shows_identity(actor, policy, decision.agency) else None
     return WorklistRow(
         decision_id=decision.id,
         passenger_id=decision.passenger_ref,
-        flight=decision.flight,
-        identity=candidate.identity,
-        scheduled_arrival=candidate.arrival,
+        flight=candidate.arrival.flight,
+        identity=identity,
+        scheduled_arrival=candidate.arrival.arrival_at,
         route=Route(_text(flight.get("departure_airport")), _text(flight.get("arrival_airport"))),
         score=decision.score,
         percentile=candidate.risk.percentile,
         band=candidate.risk.band,
         reasons=sorted(shown, key=lambda m: (m.get("agency") != actor.agency, -m["weight"], m["rule_id"])),
         other_agencies=dict(sorted(Counter(m["agency"] for m in matches if m["agency"] != actor.agency).items())),
-        hits=sorted(candidate.work, key=lambda hit: (hit.agency, hit.rule_id, hit.id)),
+        hits=sorted(
+            (hit for hit in hits if works(actor, hit.agency)), key=lambda hit: (hit.agency, hit.rule_id, hit.id)
+        ),
     )
 
 
-def wanted_versions(page: Iterable[Candidate]) -> set[tuple[str, int]]:
+def wanted_versions(decisions: Iterable[DecisionRecord]) -> set[tuple[str, int]]:
     """The rule versions whose titles a page's reasons show."""
-    return {(m["rule_id"], m["version"]) for c in page for m in c.decision.matches if m.get("version") is not None}
+    return {(m["rule_id"], m["version"]) for d in decisions for m in d.matches if m.get("version") is not None}
 
 
 def _section(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:

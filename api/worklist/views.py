@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from api.container import services
 from api.http.auth import current_actor, requires
 from api.worklist import paging
-from api.worklist.rows import candidates, departure_window, row_of, today, wanted_versions
+from api.worklist.rows import candidates, day_window, row_of, today, wanted_versions
 from api.worklist.schemas import WorklistPageSchema, WorklistQuerySchema
 
 blp = Blueprint("worklist", __name__, url_prefix="/v1", description="The day's work of the caller's agency")
@@ -36,19 +36,26 @@ def worklist(query: dict[str, Any]) -> dict[str, Any]:
     """
     actor = current_actor()
     query = {**query, "date": query.get("date") or today()}
-    first, last = departure_window(query["date"])
     policy = services().sharing.policy()
-    decisions = services().decision_store.departing_decisions(first, last)
+    fields = paging.needed_fields(query)
+    arrivals = services().decision_store.arrivals(*day_window(query["date"]), fields)
     # Only the hits of agencies whose matches the caller sees are read at all.
-    hits = services().hits.journey_hits(first, last, policy.visible_agencies(actor, "matches"))
-    found, arriving = candidates(actor, policy, decisions, hits, query["date"])
+    agencies = policy.visible_agencies(actor, "matches")
+    states = services().hits.hit_states({(a.flight, a.flight_date) for a in arrivals}, agencies)
+    found, arriving = candidates(actor, policy, arrivals, states, fields)
     selected = [candidate for candidate in found if paging.selected(candidate, query)]
     page = paging.page(selected, query)
-    titles = {
-        version: title
-        for version, (_, title) in services().rule_store.rule_versions_summary(wanted_versions(page.rows)).items()
-    }
-    rows = [row_of(actor, policy, candidate, titles) for candidate in page.rows]
+    # The whole decisions and hits of the page's rows only.
+    store = services().decision_store
+    decisions = {d.id: d for d in store.decisions([c.arrival.decision_id for c in page.rows])}
+    hits = services().hits.journey_hits([c.arrival.journey for c in page.rows], agencies)
+    summaries = services().rule_store.rule_versions_summary(wanted_versions(decisions.values()))
+    titles = {version: title for version, (_, title) in summaries.items()}
+    rows = [
+        row_of(actor, policy, c, decisions[c.arrival.decision_id], hits.get(c.arrival.journey, ()), titles)
+        for c in page.rows
+        if c.arrival.decision_id in decisions  # always, as none is ever deleted: a row left out, not a 500
+    ]
     record_identities_shown([row.decision_id for row in rows if row.identity is not None])
     return {
         "date": query["date"],
