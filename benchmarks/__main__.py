@@ -1,4 +1,5 @@
-"""Benchmarks: ``python -m benchmarks [--quick] [--skip-memory] [--skip-watchlist] [--skip-http] [--json PATH]``.
+"""Benchmarks: ``python -m benchmarks [--quick] [--skip-memory] [--skip-watchlist] [--skip-http] [--skip-ingest]
+[--skip-worklist] [--json PATH]``.
 
 Prints a table per case and a summary against the targets, and writes JSON. Each case is
 measured side by side in the same run, so ratios stay meaningful on a shared, noisy machine:
@@ -15,7 +16,14 @@ measured side by side in the same run, so ratios stay meaningful on a shared, no
    16 concurrent clients, a 300-passenger manifest, batch throughput, cache hit vs miss
    (``benchmarks.http``), then failed requests while a 10,000-rule ruleset is activated
    through the API under load and the time until every gunicorn worker serves it
-   (``benchmarks.activation``); ``--skip-http`` skips both (about 2 min).
+   (``benchmarks.activation``); ``--skip-http`` skips both (about 2 min);
+6. reading airline messages: every PNRGOV sample (the largest pushes 268 travellers at once) and
+   the PAXLST ones beside them, messages and travellers per CPU second (``benchmarks.messages``);
+7. ingest end to end: ``targeting ingest`` workers from a RabbitMQ queue of their own (1 and 2
+   workers) and from a folder, to committed decisions (``benchmarks.ingest``; ``--skip-ingest``:
+   about 2 min);
+8. the worklist's first page with 5,000 passengers arriving on one day, on SQLite and PostgreSQL,
+   against 200 ms (``benchmarks.worklist``; ``--skip-worklist``: about 3 min).
 
 ``--quick`` is a smoke run: fewer records, one repeat, 1,000 rules under load.
 """
@@ -30,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import engine_core, http
+from benchmarks import airline, engine_core, http
 from benchmarks.activation import TARGET_ACTIVATION_S, activation_time, activation_under_load
 from benchmarks.measure import machine, percentile, rss_mb
 from benchmarks.watchlist import run as screening
@@ -155,6 +163,8 @@ def main() -> int:
     parser.add_argument("--skip-memory", action="store_true", help="skip the 1,000,000-evaluation memory case")
     parser.add_argument("--skip-watchlist", action="store_true", help="skip watchlist screening")
     parser.add_argument("--skip-http", action="store_true", help="skip the HTTP cases (gunicorn)")
+    parser.add_argument("--skip-ingest", action="store_true", help="skip end-to-end ingest (RabbitMQ, folder)")
+    parser.add_argument("--skip-worklist", action="store_true", help="skip the worklist's first page at 5,000")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     args = parser.parse_args()
     began = time.monotonic()
@@ -278,6 +288,7 @@ def main() -> int:
             flush=True,
         )
 
+    airline.run(results, args.quick, args.skip_ingest, args.skip_worklist)
     results["summary"] = _summary(results)
     print("\n| case | measured | target | met |\n| --- | --- | --- | --- |")
     for row in results["summary"]:
@@ -376,6 +387,8 @@ def _summary(results: dict[str, Any]) -> list[dict[str, str]]:
             f"time until all {load['workers']} workers serve the new version",
             f"{load['all_workers_new_version_s']} s",
         )
+    for row in airline.summary(results):
+        add(*row)
     return rows
 
 

@@ -22,21 +22,20 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.measure import cpu_seconds
+from benchmarks.stores import own_database
 from testing.live import call, gunicorn, reachable, worker_pids
 from testing.synthetic import AIRPORTS, synthetic_records
 
 TARGET_MS = 200.0
+PASSENGERS = 5000
 DAY = dt.date(2026, 12, 3)
 NZ_SUMMER = dt.timezone(dt.timedelta(hours=13))
 PASSENGERS_PER_FLIGHT = 250
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 #: Every passenger hits CUS-9000; the others set the scores apart, as real rules do.
 PACKS: list[dict[str, Any]] = [
     {
@@ -112,28 +111,6 @@ def day_passengers(day: dt.date, count: int, seed: int) -> list[dict[str, Any]]:
             "scheduled_arrival": arrival.astimezone(dt.UTC).isoformat(),
         }
     return records
-
-
-@contextmanager
-def store(kind: str, folder: str) -> Iterator[str]:
-    """A database URL of ``kind`` (``sqlite`` or ``postgresql``) of this run's own, removed afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{Path(folder) / f'worklist-{os.getpid()}.sqlite3'}"
-        return
-    from sqlalchemy import text
-
-    from api.db import make_engine
-
-    name = f"targeting_bench_worklist_{os.getpid()}"
-    admin = make_engine(POSTGRES_ADMIN_URL)
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))  # this run's name: an existing one is an error
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _environment(url: str, folder: str) -> dict[str, str]:
@@ -223,7 +200,7 @@ def _first_page(port: int, worker: int, key: str, query: dict[str, str], repeats
 def _measured(kind: str, passengers: int, repeats: int) -> dict[str, Any]:
     """Seed one store, serve it, time every case's first page."""
     days = {DAY - dt.timedelta(days=1): passengers, DAY: passengers, DAY + dt.timedelta(days=1): passengers}
-    with tempfile.TemporaryDirectory() as folder, store(kind, folder) as url:
+    with tempfile.TemporaryDirectory() as folder, own_database(kind, folder, "worklist") as url:
         env = _environment(url, folder)
         officer, seeded_s = seed(env, days)
         with gunicorn(env, 1, config=False) as (server, port):
@@ -272,7 +249,7 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worklist")
-    parser.add_argument("--passengers", type=int, default=5000, help="passengers arriving on the day (default 5,000)")
+    parser.add_argument("--passengers", type=int, default=PASSENGERS, help="passengers arriving on the day")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--json", default="benchmarks/results-worklist.json")
     args = parser.parse_args()

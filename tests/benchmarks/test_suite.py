@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from benchmarks import ingest, messages, worklist
 from benchmarks.__main__ import _summary
 from benchmarks.activation import activation_time
 from engine import Evaluator, PackSource, check_record, compile_packs
@@ -68,6 +69,25 @@ def test_summary_marks_each_target_met_or_not():
             "activate_request_s": 20.0,
             "all_workers_new_version_s": 12.5,
         },
+        "messages": {
+            "largest_pnrgov": {
+                "travellers": 268,
+                "messages_per_cpu_s": 3.1,
+                "travellers_per_cpu_s": 828,
+                "vs_paxlst_300": 0.19,
+            }
+        },
+        "ingest": {"runs": [{"mode": "broker", "workers": 2, "messages_per_s": 11.2, "travellers_per_s": 786}]},
+        "worklist": [
+            {
+                "store": "sqlite",
+                "passengers": 5000,
+                "pages": {
+                    "by risk (default)": {"p50_ms": 150.0, "met": True},
+                    "name search": {"p50_ms": 250.0, "met": False},
+                },
+            }
+        ],
     }
     met = {row["case"]: row["met"] for row in _summary(results)}
     assert met["in-process evaluation, 10,000 rules, one core"] == "yes"  # 31,000 of 30,000
@@ -90,3 +110,41 @@ def test_summary_marks_each_target_met_or_not():
     assert met["HTTP: single passenger, 16 clients, p99"] == "yes"
     assert met["HTTP: cache hit vs miss (batch of 1,000)"] == "no"
     assert met["HTTP: batch endpoint throughput (miss)"] == "-"
+    assert met["PNRGOV read, largest sample (268 travellers), one core"] == "-"
+    assert met["ingest end to end, broker, 2 workers"] == "-"
+    assert met["worklist first page, 5,000 passengers a day, sqlite, by risk (default), p50"] == "yes"
+    assert met["worklist first page, 5,000 passengers a day, sqlite, name search, p50"] == "no"
+
+
+def test_reading_measures_every_pnrgov_sample_and_paxlst_beside_them():
+    results = messages.measure(0.01)
+    cases = {(row["reader"], row["case"]): row for row in results["rows"]}
+    largest = cases[("PNRGOV", "parsers_pnrWithBags.txt")]
+    assert results["largest_pnrgov"] == largest
+    assert (largest["messages"], largest["travellers"]) == (1, 268)
+    assert cases[("PNRGOV", "all 24 samples in turn")]["messages"] == 24
+    assert cases[("PAXLST", "synthetic, 300 passengers")]["vs_paxlst_300"] == 1.0
+    for row in results["rows"]:
+        assert row["messages_per_cpu_s"] > 0 and row["travellers_per_cpu_s"] > 0
+
+
+def test_ingest_times_every_message_to_its_commit():
+    results = ingest.measure(2, (1,), 10)
+    modes = [(run["mode"], run["workers"]) for run in results["runs"]]
+    assert modes[-1] == ("folder", 1) and modes[:-1] in ([("broker", 1)], [])
+    assert bool(results["notes"]) == (modes[:-1] == [])  # no broker: said so
+    expected = ingest.PAXLST_PASSENGERS + ingest.PNRGOV_PNRS * ingest.PNRGOV_TRAVELLERS
+    for run in results["runs"]:
+        assert (run["messages"], run["travellers"], run["dead_lettered"]) == (2, expected, 0)
+        assert run["travellers_per_s"] > 0
+
+
+def test_the_worklist_first_page_is_timed_against_its_target():
+    [result] = worklist.measure(20, 1, ("sqlite",))
+    assert (result["store"], result["passengers"], result["seeded"]) == ("sqlite", 20, 60)
+    pages = result["pages"]
+    assert list(pages) == ["by risk (default)", "by name", "nationality AUS", "name search"]
+    assert (pages["by risk (default)"]["rows"], pages["by risk (default)"]["total"]) == (20, 20)
+    assert pages["name search"]["total"] == 1  # one passenger of the day by that name
+    for page in pages.values():
+        assert page["arriving"] == 20 and page["met"] == (page["p50_ms"] <= worklist.TARGET_MS)
