@@ -34,6 +34,7 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing as mp
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,8 @@ def main() -> int:
     results: dict[str, Any] = {
         "machine": machine(),
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        # What else the shared machine was running: its 1, 5 and 15-minute load averages at the start.
+        "load_average": [round(load, 1) for load in os.getloadavg()],
         "in_process": [],
     }
     print(
@@ -295,7 +298,10 @@ def main() -> int:
         print(f"| {row['case']} | {row['measured']} | {row['target']} | {row['met']} |")
     results["seconds"] = round(time.monotonic() - began)
     Path(args.json).write_text(json.dumps(results, indent=2))
-    print(f"\n{results['machine']}; whole run {results['seconds']} s; written: {args.json}")
+    print(
+        f"\n{results['machine']}; load average at the start {results['load_average']}; whole run "
+        f"{results['seconds']} s; written: {args.json}"
+    )
     return 0
 
 

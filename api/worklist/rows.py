@@ -2,11 +2,12 @@
 
 The source is the newest retained decision per passenger journey whose record's
 ``flight.scheduled_arrival`` falls on the day in Pacific/Auckland (``DecisionStore.arrivals``, which
-finds the day's flights by the indexed arrival time and reads their decisions only). Every passenger of the day is a light ``Candidate`` (its score, its hits' states
-and, when the query needs them, its identity's fields); only the page's rows read their whole
-decision and hits. Relative risk (``engine.risk``) ranks every passenger arriving that day, as a
-priority list ranks a flight's. What a row shows of other agencies' matches, and of the record
-itself, is the sharing policy's to say (``SharingPolicy``).
+finds the day's flights by the indexed arrival time and reads their decisions only). Every passenger
+of the day is a light ``Candidate`` (its score, its hits' states and, when the query needs them, the
+identity fields it is sorted or filtered on); only the page's rows read their whole decision and
+hits. Relative risk (``engine.risk``) ranks every passenger arriving that day, as a priority list
+ranks a flight's. What a row shows of other agencies' matches, and of the record itself, is the
+sharing policy's to say (``SharingPolicy``).
 """
 
 from __future__ import annotations
