@@ -137,7 +137,8 @@ class DecisionRow(Base):
     __table_args__ = (
         Index("ix_decisions_agency_created", "agency", "created_at"),
         Index("ix_decisions_flight", "flight", "flight_date"),
-        Index("ix_decisions_arrival", "arrival_at"),
+        # With the flight: a day's flights are read from the index alone.
+        Index("ix_decisions_arrival", "arrival_at", "flight", "flight_date"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

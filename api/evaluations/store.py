@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from operator import attrgetter
 
 from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -204,11 +205,12 @@ class SqlDecisionStore(SqlService):
                 if arrival is None or not start <= arrival < end:
                     newest[(identity, flight, flight_date)] = None  # the journey's newest word: not in the window
                     continue
-                text = tuple(None if value is None else str(value) for value in read)  # SQLite gives numbers as such
+                # SQLite gives numbers as such.
+                text = tuple(None if value is None else str(value) for value in read) if read else ()
                 newest[(identity, flight, flight_date)] = Arrival(
                     decision_id, identity, flight, flight_date, arrival, score, agency, text
                 )
-        return sorted((a for a in newest.values() if a is not None), key=lambda a: (a.arrival_at, a.decision_id))
+        return sorted((a for a in newest.values() if a is not None), key=attrgetter("arrival_at", "decision_id"))
 
     def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
         with self.transaction() as session:

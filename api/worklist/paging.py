@@ -79,7 +79,7 @@ def selected(candidate: Candidate, query: Mapping[str, Any]) -> bool:
         return False
     if query.get("band") and candidate.risk.band != query["band"]:
         return False
-    if query.get("rule") and query["rule"] not in candidate.visible:
+    if query.get("rule") and not any(state.rule_id == query["rule"] for state in candidate.states):
         return False
     nationality, text = query.get("nationality"), query.get("q")
     if not (nationality or text):

@@ -127,9 +127,9 @@ class Candidate(NamedTuple):
     #: None: the sharing policy does not show the caller the record's contributed fields (or none is needed)
     fields: Mapping[str, str | None] | None
     #: the states of the hits the caller's agency works (an auditor: every agency's), oldest first
-    work: list[HitState]
-    #: the rules of every hit on the journey the caller may see
-    visible: frozenset[str]
+    work: Sequence[HitState]
+    #: every hit on the journey the caller may see
+    states: Sequence[HitState]
 
     @property
     def open(self) -> bool:
@@ -151,16 +151,19 @@ def candidates(
     # Relative to everyone arriving that day, whichever agency's work they are.
     risks = relative_risk([arrival.score for arrival in arrivals])
     shown: dict[str, bool] = {}  # by the agency that sent the record
+    own, everyone = actor.agency, "auditor" in actor.roles  # ``works``, decided once for the day
     found = []
     for arrival, risk in zip(arrivals, risks, strict=True):
-        journey_states = states.get(arrival.journey, ())
-        work = [state for state in journey_states if works(actor, state.agency)]
+        journey_states = states.get(arrival.journey)
+        if not journey_states:
+            continue
+        work = journey_states if everyone else [state for state in journey_states if state.agency == own]
         if not work:
             continue
         if arrival.agency not in shown:
             shown[arrival.agency] = shows_identity(actor, policy, arrival.agency)
         known = dict(zip(fields, arrival.values, strict=True)) if fields and shown[arrival.agency] else None
-        found.append(Candidate(arrival, risk, known, work, frozenset(s.rule_id for s in journey_states)))
+        found.append(Candidate(arrival, risk, known, work, journey_states))
     return found, len(arrivals)
 
 

@@ -4,8 +4,8 @@ Revision ID: 0008_decision_arrival
 Revises: 0007
 Create Date: 2026-12-04 17:00:00
 
-Each decision keeps its record's scheduled arrival (``flight.scheduled_arrival``, UTC) in an
-indexed column, so the worklist finds the flights arriving on one New Zealand day as one range
+Each decision keeps its record's scheduled arrival (``flight.scheduled_arrival``, UTC) in a column
+indexed with the flight, so the worklist finds the flights arriving on one New Zealand day as one range
 and reads their decisions only, instead of every retained record of the three departure days
 that can arrive on it. Decisions already stored get theirs from their record; a purged record has none to give.
 """
@@ -43,7 +43,7 @@ def _arrival(record: Any) -> dt.datetime | None:
 def upgrade() -> None:
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("arrival_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_decisions_arrival", ["arrival_at"], unique=False)
+        batch_op.create_index("ix_decisions_arrival", ["arrival_at", "flight", "flight_date"], unique=False)
     decisions = sa.table(
         "decisions",
         sa.column("id", sa.String()),
