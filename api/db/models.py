@@ -125,6 +125,8 @@ class DecisionRow(Base):
     __table_args__ = (
         Index("ix_decisions_agency_created", "agency", "created_at"),
         Index("ix_decisions_flight", "flight", "flight_date"),
+        # With the flight: a day's flights are read from the index alone.
+        Index("ix_decisions_arrival", "arrival_at", "flight", "flight_date"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -137,6 +139,9 @@ class DecisionRow(Base):
     passenger_ref: Mapped[str | None] = mapped_column(String(64))  # the system's passenger_id
     flight: Mapped[str | None] = mapped_column(String(8))  # carrier + number, e.g. NZ5
     flight_date: Mapped[dt.date | None] = mapped_column(Date)  # UTC date of scheduled departure
+    # The record's flight.scheduled_arrival (UTC), set when stored and kept when the record is purged:
+    # a day's arrivals (the worklist) are one indexed range, not every record of the days around it.
+    arrival_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     identity_hash: Mapped[str] = mapped_column(String(64), index=True)
     matches: Mapped[list] = mapped_column(JSON)  # [{rule_id, version, weight, action}]
     score: Mapped[float] = mapped_column(Float)

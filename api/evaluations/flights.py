@@ -20,7 +20,7 @@ from api.http.auth import current_actor, requires
 from api.sources.summary import journey_view
 from api.worklist import paging
 from api.worklist.audited import record_identities_shown
-from api.worklist.rows import Candidate, flight_candidates
+from api.worklist.rows import Candidate, flight_candidates, identity_shown, works
 from api.worklist.schemas import FlightPrioritySchema, PriorityQuerySchema
 from engine.risk import RelativeRisk, relative_risk
 
@@ -87,20 +87,25 @@ def priority(query: dict[str, Any], flight: str, day: str) -> dict[str, Any]:
         raise NotFound(f"no evaluated passengers on {flight} {day}", "flight_not_found")
     actor = current_actor()
     policy = services().sharing.policy()
-    hits = services().hits.journey_hits(date, date, policy.visible_agencies(actor, "matches"))
+    journeys = [(d.identity_hash, flight, date) for d in decisions]
+    hits = services().hits.journey_hits(journeys, policy.visible_agencies(actor, "matches"))
     everyone = flight_candidates(actor, policy, decisions, hits)
     query = {**query, "flight": flight, "date": date}  # a cursor is good for this flight only
     page = paging.page([c for c in everyone if paging.selected(c, query)], query)
-    ranks = {c.decision.id: rank for rank, c in enumerate(sorted(everyone, key=_by_risk), start=1)}
-    candidates = {c.decision.id: c for c in page.rows}
-    rows = _ranked([c.decision for c in page.rows], {c.decision.id: c.risk for c in page.rows})
+    ranks = {c.arrival.decision_id: rank for rank, c in enumerate(sorted(everyone, key=_by_risk), start=1)}
+    whole = {d.id: d for d in decisions}
+    candidates = {c.arrival.decision_id: c for c in page.rows}
+    rows = _ranked(
+        [whole[c.arrival.decision_id] for c in page.rows], {c.arrival.decision_id: c.risk for c in page.rows}
+    )
     for row in rows:
         candidate = candidates[row["decision_id"]]
-        del row["decision"]
+        decision = row.pop("decision")
         row["rank"] = ranks[row["decision_id"]]
-        row["identity"] = candidate.identity
-        row["identity_withheld"] = candidate.identity is None
-        row["hits"] = sorted(candidate.work, key=lambda hit: (hit.agency, hit.rule_id, hit.id))
+        row["identity"] = identity_shown(actor, policy, decision, bool(candidate.work))
+        row["identity_withheld"] = row["identity"] is None
+        work = [hit for hit in hits.get(candidate.arrival.journey, ()) if works(actor, hit.agency)]
+        row["hits"] = sorted(work, key=lambda hit: (hit.agency, hit.rule_id, hit.id))
     record_identities_shown([row["decision_id"] for row in rows if row["identity"] is not None])
     return {
         "flight": flight,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from api.audit.interface import AuditEntry, AuditRecord
 from api.common import Actor, iso_utc
+from engine.values import ValueProblem, parse_datetime
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,47 @@ class DecisionRecord:
     sources: Mapping[str, str] | None = None
 
 
+class Arrival(NamedTuple):
+    """A passenger journey arriving in a window, as its newest retained decision gives it: what a list
+    of the day selects, ranks and sorts on before it reads the few whole decisions a page shows (a
+    named tuple: a day has thousands)."""
+
+    decision_id: str
+    identity_hash: str
+    flight: str
+    flight_date: dt.date
+    #: the record's ``flight.scheduled_arrival``, UTC
+    arrival_at: dt.datetime
+    score: float
+    #: the agency whose system sent the record
+    agency: str
+    #: the record's values at the fields asked for, in their order, as text (None where it has none)
+    values: tuple[str | None, ...] = ()
+
+    @property
+    def journey(self) -> tuple[str, str, dt.date]:
+        return (self.identity_hash, self.flight, self.flight_date)
+
+
+def record_value(record: Mapping[str, Any] | None, field_name: str) -> Any:
+    """The value at a dotted field name (``traveller.family_name``) of a record as submitted, or None."""
+    found: Any = record
+    for part in field_name.split("."):
+        if not isinstance(found, Mapping):
+            return None
+        found = found.get(part)
+    return found
+
+
+def scheduled_arrival(record: Mapping[str, Any] | None) -> dt.datetime | None:
+    """The record's ``flight.scheduled_arrival`` in UTC, which a decision is stored with, if it gives one."""
+    value = record_value(record, "flight.scheduled_arrival")
+    try:
+        return parse_datetime(value) if value is not None else None
+    except ValueProblem:
+        return None
+
+
 @dataclass(frozen=True)
 class FlightCount:
     """A flight departing on a day (UTC) and how many passengers on it were evaluated (each once)."""
@@ -50,6 +92,9 @@ class DecisionStore(Protocol):
 
     def decision(self, decision_id: str) -> DecisionRecord: ...
 
+    def decisions(self, decision_ids: Sequence[str]) -> list[DecisionRecord]:
+        """The decisions of these ids that exist, in the order of ``decision_ids``."""
+
     def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger (by identity hash) on a flight."""
 
@@ -63,9 +108,11 @@ class DecisionStore(Protocol):
     def unplaced_decisions(self, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger evaluated on ``day`` whose record names no flight."""
 
-    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
-        """The newest decision per passenger journey on flights departing (UTC date) from ``first`` to
-        ``last`` inclusive, whose record is still retained."""
+    def arrivals(self, since: dt.datetime, until: dt.datetime, fields: Sequence[str] = ()) -> list[Arrival]:
+        """The newest retained decision of each passenger journey (identity hash, flight, departure date)
+        whose record's scheduled arrival is from ``since`` up to ``until``, earliest first, each with its
+        record's values at ``fields`` (dotted names). A journey whose newest decision arrives outside the
+        window is not in it, whatever its earlier decisions said."""
 
     def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
         """Audit that ``actor`` was shown the identities in the records of ``decision_ids`` on ``endpoint``."""

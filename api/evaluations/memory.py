@@ -14,12 +14,15 @@ from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, NotFound, as_utc
 from api.evaluations.interface import (
     IDENTITY_VIEW,
+    Arrival,
     DecisionRecord,
     FlightCount,
     IdentityView,
     identity_view_entry,
     identity_view_of,
     purge_entry,
+    record_value,
+    scheduled_arrival,
 )
 from api.hits.memory import MemoryHitStore
 
@@ -53,6 +56,12 @@ def _stored(d: DecisionRecord) -> DecisionRecord:
         d.watchlist_version,
         sources=_json(dict(d.sources)) if d.sources is not None else None,
     )
+
+
+def _as_text(value: Any) -> str | None:
+    """A record's value as the SQL store reads it out of a JSON column: strings as they are, numbers as
+    text."""
+    return value if value is None or isinstance(value, str) else json.dumps(value)
 
 
 def _copy(d: DecisionRecord) -> DecisionRecord:
@@ -102,6 +111,10 @@ class MemoryDecisionStore:
                 raise NotFound(f"no decision {decision_id}", "decision_not_found")
             return _copy(found)
 
+    def decisions(self, decision_ids: Sequence[str]) -> list[DecisionRecord]:
+        with self._transaction():
+            return [_copy(self._decisions[d]) for d in decision_ids if d in self._decisions]
+
     def flight_decisions(self, flight: str, day: dt.date) -> list[DecisionRecord]:
         """The newest decision for each passenger (by identity hash) on a flight."""
         with self._transaction():
@@ -129,21 +142,29 @@ class MemoryDecisionStore:
             found = [d for d in self._decisions.values() if start <= d.created_at < end and d.record is not None]
             return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
 
-    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
-        """The newest decision per passenger journey on flights departing from ``first`` to ``last``
-        (UTC dates, inclusive) whose record is still retained."""
+    def arrivals(self, since: dt.datetime, until: dt.datetime, fields: Sequence[str] = ()) -> list[Arrival]:
+        """The newest retained decision of each passenger journey arriving from ``since`` up to ``until``,
+        earliest first, with its record's values at ``fields`` (as text, as the SQL store reads them)."""
+        start, end = as_utc(since), as_utc(until)
+        assert start is not None and end is not None
         with self._transaction():
-            found = [
+            retained = [
                 d
                 for d in self._decisions.values()
-                if d.flight is not None
-                and d.flight_date is not None
-                and first <= d.flight_date <= last
-                and d.record is not None
+                if d.flight is not None and d.flight_date is not None and d.record is not None
             ]
-            # By id within one instant, as the SQL store orders them.
-            found.sort(key=lambda d: d.id)
-            return _newest(found, lambda d: (d.identity_hash, d.flight, d.flight_date))
+            # The newest of each journey first, whatever its arrival; by id within one instant, as the SQL store.
+            retained.sort(key=lambda d: d.id)
+            newest = _newest(retained, lambda d: (d.identity_hash, d.flight, d.flight_date))
+        found = []
+        for d in newest:
+            arrival = scheduled_arrival(d.record)
+            if arrival is None or not start <= arrival < end:
+                continue
+            assert d.flight is not None and d.flight_date is not None  # as retained
+            values = tuple(_as_text(record_value(d.record, name)) for name in fields)
+            found.append(Arrival(d.id, d.identity_hash, d.flight, d.flight_date, arrival, d.score, d.agency, values))
+        return sorted(found, key=lambda a: (a.arrival_at, a.decision_id))
 
     def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
         with self._transaction():

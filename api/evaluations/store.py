@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from operator import attrgetter
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.audit.interface import audit_record
@@ -22,12 +23,14 @@ from api.db.models import (
 from api.db.sessions import SqlService
 from api.evaluations.interface import (
     IDENTITY_VIEW,
+    Arrival,
     DecisionRecord,
     FlightCount,
     IdentityView,
     identity_view_entry,
     identity_view_of,
     purge_entry,
+    scheduled_arrival,
 )
 from api.hits.store import add_hits, upsert
 
@@ -52,6 +55,7 @@ def add_decisions(session: Session, decisions: Sequence[DecisionRecord]) -> None
             "record": dict(d.record) if d.record is not None else None,
             "flight": d.flight,
             "flight_date": d.flight_date,
+            "arrival_at": scheduled_arrival(d.record),
             "watchlist_version": d.watchlist_version,
             "sources": dict(d.sources) if d.sources is not None else None,
         }
@@ -82,6 +86,14 @@ class SqlDecisionStore(SqlService):
             if row is None:
                 raise NotFound(f"no decision {decision_id}", "decision_not_found")
             return self._decision_record(row)
+
+    def decisions(self, decision_ids: Sequence[str]) -> list[DecisionRecord]:
+        if not decision_ids:
+            return []
+        with self.reading() as session:
+            rows = session.execute(select(DecisionRow).where(DecisionRow.id.in_(set(decision_ids)))).scalars()
+            found = {row.id: self._decision_record(row) for row in rows}
+        return [found[decision_id] for decision_id in decision_ids if decision_id in found]
 
     @staticmethod
     def _decision_record(row: DecisionRow) -> DecisionRecord:
@@ -153,25 +165,54 @@ class SqlDecisionStore(SqlService):
                 newest[(row.identity_hash, row.flight, row.flight_date)] = row
             return [self._decision_record(row) for row in newest.values()]
 
-    def departing_decisions(self, first: dt.date, last: dt.date) -> list[DecisionRecord]:
-        """The newest decision per passenger journey on flights departing from ``first`` to ``last``
-        (UTC dates, inclusive) whose record is still retained."""
-        query = (
-            select(DecisionRow)
+    def arrivals(self, since: dt.datetime, until: dt.datetime, fields: Sequence[str] = ()) -> list[Arrival]:
+        """The newest retained decision of each passenger journey arriving from ``since`` up to ``until``,
+        earliest first, with its record's values at ``fields`` (read out of the records by the database).
+
+        Two indexed reads: the flights (carrier and number, departure date) with a decision arriving in the
+        window (``arrival_at``), then every retained decision on those flights (``flight``, ``flight_date``),
+        oldest first. Every decision of a journey is on its flight, so the newest of each is among them,
+        wherever it says the flight arrives.
+        """
+        start, end = as_utc(since), as_utc(until)
+        assert start is not None and end is not None
+        flights = (
+            select(DecisionRow.flight, DecisionRow.flight_date)
             .where(
-                DecisionRow.flight_date >= first,
-                DecisionRow.flight_date <= last,
+                DecisionRow.arrival_at >= start,
+                DecisionRow.arrival_at < end,
                 DecisionRow.flight.is_not(None),
-                DecisionRow.record.is_not(None),
+                DecisionRow.flight_date.is_not(None),
             )
-            # By id within one instant (a manifest naming a passenger twice): the same pick on every database.
-            .order_by(DecisionRow.created_at, DecisionRow.id)
+            .distinct()
         )
+        values = [DecisionRow.record[tuple(name.split("."))].as_string() for name in fields]
+        columns = (DecisionRow.id, DecisionRow.identity_hash, DecisionRow.flight, DecisionRow.flight_date)
+        newest: dict[tuple[str, str, dt.date], Arrival | None] = {}
         with self.reading() as session:
-            newest: dict[tuple[str, str | None, dt.date | None], DecisionRow] = {}
-            for row in session.execute(query).scalars():
-                newest[(row.identity_hash, row.flight, row.flight_date)] = row
-            return [self._decision_record(row) for row in newest.values()]
+            # Plain rows (the connection's, not the ORM's): thousands of them, a few columns each.
+            connection = session.connection()
+            pairs = [tuple(pair) for pair in connection.execute(flights).all()]
+            if not pairs:
+                return []
+            query = (
+                select(*columns, DecisionRow.arrival_at, DecisionRow.score, DecisionRow.agency, *values)
+                .where(tuple_(DecisionRow.flight, DecisionRow.flight_date).in_(pairs), DecisionRow.record.is_not(None))
+                # By id within one instant (a manifest naming a passenger twice): the same pick on every database.
+                .order_by(DecisionRow.created_at, DecisionRow.id)
+            )
+            rows = connection.execute(query).all()  # fetched at once: row by row costs more than the query
+            for decision_id, identity, flight, flight_date, arrival_at, score, agency, *read in rows:
+                arrival = as_utc(arrival_at)
+                if arrival is None or not start <= arrival < end:
+                    newest[(identity, flight, flight_date)] = None  # the journey's newest word: not in the window
+                    continue
+                # SQLite gives numbers as such.
+                text = tuple(None if value is None else str(value) for value in read) if read else ()
+                newest[(identity, flight, flight_date)] = Arrival(
+                    decision_id, identity, flight, flight_date, arrival, score, agency, text
+                )
+        return sorted((a for a in newest.values() if a is not None), key=attrgetter("arrival_at", "decision_id"))
 
     def record_identity_view(self, actor: Actor, endpoint: str, decision_ids: Sequence[str]) -> None:
         with self.transaction() as session:

@@ -8,7 +8,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from api.audit.interface import AuditEntry
 from api.common import Actor, Conflict, Forbidden, Unprocessable, as_utc
@@ -50,6 +50,20 @@ class Hit:
     @property
     def disposition(self) -> str | None:
         return self.status if self.status in DISPOSITIONS else None
+
+
+class HitState(NamedTuple):
+    """What a list selects a journey's hit on: whose rule, which, and how far it has been worked (a named
+    tuple: a day has thousands)."""
+
+    id: str
+    rule_id: str
+    agency: str
+    status: str
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
 
 
 @dataclass(frozen=True)
@@ -100,9 +114,15 @@ class HitStore(Protocol):
 
     def hit(self, hit_id: str) -> Hit: ...
 
-    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
-        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
-        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
+    def hit_states(
+        self, flights: Collection[tuple[str, dt.date]], agencies: Iterable[str] | None
+    ) -> dict[Journey, list[HitState]]:
+        """The states of the hits of rules owned by ``agencies`` (None: every agency) on ``flights``
+        (carrier and number, UTC departure date), by journey, each journey's oldest first."""
+
+    def journey_hits(self, journeys: Collection[Journey], agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on ``journeys``, by journey, each
+        journey's oldest first."""
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> Hit: ...
 

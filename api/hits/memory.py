@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from api.audit.memory import MemoryAuditLog, MemoryTransaction
 from api.common import Actor, NotFound, as_utc
@@ -16,6 +16,7 @@ from api.evaluations.interface import DecisionRecord
 from api.hits.interface import (
     Counted,
     Hit,
+    HitState,
     Journey,
     RuleStats,
     hit_of,
@@ -25,6 +26,7 @@ from api.hits.interface import (
     rule_stats_of,
 )
 
+T = TypeVar("T")
 #: What makes two hits one (the SQL store's unique index): a passenger's journey and the rule.
 JourneyRule = tuple[str, str, dt.date, str]
 
@@ -129,26 +131,43 @@ class MemoryHitStore:
         with self._transaction():
             return _view(self._get(hit_id))
 
-    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
-        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
-        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
-        wanted = None if agencies is None else set(agencies)
-        found: dict[Journey, list[Hit]] = {}
+    def hit_states(
+        self, flights: Collection[tuple[str, dt.date]], agencies: Iterable[str] | None
+    ) -> dict[Journey, list[HitState]]:
+        """The states of the hits of rules owned by ``agencies`` (None: every agency) on ``flights``, by
+        journey, each journey's oldest first."""
+        wanted = set(flights)
+        return self._by_journey(
+            lambda hit: (hit.flight, hit.flight_date) in wanted,
+            agencies,
+            lambda hit: HitState(hit.id, hit.rule_id, hit.agency, hit.status),
+        )
+
+    def journey_hits(self, journeys: Collection[Journey], agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on ``journeys``, by journey, each
+        journey's oldest first."""
+        wanted = set(journeys)
+        return self._by_journey(lambda hit: (hit.identity_hash, hit.flight, hit.flight_date) in wanted, agencies, _view)
+
+    def _by_journey(
+        self, chosen: Callable[[MemoryHit], bool], agencies: Iterable[str] | None, view: Callable[[MemoryHit], T]
+    ) -> dict[Journey, list[T]]:
+        """The hits ``chosen`` of ``agencies``' rules, as ``view`` makes them (under the transaction), by journey,
+        each journey's oldest first."""
+        owners = None if agencies is None else set(agencies)
+        found: dict[Journey, list[T]] = {}
         with self._transaction():
             kept = sorted(
                 (
                     hit
                     for hit in self._hits.values()
-                    if hit.flight is not None
-                    and hit.flight_date is not None
-                    and first <= hit.flight_date <= last
-                    and (wanted is None or hit.agency in wanted)
+                    if hit.flight is not None and chosen(hit) and (owners is None or hit.agency in owners)
                 ),
                 key=lambda hit: (hit.created_at, hit.id),
             )
             for hit in kept:
-                assert hit.flight is not None and hit.flight_date is not None  # as kept
-                found.setdefault((hit.identity_hash, hit.flight, hit.flight_date), []).append(_view(hit))
+                assert hit.flight is not None and hit.flight_date is not None  # on a flight, as chosen
+                found.setdefault((hit.identity_hash, hit.flight, hit.flight_date), []).append(view(hit))
         return found
 
     def set_status(self, hit_id: str, status: str, note: str, actor: Actor) -> Hit:

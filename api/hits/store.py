@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +25,7 @@ from api.db.sessions import SqlService
 from api.evaluations.interface import DecisionRecord
 from api.hits.interface import (
     Hit,
+    HitState,
     Journey,
     RuleStats,
     hit_of,
@@ -98,12 +99,37 @@ class SqlHitStore(SqlService):
                 raise NotFound(f"no hit {hit_id}", "hit_not_found")
             return hit_of(row)
 
-    def journey_hits(self, first: dt.date, last: dt.date, agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
-        """Hits of rules owned by ``agencies`` (None: every agency) on flights departing from ``first``
-        to ``last`` (UTC dates, inclusive), by journey, each journey's oldest first."""
+    def hit_states(
+        self, flights: Collection[tuple[str, dt.date]], agencies: Iterable[str] | None
+    ) -> dict[Journey, list[HitState]]:
+        """The states of the hits of rules owned by ``agencies`` (None: every agency) on ``flights``, by
+        journey, each journey's oldest first: a few columns each (no explanations), for a day's lists."""
+        if not flights:
+            return {}
+        query = (
+            select(HitRow.identity_hash, HitRow.flight, HitRow.flight_date, HitRow.id, HitRow.rule_id)
+            .add_columns(HitRow.agency, HitRow.status)
+            .where(tuple_(HitRow.flight, HitRow.flight_date).in_(sorted(set(flights))))
+            .order_by(HitRow.created_at, HitRow.id)
+        )
+        if agencies is not None:
+            query = query.where(HitRow.agency.in_(list(agencies)))
+        found: dict[Journey, list[HitState]] = {}
+        with self._session(False) as session:
+            # Plain rows (the connection's, not the ORM's): thousands of them, a few columns each.
+            rows = session.connection().execute(query).all()  # fetched at once: row by row costs more than the query
+            for identity, flight, flight_date, hit_id, rule_id, agency, status in rows:
+                found.setdefault((identity, flight, flight_date), []).append(HitState(hit_id, rule_id, agency, status))
+        return found
+
+    def journey_hits(self, journeys: Collection[Journey], agencies: Iterable[str] | None) -> dict[Journey, list[Hit]]:
+        """Hits of rules owned by ``agencies`` (None: every agency) on ``journeys``, by journey, each
+        journey's oldest first."""
+        if not journeys:
+            return {}
         query = (
             select(HitRow)
-            .where(HitRow.flight_date >= first, HitRow.flight_date <= last, HitRow.flight.is_not(None))
+            .where(tuple_(HitRow.identity_hash, HitRow.flight, HitRow.flight_date).in_(sorted(set(journeys))))
             .order_by(HitRow.created_at, HitRow.id)
         )
         if agencies is not None:

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.common import Unprocessable
-from api.worklist.rows import Candidate, fold, fold_document
+from api.worklist.rows import (
+    DOCUMENT_NUMBER,
+    FAMILY_NAME,
+    GIVEN_NAMES,
+    NATIONALITY,
+    Candidate,
+    fold,
+    fold_document,
+    found_by_search,
+)
 
 SORTS = ("risk", "arrival", "name")
 STATUSES = ("open", "closed", "all")
@@ -34,17 +43,29 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+def needed_fields(query: Mapping[str, Any]) -> tuple[str, ...]:
+    """The record fields the query sorts or filters on: only these are read of every passenger of the day."""
+    wanted = []
+    if query.get("sort") == "name" or query.get("q"):
+        wanted += [FAMILY_NAME, GIVEN_NAMES]
+    if query.get("q"):
+        wanted.append(DOCUMENT_NUMBER)
+    if query.get("nationality"):
+        wanted.append(NATIONALITY)
+    return tuple(wanted)
+
+
 def sort_key(candidate: Candidate, sort: str) -> Key:
-    decision = candidate.decision
-    arrival = candidate.arrival.isoformat()  # all UTC: as text they sort as instants
+    passenger = candidate.arrival
+    arrival = passenger.arrival_at.isoformat()  # all UTC: as text they sort as instants
     if sort == "risk":
-        return (-float(decision.score), arrival, decision.id)
+        return (-float(passenger.score), arrival, passenger.decision_id)
     if sort == "arrival":
-        return (arrival, -float(decision.score), decision.id)
-    identity = candidate.identity
-    if identity is None:  # withheld: last, and not by a name the caller may not see
-        return (1.0, "", "", decision.id)
-    return (0.0, fold(identity.family_name or ""), fold(identity.given_names or ""), decision.id)
+        return (arrival, -float(passenger.score), passenger.decision_id)
+    fields = candidate.fields
+    if fields is None:  # withheld: last, and not by a name the caller may not see
+        return (1.0, "", "", passenger.decision_id)
+    return (0.0, fold(fields.get(FAMILY_NAME) or ""), fold(fields.get(GIVEN_NAMES) or ""), passenger.decision_id)
 
 
 def selected(candidate: Candidate, query: Mapping[str, Any]) -> bool:
@@ -54,21 +75,21 @@ def selected(candidate: Candidate, query: Mapping[str, Any]) -> bool:
         return False
     if status == "closed" and candidate.open:
         return False
-    if query.get("flight") and candidate.decision.flight != query["flight"]:
+    if query.get("flight") and candidate.arrival.flight != query["flight"]:
         return False
     if query.get("band") and candidate.risk.band != query["band"]:
         return False
-    if query.get("rule") and query["rule"] not in candidate.visible:
+    if query.get("rule") and not any(state.rule_id == query["rule"] for state in candidate.states):
         return False
     nationality, text = query.get("nationality"), query.get("q")
     if not (nationality or text):
         return True
-    identity = candidate.identity
-    if identity is None:  # matched by no identity filter: a match would show what is withheld
+    fields = candidate.fields
+    if fields is None:  # matched by no identity filter: a match would show what is withheld
         return False
-    if nationality and (identity.nationality or "").upper() != nationality:
+    if nationality and (fields.get(NATIONALITY) or "").upper() != nationality:
         return False
-    return not text or identity.matches(fold(text), fold_document(text))
+    return not text or found_by_search(fields, fold(text), fold_document(text))
 
 
 @dataclass(frozen=True)

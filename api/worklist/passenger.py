@@ -79,12 +79,13 @@ def passenger_view(services: Services, actor: Actor, policy: SharingPolicy, deci
     if decision.flight is not None and decision.flight_date is not None:
         day = decision.flight_date
         on_flight = store.flight_decisions(decision.flight, day)
-        journey_hits = services.hits.journey_hits(day, day, agencies)
+        journeys = {(d.identity_hash, decision.flight, day) for d in [*on_flight, decision]}
+        journey_hits = services.hits.journey_hits(journeys, agencies)
         ranked = sorted(flight_candidates(actor, policy, on_flight, journey_hits), key=lambda c: sort_key(c, "risk"))
         for rank, candidate in enumerate(ranked, start=1):
-            if candidate.decision.identity_hash == decision.identity_hash:
-                if candidate.decision.id != decision.id:
-                    superseded_by = candidate.decision.id
+            if candidate.arrival.identity_hash == decision.identity_hash:
+                if candidate.arrival.decision_id != decision.id:
+                    superseded_by = candidate.arrival.decision_id
                 standing = Standing(rank, len(ranked), candidate.risk.percentile, candidate.risk.band)
         hits = list(journey_hits.get((decision.identity_hash, decision.flight, day), ()))
     elif decision.passenger_ref is not None:

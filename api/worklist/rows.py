@@ -1,11 +1,13 @@
 """The worklist's rows: a passenger arriving on a New Zealand day, with the caller's agency's hits.
 
-The source is the newest retained decision per passenger journey on a flight departing (UTC
-date) from two days before the arrival day to that day, which covers every flight arriving on
-it; a journey is on the day when its record's ``flight.scheduled_arrival`` falls on it in
-Pacific/Auckland. Relative risk (``engine.risk``) ranks every passenger arriving that day, as
-a priority list ranks a flight's. What a row shows of other agencies' matches, and of the
-record itself, is the sharing policy's to say (``SharingPolicy``).
+The source is the newest retained decision per passenger journey whose record's
+``flight.scheduled_arrival`` falls on the day in Pacific/Auckland (``DecisionStore.arrivals``, which
+finds the day's flights by the indexed arrival time and reads their decisions only). Every passenger
+of the day is a light ``Candidate`` (its score, its hits' states and, when the query needs them, the
+identity fields it is sorted or filtered on); only the page's rows read their whole decision and
+hits. Relative risk (``engine.risk``) ranks every passenger arriving that day, as a priority list
+ranks a flight's. What a row shows of other agencies' matches, and of the record itself, is the
+sharing policy's to say (``SharingPolicy``).
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 
 from api.common import Actor
-from api.evaluations.interface import DecisionRecord
-from api.hits.interface import OPEN, Hit, Journey
+from api.evaluations.interface import Arrival, DecisionRecord, record_value, scheduled_arrival
+from api.hits.interface import Hit, HitState, Journey
 from api.sharing.policy import SharingPolicy
 from engine.risk import RelativeRisk, relative_risk
-from engine.values import ValueProblem, parse_datetime
 
 
 @functools.cache
@@ -35,29 +36,17 @@ def nz() -> ZoneInfo:
     return ZoneInfo("Pacific/Auckland")
 
 
-#: How many UTC dates before a New Zealand arrival day a flight arriving on it can depart: an arrival
-#: that day is in UTC on that date or the one before (New Zealand is 12 or 13 hours ahead), and no
-#: flight is in the air for a whole day (the longest take about 19 hours).
-DEPARTURE_DAYS_BEFORE = 2
-
-
 def today() -> dt.date:
     """Today in New Zealand."""
     return dt.datetime.now(nz()).date()
 
 
-def departure_window(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The UTC departure dates of every flight that can arrive in New Zealand on ``day``."""
-    return day - dt.timedelta(days=DEPARTURE_DAYS_BEFORE), day
-
-
-def arrival_of(decision: DecisionRecord) -> dt.datetime | None:
-    """The scheduled arrival (UTC) the decision's record gives, if it gives one."""
-    flight = _section(decision.record or {}, "flight")
-    try:
-        return parse_datetime(flight["scheduled_arrival"]) if "scheduled_arrival" in flight else None
-    except ValueProblem:
-        return None
+def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The New Zealand day ``day``, midnight to midnight there, as UTC instants (a day of 23 or 25 hours
+    when daylight saving starts or ends)."""
+    start = dt.datetime.combine(day, dt.time(), nz())
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), nz())
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -78,27 +67,38 @@ class Identity:
     booking_reference: str | None
     seat: str | None
 
-    def matches(self, folded_query: str, document_query: str) -> bool:
-        """Whether a search (folded as ``fold`` and ``fold_document`` fold it) finds this passenger."""
-        family, given = fold(self.family_name or ""), fold(self.given_names or "")
-        names = (family, given, f"{given} {family}", f"{family} {given}")
-        if folded_query and any(folded_query in name for name in names):
-            return True
-        return bool(document_query) and document_query in fold_document(self.document.number or "")
+
+FAMILY_NAME, GIVEN_NAMES, NATIONALITY, DOCUMENT_NUMBER = (
+    "traveller.family_name",
+    "traveller.given_names",
+    "traveller.nationality",
+    "document.number",
+)
 
 
 def identity_of(record: Mapping[str, Any]) -> Identity:
-    traveller, document = _section(record, "traveller"), _section(record, "document")
-    booking, flight = _section(record, "booking"), _section(record, "flight")
+    def text(name: str) -> str | None:
+        return _text(record_value(record, name))
+
     return Identity(
-        _text(traveller.get("family_name")),
-        _text(traveller.get("given_names")),
-        _text(traveller.get("date_of_birth")),
-        _text(traveller.get("nationality")),
-        Document(_text(document.get("number")), _text(document.get("issuing_country"))),
-        _text(booking.get("reference")),
-        _text(flight.get("seat")),
+        text(FAMILY_NAME),
+        text(GIVEN_NAMES),
+        text("traveller.date_of_birth"),
+        text(NATIONALITY),
+        Document(text(DOCUMENT_NUMBER), text("document.issuing_country")),
+        text("booking.reference"),
+        text("flight.seat"),
     )
+
+
+def found_by_search(fields: Mapping[str, str | None], folded_query: str, document_query: str) -> bool:
+    """Whether a search (folded as ``fold`` and ``fold_document`` fold it) finds the passenger whose
+    record's names and document number are ``fields``."""
+    family, given = fold(fields.get(FAMILY_NAME) or ""), fold(fields.get(GIVEN_NAMES) or "")
+    names = (family, given, f"{given} {family}", f"{family} {given}")
+    if folded_query and any(folded_query in name for name in names):
+        return True
+    return bool(document_query) and document_query in fold_document(fields.get(DOCUMENT_NUMBER) or "")
 
 
 def fold(text: str) -> str:
@@ -111,62 +111,65 @@ def fold_document(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A passenger arriving on the day, with what filters and sorting need (rows are built for a page only)."""
+class Candidate(NamedTuple):
+    """A passenger arriving on the day, with what filters and sorting need (rows are built for a page only;
+    a named tuple: a day has thousands)."""
 
-    decision: DecisionRecord
-    arrival: dt.datetime
+    arrival: Arrival
     risk: RelativeRisk
-    #: None: the sharing policy does not show the caller the record's contributed fields
-    identity: Identity | None
-    #: the hits the caller's agency works (an auditor: every agency's), oldest first
-    work: list[Hit]
-    #: every hit on the journey the caller may see, by rule
-    visible: Mapping[str, Hit]
+    #: the record's identity fields the query sorts or filters on, by name (``paging.needed_fields``);
+    #: None: the sharing policy does not show the caller the record's contributed fields (or none is needed)
+    fields: Mapping[str, str | None] | None
+    #: the states of the hits the caller's agency works (an auditor: every agency's), oldest first
+    work: Sequence[HitState]
+    #: every hit on the journey the caller may see
+    states: Sequence[HitState]
 
     @property
     def open(self) -> bool:
-        return any(hit.status in OPEN for hit in self.work)
+        return any(hit.open for hit in self.work)
 
 
 def candidates(
     actor: Actor,
     policy: SharingPolicy,
-    decisions: Iterable[DecisionRecord],
-    hits: Mapping[Journey, Sequence[Hit]],
-    day: dt.date,
+    arrivals: Sequence[Arrival],
+    states: Mapping[Journey, Sequence[HitState]],
+    fields: Sequence[str],
 ) -> tuple[list[Candidate], int]:
-    """The passengers arriving on ``day`` the caller's agency has hits on, and how many arrive in all.
+    """The passengers arriving (``arrivals``) the caller's agency has hits on, and how many arrive in all.
 
-    ``hits`` are those of the agencies whose matches the caller sees (``visible_agencies``).
+    ``states`` are those of the hits of agencies whose matches the caller sees (``visible_agencies``);
+    ``fields`` are the record fields whose values the arrivals hold.
     """
-    arriving = arriving_on(decisions, day)
     # Relative to everyone arriving that day, whichever agency's work they are.
-    risks = relative_risk([decision.score for decision, _ in arriving])
+    risks = relative_risk([arrival.score for arrival in arrivals])
+    shown: dict[str, bool] = {}  # by the agency that sent the record
+    own, everyone = actor.agency, "auditor" in actor.roles  # ``works``, decided once for the day
     found = []
-    for (decision, arrival), risk in zip(arriving, risks, strict=True):
-        candidate = candidate_of(actor, policy, decision, arrival, risk, hits)
-        if candidate.work:
-            found.append(candidate)
-    return found, len(arriving)
+    for arrival, risk in zip(arrivals, risks, strict=True):
+        journey_states = states.get(arrival.journey)
+        if not journey_states:
+            continue
+        work = journey_states if everyone else [state for state in journey_states if state.agency == own]
+        if not work:
+            continue
+        if arrival.agency not in shown:  # each is the caller's agency's work: ``works_on_it``
+            shown[arrival.agency] = may_identify(actor, policy, arrival.agency, works_on_it=True)
+        known = dict(zip(fields, arrival.values, strict=True)) if fields and shown[arrival.agency] else None
+        found.append(Candidate(arrival, risk, known, work, journey_states))
+    return found, len(arrivals)
 
 
-def arriving_on(decisions: Iterable[DecisionRecord], day: dt.date) -> list[tuple[DecisionRecord, dt.datetime]]:
-    """The decisions whose record's scheduled arrival falls on ``day`` in New Zealand, with that arrival."""
-    arriving = []
-    for decision in decisions:
-        arrival = arrival_of(decision)
-        if arrival is not None and arrival.astimezone(nz()).date() == day:
-            arriving.append((decision, arrival))
-    return arriving
+#: The identity fields a flight's candidates hold (a flight is small: every one a filter or sort can need).
+IDENTITY_FIELDS = (FAMILY_NAME, GIVEN_NAMES, NATIONALITY, DOCUMENT_NUMBER)
 
 
 def flight_candidates(
     actor: Actor, policy: SharingPolicy, decisions: Sequence[DecisionRecord], hits: Mapping[Journey, Sequence[Hit]]
 ) -> list[Candidate]:
-    """Every passenger on one flight (``flight_decisions``), ranked relative to the flight as its priority
-    list ranks them, whether or not the caller's agency has hits on them.
+    """Every passenger on one flight (``flight_decisions``, whole), ranked relative to the flight as its
+    priority list ranks them, whether or not the caller's agency has hits on them.
 
     A record that gives no scheduled arrival is placed at the start of its departure day (UTC), which
     sorts it with its flight: the arrival sort has nothing better to go on.
@@ -174,44 +177,56 @@ def flight_candidates(
     risks = relative_risk([decision.score for decision in decisions])
     found = []
     for decision, risk in zip(decisions, risks, strict=True):
-        assert decision.flight_date is not None  # flight_decisions' own
-        arrival = arrival_of(decision) or dt.datetime.combine(decision.flight_date, dt.time(), dt.UTC)
-        found.append(candidate_of(actor, policy, decision, arrival, risk, hits))
+        assert decision.flight is not None and decision.flight_date is not None  # flight_decisions' own
+        arrival_at = arrival_of(decision) or dt.datetime.combine(decision.flight_date, dt.time(), dt.UTC)
+        values = tuple(_text(record_value(decision.record, name)) for name in IDENTITY_FIELDS)
+        passenger = Arrival(
+            decision.id,
+            decision.identity_hash,
+            decision.flight,
+            decision.flight_date,
+            arrival_at,
+            decision.score,
+            decision.agency,
+            values,
+        )
+        journey_hits = hits.get(passenger.journey, ())
+        states = [HitState(hit.id, hit.rule_id, hit.agency, hit.status) for hit in journey_hits]
+        work = [state for state in states if works(actor, state.agency)]
+        shown = decision.record is not None and may_identify(actor, policy, decision.agency, bool(work))
+        known = dict(zip(IDENTITY_FIELDS, values, strict=True)) if shown else None
+        found.append(Candidate(passenger, risk, known, work, states))
     return found
 
 
-def candidate_of(
-    actor: Actor,
-    policy: SharingPolicy,
-    decision: DecisionRecord,
-    arrival: dt.datetime,
-    risk: RelativeRisk,
-    hits: Mapping[Journey, Sequence[Hit]],
-) -> Candidate:
-    assert decision.flight is not None and decision.flight_date is not None  # placed on a flight
-    journey_hits = hits.get((decision.identity_hash, decision.flight, decision.flight_date), ())
-    work = [hit for hit in journey_hits if works(actor, hit.agency)]
-    visible = {hit.rule_id: hit for hit in journey_hits}
-    return Candidate(decision, arrival, risk, identity_shown(actor, policy, decision, bool(work)), work, visible)
+def arrival_of(decision: DecisionRecord) -> dt.datetime | None:
+    """The scheduled arrival (UTC) the decision's record gives, if it gives one."""
+    return scheduled_arrival(decision.record)
 
 
 #: The roles that work passengers, and so may be shown whom they are to stop.
 IDENTIFYING_ROLES = frozenset({"officer", "approver"})
 
 
-def identity_shown(actor: Actor, policy: SharingPolicy, decision: DecisionRecord, works_on_it: bool) -> Identity | None:
-    """The passenger's identity as ``actor`` may see it: None when the record is purged or withheld.
+def may_identify(actor: Actor, policy: SharingPolicy, sender: str, works_on_it: bool) -> bool:
+    """Whether ``actor`` may see the identity in a record ``sender``'s system sent.
 
     An officer is shown whom their agency's hits are on (``works_on_it``): that is whom to stop. Of
     the others, a record sent for evaluation is its sending agency's contribution (README, Sharing),
     shown as the sharing policy says. Auditors read who saw identities (``identity.view``), never
     the identities themselves.
     """
-    if decision.record is None or not actor.roles & IDENTIFYING_ROLES:
+    if not actor.roles & IDENTIFYING_ROLES:
+        return False
+    return works_on_it or policy.sees_value(actor, [[sender]])
+
+
+def identity_shown(actor: Actor, policy: SharingPolicy, decision: DecisionRecord, works_on_it: bool) -> Identity | None:
+    """The passenger's identity as ``actor`` may see it (``may_identify``): None when the record is purged
+    or withheld."""
+    if decision.record is None or not may_identify(actor, policy, decision.agency, works_on_it):
         return None
-    if works_on_it or policy.sees_value(actor, [[decision.agency]]):
-        return identity_of(decision.record)
-    return None
+    return identity_of(decision.record)
 
 
 def works(actor: Actor, agency: str) -> bool:
@@ -253,36 +268,43 @@ class WorklistRow:
 
 
 def row_of(
-    actor: Actor, policy: SharingPolicy, candidate: Candidate, titles: Mapping[tuple[str, int], str]
+    actor: Actor,
+    policy: SharingPolicy,
+    candidate: Candidate,
+    decision: DecisionRecord,
+    hits: Sequence[Hit],
+    titles: Mapping[tuple[str, int], str],
 ) -> WorklistRow:
-    """A page's row: the candidate with its reasons (each with why, from its hit) as the policy shows them."""
-    decision = candidate.decision
+    """A page's row: the candidate's whole ``decision``, with its reasons (each with why, from its hit
+    among ``hits``, those of the journey the caller may see) as the policy shows them."""
+    visible = {hit.rule_id: hit for hit in hits}
     matches = []
     for match in decision.matches:
-        hit = candidate.visible.get(match["rule_id"])
+        hit = visible.get(match["rule_id"])
         title = titles.get((match["rule_id"], match["version"]), "") if match.get("version") is not None else ""
         matches.append({**match, "title": title, "why": list(hit.why) if hit is not None else []})
     shown, _ = policy.matches_for(actor, matches)
-    assert decision.flight is not None
     return WorklistRow(
         decision_id=decision.id,
         passenger_id=decision.passenger_ref,
-        flight=decision.flight,
-        identity=candidate.identity,
-        scheduled_arrival=candidate.arrival,
+        flight=candidate.arrival.flight,
+        identity=identity_shown(actor, policy, decision, bool(candidate.work)),
+        scheduled_arrival=candidate.arrival.arrival_at,
         route=route_of(decision.record),
         score=decision.score,
         percentile=candidate.risk.percentile,
         band=candidate.risk.band,
         reasons=sorted(shown, key=lambda m: (m.get("agency") != actor.agency, -m["weight"], m["rule_id"])),
         other_agencies=dict(sorted(Counter(m["agency"] for m in matches if m["agency"] != actor.agency).items())),
-        hits=sorted(candidate.work, key=lambda hit: (hit.agency, hit.rule_id, hit.id)),
+        hits=sorted(
+            (hit for hit in hits if works(actor, hit.agency)), key=lambda hit: (hit.agency, hit.rule_id, hit.id)
+        ),
     )
 
 
-def wanted_versions(page: Iterable[Candidate]) -> set[tuple[str, int]]:
+def wanted_versions(decisions: Iterable[DecisionRecord]) -> set[tuple[str, int]]:
     """The rule versions whose titles a page's reasons show."""
-    return {(m["rule_id"], m["version"]) for c in page for m in c.decision.matches if m.get("version") is not None}
+    return {(m["rule_id"], m["version"]) for d in decisions for m in d.matches if m.get("version") is not None}
 
 
 def _section(record: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -1,7 +1,7 @@
 """flight sources
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 10:00:00
 
 What each agency holds of a flight's API (PAXLST) and PNR (PNRGOV) to join them into one journey per
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
