@@ -118,7 +118,7 @@ class Candidate(NamedTuple):
     arrival: Arrival
     risk: RelativeRisk
     #: the record's identity fields the query sorts or filters on, by name (``paging.needed_fields``);
-    #: None: the sharing policy does not show the caller the record's contributed fields (or none is needed)
+    #: None: the caller may not see the passenger's identity (``may_identify``), or no field is needed
     fields: Mapping[str, str | None] | None
     #: the states of the hits the caller's agency works (an auditor: every agency's), oldest first
     work: Sequence[HitState]

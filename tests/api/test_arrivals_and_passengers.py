@@ -133,6 +133,10 @@ def test_a_priority_list_is_filtered_searched_and_paged(api, services, seeded):
     shown = [e for e in services.audit.entries(limit=1000) if e.action == "identity.view"]
     assert shown[0].detail["endpoint"] == "GET /v1/flights/<flight>/<day>/priority"
     assert len(shown[0].detail["decisions"]) == 3  # every row shown but Smith's
+    # An auditor is never shown an identity, so no search by name or document finds anyone for them.
+    audited = _get(api, path, "auditor")
+    assert audited["total"] == 4 and [row["identity"] for row in audited["ranked"]] == [None] * 4
+    assert _get(api, path, "auditor", q="jurgen")["ranked"] == []
     other_flight = api.get(f"/v1/flights/QF25/2026-12-03/priority?cursor={first['next_cursor']}", "customs_officer")
     assert other_flight.status_code == 422 and "cursor" in other_flight.json["errors"]
 
