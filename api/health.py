@@ -69,10 +69,23 @@ def readyz() -> tuple[dict[str, Any], int]:
     return body, 503 if status == "unavailable" else 200
 
 
+#: A few lines of the exposition, for the document: the recorded examples cannot hold a live one.
+METRICS_EXAMPLE = (
+    "# HELP targeting_evaluations_total Passengers evaluated\n"
+    "# TYPE targeting_evaluations_total counter\n"
+    'targeting_evaluations_total{cached="false"} 42.0\n'
+)
+
+
 @blp.route("/metrics", methods=["GET"])
 @public
 @blp.doc(
-    responses={"200": {"description": "OK", "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    responses={
+        "200": {
+            "description": "OK",
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}, "example": METRICS_EXAMPLE}},
+        }
+    },
     **NO_KEY,
 )
 def prometheus_metrics() -> Response:
