@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.stores import own_database
+from benchmarks.stores import migrated_services, own_database
 from testing.ingest import AMQP_URL, paxlst_message
 from testing.live import ROOT, reachable
 from testing.synthetic import synthetic_packs
@@ -101,27 +101,9 @@ def _environment(url: str, folder: str) -> dict[str, str]:
 
 def _prepare(env: dict[str, str], rules: int) -> None:
     """Migrate the database and activate ``rules`` synthetic rules, through the service's own store."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from api.common import Actor
-        from api.config import Settings
-        from api.container import Services
-        from api.db import upgrade
-
-        services = Services.build(Settings.from_env())
-        engine = services.engine
-        assert engine is not None  # a SQL store: own_database gave its URL
-        try:
-            upgrade(engine)
-            operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
-            packs = [(f"synthetic-{n}", pack) for n, pack in enumerate(synthetic_packs(rules))]
-            services.rule_store.import_packs(packs, operator)
-        finally:
-            engine.dispose()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with migrated_services(env) as (services, operator):
+        packs = [(f"synthetic-{n}", pack) for n, pack in enumerate(synthetic_packs(rules))]
+        services.rule_store.import_packs(packs, operator)
 
 
 class _Committed:

@@ -8,6 +8,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api.common import Actor
+    from api.container import Services
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -34,3 +39,30 @@ def own_database(kind: str, folder: str, purpose: str) -> Iterator[str]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def migrated_services(env: dict[str, str]) -> Iterator[tuple[Services, Actor]]:
+    """The service's own stores on the database ``env`` names (migrated), and an operator to act as;
+    ``env`` is this process's environment meanwhile, and everything is closed afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from api.common import Actor
+        from api.config import Settings
+        from api.container import Services
+        from api.db import upgrade
+
+        services = Services.build(Settings.from_env())
+        engine = services.engine
+        assert engine is not None  # a SQL store: own_database gave its URL
+        try:
+            upgrade(engine)
+            yield services, Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
+        finally:
+            services.rulesets.stop()
+            services.rulesets.current.evaluator.close()
+            engine.dispose()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.measure import cpu_seconds
-from benchmarks.stores import own_database
+from benchmarks.stores import migrated_services, own_database
 from testing.live import call, gunicorn, reachable, worker_pids
 from testing.synthetic import AIRPORTS, synthetic_records
 
@@ -129,42 +129,24 @@ def _environment(url: str, folder: str) -> dict[str, str]:
 def seed(env: dict[str, str], days: dict[dt.date, int]) -> tuple[str, float]:
     """Import the ruleset, evaluate ``days[day]`` passengers arriving on each day through the service's
     pipeline (decisions and hits committed as the API commits them); a customs officer's key and seconds."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from api.common import Actor
-        from api.config import Settings
-        from api.container import Services
-        from api.db import upgrade
-        from api.evaluations.pipeline import evaluate_passengers
-        from api.http.fields import SubmittedPassenger
-        from engine import check_record
+    from api.common import Actor
+    from api.evaluations.pipeline import evaluate_passengers
+    from api.http.fields import SubmittedPassenger
+    from engine import check_record
 
-        services = Services.build(Settings.from_env())
-        engine = services.engine
-        assert engine is not None  # a SQL store: own_database gave its URL
-        try:
-            upgrade(engine)
-            operator = Actor("bench", "operator:benchmark", "central", frozenset({"admin"}))
-            services.rule_store.import_packs([(f"worklist-{p['agency']}", p) for p in PACKS], operator)
-            _, officer = services.key_store.create_key("bench-officer", "customs", ["officer"], operator)
-            services.rulesets.refresh()
-            system = Actor("bench", "customs system", "customs", frozenset({"system"}))
-            started = time.perf_counter()
-            for number, (day, count) in enumerate(sorted(days.items())):
-                records = day_passengers(day, count, seed=100 + number)
-                with services.rulesets.use() as loaded:
-                    for first in range(0, len(records), 1000):
-                        batch = [SubmittedPassenger(raw, check_record(raw)) for raw in records[first : first + 1000]]
-                        evaluate_passengers(services, loaded, batch, None, system)
-            return officer, time.perf_counter() - started
-        finally:
-            services.rulesets.stop()
-            services.rulesets.current.evaluator.close()
-            engine.dispose()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with migrated_services(env) as (services, operator):
+        services.rule_store.import_packs([(f"worklist-{p['agency']}", p) for p in PACKS], operator)
+        _, officer = services.key_store.create_key("bench-officer", "customs", ["officer"], operator)
+        services.rulesets.refresh()
+        system = Actor("bench", "customs system", "customs", frozenset({"system"}))
+        started = time.perf_counter()
+        for number, (day, count) in enumerate(sorted(days.items())):
+            records = day_passengers(day, count, seed=100 + number)
+            with services.rulesets.use() as loaded:
+                for first in range(0, len(records), 1000):
+                    batch = [SubmittedPassenger(raw, check_record(raw)) for raw in records[first : first + 1000]]
+                    evaluate_passengers(services, loaded, batch, None, system)
+        return officer, time.perf_counter() - started
 
 
 def cases(passengers: int) -> dict[str, dict[str, str]]:
